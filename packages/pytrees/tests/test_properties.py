@@ -125,3 +125,16 @@ def test_compose_counts(outer_tree, inner_tree):
     assert composed.num_leaves == outer.num_leaves * inner.num_leaves
     stacked = tree_unflatten(outer, [inner_tree] * outer.num_leaves)
     assert tree_structure(stacked) == composed
+
+
+@given(trees)
+def test_is_leaf_structures_agree_between_flatten_variants(tree):
+    def is_leaf(x):
+        return isinstance(x, list)
+
+    leaves, treedef = tree_flatten(tree, is_leaf=is_leaf)
+    pairs, treedef_with_path = tree_flatten_with_path(tree, is_leaf=is_leaf)
+    assert treedef == treedef_with_path
+    assert hash(treedef) == hash(treedef_with_path)
+    assert [x for _, x in pairs] == leaves
+    assert tree_unflatten(treedef, leaves) == tree

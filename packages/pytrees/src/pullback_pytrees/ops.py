@@ -14,6 +14,7 @@ from pullback_pytrees.treedef import (
     flatten_node,
     flatten_up_to,
     flatten_with_path_node,
+    make_node,
 )
 
 __all__ = [
@@ -317,5 +318,5 @@ def treedef_tuple(treedefs: Sequence[PyTreeDef]) -> PyTreeDef:
         >>> treedef_tuple([tree_structure(1), tree_structure([1, 2])])
         PyTreeDef((*, [*, *]))
     """
-    node = (TUPLE, None, tuple(t._node for t in treedefs))
+    node = make_node(TUPLE, None, tuple(t._node for t in treedefs))
     return PyTreeDef(node, sum(t.num_leaves for t in treedefs))

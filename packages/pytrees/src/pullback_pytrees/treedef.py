@@ -1,15 +1,17 @@
 """`PyTreeDef`, the immutable and hashable structure of a pytree, and the walkers over it.
 
-A structure is held as a nested tuple `(kind, data, children)`: `kind` is a node kind from
-`registry`, `data` the node's static data (dict keys, the namedtuple class, `(type, aux)` for a
-custom node) and `children` a tuple of child nodes. Plain tuples make equality and hashing of
-whole structures a single C-level comparison, and keep flattening cheap.
+A structure is held as a nested tuple `(kind, data, children, leaf_only)`: `kind` is a node kind
+from `registry`, `data` the node's static data (dict keys, the namedtuple class, `(type, aux)`
+for a custom node), `children` a tuple of child nodes and `leaf_only` whether every child is a
+leaf (then unflattening takes the children's leaves in one step). Plain tuples make equality and
+hashing of whole structures a single C-level comparison, and keep flattening cheap.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeAlias
 
 from pullback_pytrees.errors import describe, structure_mismatch
@@ -38,11 +40,16 @@ from pullback_pytrees.registry import (
 
 __all__ = ["PyTreeDef"]
 
-Node: TypeAlias = tuple[int, Any, tuple["Node", ...]]
+Node: TypeAlias = tuple[int, Any, tuple["Node", ...], bool]
 IsLeaf: TypeAlias = Callable[[Any], bool] | None
 
-LEAF_NODE: Node = (LEAF, None, ())
-NONE_NODE: Node = (NONE, None, ())
+LEAF_NODE: Node = (LEAF, None, (), False)
+NONE_NODE: Node = (NONE, None, (), True)
+
+
+def make_node(kind: int, data: Any, children: tuple[Node, ...]) -> Node:
+    """A node from its parts (the `leaf_only` flag is derived)."""
+    return (kind, data, children, all(c[0] == LEAF for c in children))
 
 
 def _sorted_keys(d: dict[Any, Any]) -> tuple[Any, ...]:
@@ -105,32 +112,48 @@ def flatten_node(x: Any, leaves: list[Any], is_leaf: IsLeaf) -> Node:
     if kind == LEAF:
         leaves.append(x)
         return LEAF_NODE
+    if kind in (TUPLE, LIST):
+        return _flatten_container(kind, None, x, leaves, is_leaf)
     data, children = take_apart(x, kind)
-    return (kind, data, _flatten_children(children, leaves, is_leaf))
+    return _flatten_container(kind, data, children, leaves, is_leaf)
 
 
-def _flatten_children(xs: Iterable[Any], leaves: list[Any], is_leaf: IsLeaf) -> tuple[Node, ...]:
-    # The leaf case is handled inline: most children are leaves, and a call per leaf would
-    # dominate the cost of flattening small trees.
-    out: list[Node] = []
+def _flatten_container(
+    kind: int, data: Any, xs: Iterable[Any], leaves: list[Any], is_leaf: IsLeaf
+) -> Node:
+    # This is the cost of flattening. Most containers hold only leaves: a quick scan finds
+    # them and takes their children in one step. Otherwise leaves are still handled inline (a
+    # call per leaf would dominate small trees). `is_leaf` is asked only about containers: its
+    # answer cannot change anything for an object that is a leaf anyway.
     get = kind_cache.get
+    if type(xs) is not tuple and type(xs) is not list:
+        xs = list(xs)
     for c in xs:
-        if is_leaf is not None and is_leaf(c):
+        if get(type(c)) != LEAF:
+            break
+    else:
+        leaves.extend(xs)
+        return (kind, data, (LEAF_NODE,) * len(xs), True)
+    out: list[Node] = []
+    append = out.append
+    leaf_only = True
+    for c in xs:
+        k = get(type(c))
+        if k is None:
+            k = classify(type(c))
+        if k == LEAF or (is_leaf is not None and is_leaf(c)):
             leaves.append(c)
-            out.append(LEAF_NODE)
+            append(LEAF_NODE)
             continue
-        kind = get(type(c))
-        if kind is None:
-            kind = classify(type(c))
-        if kind == LEAF:
-            leaves.append(c)
-            out.append(LEAF_NODE)
-        elif kind == NONE:
-            out.append(NONE_NODE)
+        leaf_only = False
+        if k == NONE:
+            append(NONE_NODE)
+        elif k in (TUPLE, LIST):
+            append(_flatten_container(k, None, c, leaves, is_leaf))
         else:
-            data, children = take_apart(c, kind)
-            out.append((kind, data, _flatten_children(children, leaves, is_leaf)))
-    return tuple(out)
+            d, children = take_apart(c, k)
+            append(_flatten_container(k, d, children, leaves, is_leaf))
+    return (kind, data, tuple(out), leaf_only)
 
 
 def flatten_with_path_node(
@@ -152,7 +175,7 @@ def flatten_with_path_node(
     else:
         data, children = take_apart(x, kind)
         keys = _child_keys(kind, data, x, len(children))
-    return (
+    return make_node(
         kind,
         data,
         tuple(
@@ -183,12 +206,16 @@ def _build(kind: int, data: Any, children: list[Any]) -> Any:
     return custom_nodes[data[0]].unflatten(data[1], tuple(children))
 
 
-def unflatten_node(node: Node, nxt: Callable[[], Any]) -> Any:
-    """Rebuild the tree of structure `node`, taking leaves in order from `nxt()`."""
-    kind, data, children = node
+def unflatten_node(node: Node, it: Iterator[Any]) -> Any:
+    """Rebuild the tree of structure `node`, taking its leaves in order from `it`."""
+    kind, data, children, leaf_only = node
     if kind == LEAF:
-        return nxt()
-    return _build(kind, data, [nxt() if c[0] == LEAF else unflatten_node(c, nxt) for c in children])
+        return next(it)
+    if leaf_only:
+        return _build(kind, data, list(islice(it, len(children))))
+    return _build(
+        kind, data, [next(it) if c[0] == LEAF else unflatten_node(c, it) for c in children]
+    )
 
 
 # ---------------------------------------------------------------------------- flatten_up_to
@@ -222,7 +249,7 @@ def _expected(kind: int, data: Any, n: int) -> str:
 
 
 def _up_to(node: Node, x: Any, out: list[Any]) -> None:
-    kind, data, children = node
+    kind, data, children, _ = node
     if kind == LEAF:
         out.append(x)
         return
@@ -272,11 +299,11 @@ def _count_nodes(node: Node) -> int:
 def _compose(node: Node, inner: Node) -> Node:
     if node[0] == LEAF:
         return inner
-    return (node[0], node[1], tuple(_compose(c, inner) for c in node[2]))
+    return make_node(node[0], node[1], tuple(_compose(c, inner) for c in node[2]))
 
 
 def _node_repr(node: Node) -> str:
-    kind, data, children = node
+    kind, data, children, _ = node
     if kind == LEAF:
         return "*"
     if kind == NONE:
@@ -362,17 +389,19 @@ class PyTreeDef:
         Raises:
             ValueError: if the number of leaves is not `num_leaves`.
         """
-        if not isinstance(leaves, list | tuple):
-            leaves = list(leaves)
-        if len(leaves) != self.num_leaves:
+        seq: Sequence[Any] = leaves if type(leaves) in (list, tuple) else list(leaves)  # type: ignore[assignment]
+        if len(seq) != self.num_leaves:
             raise ValueError(
-                f"tree_unflatten: {self!r} has {self.num_leaves} leaves but "
-                f"{len(leaves)} were given."
+                f"tree_unflatten: {self!r} has {self.num_leaves} leaves but {len(seq)} were given."
             )
-        node = self._node
-        if node[0] == LEAF:
-            return leaves[0]
-        return unflatten_node(node, iter(leaves).__next__)
+        kind, data, _, leaf_only = node = self._node
+        if leaf_only:
+            # A flat container: build it from the leaves directly (copied: the caller's list
+            # must not become part of the tree).
+            return _build(kind, data, list(seq))
+        if kind == LEAF:
+            return seq[0]
+        return unflatten_node(node, iter(seq))
 
     def flatten_up_to(self, xs: Any) -> list[Any]:
         """Flatten `xs` down to the leaves of this structure, which must be a prefix of its own.
@@ -401,7 +430,7 @@ class PyTreeDef:
 
     def node_data(self) -> tuple[type, Any] | None:
         """The root's `(node type, static data)`, or None for a leaf."""
-        kind, data, _ = self._node
+        kind, data, _, _ = self._node
         if kind == LEAF:
             return None
         if kind == NAMEDTUPLE:

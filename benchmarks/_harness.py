@@ -1,0 +1,57 @@
+"""Shared benchmark harness: time cases in a child process per implementation, print ratios.
+
+pullback and JAX never share a process (importing jax patches jaxlib's classes). Each
+`bench_<area>.py` defines `cases(impl) -> dict[name, zero-argument callable]` and calls
+`main(__file__, cases)`; run with no arguments it times both implementations side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import timeit
+from collections.abc import Callable
+
+
+def time_call(fn: Callable[[], object], repeats: int = 7, min_time: float = 0.2) -> float:
+    """Median seconds per call over `repeats` runs of an auto-sized loop."""
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    number = max(1, int(number * min_time / 0.2))
+    return statistics.median(t / number for t in timer.repeat(repeat=repeats, number=number))
+
+
+def _child(cases: Callable[[str], dict[str, Callable[[], object]]], impl: str) -> None:
+    results = {name: time_call(fn) for name, fn in cases(impl).items()}
+    print(json.dumps(results))
+
+
+def _run_child(path: str, impl: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, path, "--impl", impl], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(path: str, cases: Callable[[str], dict[str, Callable[[], object]]]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--impl", choices=["pullback", "jax"])
+    args = parser.parse_args()
+    if args.impl:
+        _child(cases, args.impl)
+        return
+    ours = _run_child(path, "pullback")
+    have_jax = importlib.util.find_spec("jax") is not None
+    theirs = _run_child(path, "jax") if have_jax else {}
+    print(f"{'case':40s} {'pullback':>12s} {'jax':>12s} {'ratio':>8s}")
+    for name, t in ours.items():
+        j = theirs.get(name)
+        jtxt = f"{j * 1e6:10.2f}us" if j else "         n/a"
+        ratio = f"{t / j:7.2f}x" if j else "     n/a"
+        print(f"{name:40s} {t * 1e6:10.2f}us {jtxt} {ratio}")
+    if not have_jax:
+        print("(jax is not installed: run through `hatch run bench:...` to compare)")
