@@ -1,0 +1,263 @@
+"""Dtypes, canonicalization under the x64 switch, and JAX's type promotion lattice.
+
+Promotion follows JAX: a lattice over bool, signed/unsigned ints, floats and complex, with
+weak types for Python scalars (`int`, `float`, `complex`) that defer to the other operand's
+width. float8 types promote only with weak types and with themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+from pullback_ir.config import STATE
+from pullback_ir.errors import TypePromotionError
+
+__all__ = [
+    "bfloat16",
+    "canonicalize_dtype",
+    "default_float_dtype",
+    "default_int_dtype",
+    "dtype_and_weak",
+    "float0",
+    "is_complex",
+    "is_float",
+    "is_inexact",
+    "is_integer",
+    "is_signed",
+    "promote_types",
+    "result_type",
+    "short_name",
+]
+
+bool_ = np.dtype(np.bool_)
+int8, int16, int32, int64 = (np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
+uint8, uint16, uint32, uint64 = (np.dtype(t) for t in (np.uint8, np.uint16, np.uint32, np.uint64))
+float16, float32, float64 = (np.dtype(t) for t in (np.float16, np.float32, np.float64))
+complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
+FLOAT8_DTYPES: tuple[np.dtype[Any], ...] = tuple(
+    np.dtype(getattr(ml_dtypes, n))
+    for n in (
+        "float8_e3m4",
+        "float8_e4m3",
+        "float8_e4m3b11fnuz",
+        "float8_e4m3fn",
+        "float8_e4m3fnuz",
+        "float8_e5m2",
+        "float8_e5m2fnuz",
+        "float8_e8m0fnu",
+    )
+    if hasattr(ml_dtypes, n)
+)
+#: The dtype of tangents and cotangents of integer and boolean values (no storage).
+float0 = np.dtype([("float0", np.void, 0)])
+
+SIGNED = (int8, int16, int32, int64)
+UNSIGNED = (uint8, uint16, uint32, uint64)
+INTEGER = SIGNED + UNSIGNED
+FLOATS = (*FLOAT8_DTYPES, bfloat16, float16, float32, float64)
+COMPLEX = (complex64, complex128)
+ALL_DTYPES = (bool_, *INTEGER, *FLOATS, *COMPLEX)
+
+_SHORT = {
+    bool_: "bool",
+    int8: "i8",
+    int16: "i16",
+    int32: "i32",
+    int64: "i64",
+    uint8: "u8",
+    uint16: "u16",
+    uint32: "u32",
+    uint64: "u64",
+    bfloat16: "bf16",
+    float16: "f16",
+    float32: "f32",
+    float64: "f64",
+    complex64: "c64",
+    complex128: "c128",
+    float0: "float0",
+}
+
+_NARROW = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
+
+
+def short_name(dtype: np.dtype[Any]) -> str:
+    """The short name used in jaxpr printouts: `f32`, `i8`, `bf16`, `bool`."""
+    return _SHORT.get(dtype, dtype.name)
+
+
+def canonicalize_dtype(dtype: Any) -> np.dtype[Any]:
+    """The dtype values of `dtype` actually get: 64-bit types narrow to 32-bit unless x64 is on."""
+    dt = np.dtype(dtype)
+    if STATE.x64:
+        return dt
+    return _NARROW.get(dt, dt)
+
+
+def default_int_dtype() -> np.dtype[Any]:
+    """int64 with x64 on, else int32."""
+    return int64 if STATE.x64 else int32
+
+
+def default_float_dtype() -> np.dtype[Any]:
+    """float64 with x64 on, else float32."""
+    return float64 if STATE.x64 else float32
+
+
+def default_complex_dtype() -> np.dtype[Any]:
+    """complex128 with x64 on, else complex64."""
+    return complex128 if STATE.x64 else complex64
+
+
+def is_float(dtype: np.dtype[Any]) -> bool:
+    """Real floating point, bfloat16 and float8 included."""
+    return dtype in FLOATS
+
+
+def is_complex(dtype: np.dtype[Any]) -> bool:
+    """complex64 or complex128."""
+    return dtype in COMPLEX
+
+
+def is_inexact(dtype: np.dtype[Any]) -> bool:
+    """Floating point or complex."""
+    return dtype in FLOATS or dtype in COMPLEX
+
+
+def is_integer(dtype: np.dtype[Any]) -> bool:
+    """Signed or unsigned integer (bool excluded)."""
+    return dtype in INTEGER
+
+
+def is_signed(dtype: np.dtype[Any]) -> bool:
+    """Signed integer."""
+    return dtype in SIGNED
+
+
+# ---------------------------------------------------------------------------- promotion
+
+# Weak type nodes of the lattice: the types of Python scalars.
+_I, _F, _C = "i*", "f*", "c*"
+
+_LATTICE: dict[Any, tuple[Any, ...]] = {
+    bool_: (_I,),
+    _I: (uint8, int8),
+    uint8: (uint16, int16),
+    uint16: (uint32, int32),
+    uint32: (uint64, int64),
+    uint64: (_F,),
+    int8: (int16,),
+    int16: (int32,),
+    int32: (int64,),
+    int64: (_F,),
+    _F: (*FLOAT8_DTYPES, bfloat16, float16, _C),
+    **{f8: () for f8 in FLOAT8_DTYPES},
+    bfloat16: (float32,),
+    float16: (float32,),
+    float32: (float64, complex64),
+    float64: (complex128,),
+    _C: (complex64,),
+    complex64: (complex128,),
+    complex128: (),
+}
+
+
+@functools.cache
+def _upper_set(node: Any) -> frozenset[Any]:
+    out = {node}
+    for up in _LATTICE[node]:
+        out |= _upper_set(up)
+    return frozenset(out)
+
+
+@functools.cache
+def _join(a: Any, b: Any) -> Any:
+    common = _upper_set(a) & _upper_set(b)
+    # The least upper bound is the common node every other common node lies above.
+    for c in common:
+        if all(other in _upper_set(c) for other in common):
+            return c
+    raise TypePromotionError(
+        f"no implicit promotion between {a} and {b}: convert one of them explicitly "
+        "(for example with .astype)."
+    )
+
+
+def _node(dtype: np.dtype[Any], weak: bool) -> Any:
+    if not weak:
+        return dtype
+    if dtype == bool_:
+        return bool_
+    if is_integer(dtype):
+        return _I
+    if is_float(dtype):
+        return _F
+    return _C
+
+
+def _from_node(node: Any) -> tuple[np.dtype[Any], bool]:
+    if node == _I:
+        return default_int_dtype(), True
+    if node == _F:
+        return default_float_dtype(), True
+    if node == _C:
+        return default_complex_dtype(), True
+    return canonicalize_dtype(node), False
+
+
+def dtype_and_weak(x: Any) -> tuple[np.dtype[Any], bool]:
+    """The (canonical dtype, weak type) of a value, dtype or abstract value.
+
+    Python `int`, `float` and `complex` are weakly typed; `bool` is not.
+    """
+    if isinstance(x, bool):
+        return bool_, False
+    if isinstance(x, int):
+        return default_int_dtype(), True
+    if isinstance(x, float):
+        return default_float_dtype(), True
+    if isinstance(x, complex):
+        return default_complex_dtype(), True
+    if isinstance(x, np.dtype | type | str):
+        return canonicalize_dtype(x), False
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return canonicalize_dtype(dt), bool(getattr(x, "weak_type", False))
+    return canonicalize_dtype(x), False
+
+
+def result_type(*args: Any) -> tuple[np.dtype[Any], bool]:
+    """The promoted (dtype, weak type) of values, dtypes or abstract values, as JAX computes it.
+
+    Example:
+        >>> import numpy as np
+        >>> result_type(np.float16, 2.0)
+        (dtype('float16'), False)
+        >>> result_type(np.int8, np.uint8)
+        (dtype('int16'), False)
+        >>> result_type(1, 2.5)
+        (dtype('float32'), True)
+    """
+    if not args:
+        raise ValueError("result_type: at least one argument is needed.")
+    node = None
+    for a in args:
+        dt, weak = dtype_and_weak(a)
+        n = _node(dt, weak)
+        node = n if node is None else _join(node, n)
+    return _from_node(node)
+
+
+def promote_types(a: Any, b: Any) -> np.dtype[Any]:
+    """The promoted dtype of two (strong) dtypes.
+
+    Example:
+        >>> import numpy as np
+        >>> promote_types(np.int32, np.float16)
+        dtype('float16')
+    """
+    return result_type(np.dtype(a), np.dtype(b))[0]

@@ -1,0 +1,619 @@
+"""The `lax` layer: thin functions that bind primitives with canonicalized parameters.
+
+Elementwise binary functions accept a Python scalar for one operand and give it the other
+operand's dtype; otherwise operands must already agree in dtype (`pullback.numpy` promotes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pullback_ir import dtypes
+from pullback_ir.avals import aval_of
+from pullback_ir.primitives import (
+    elementwise as _ew,
+    linalg as _la,
+    reductions as _red,
+    shapes as _sh,
+)
+from pullback_ir.trace import Tracer
+
+ArrayLike = Any  # arrays, NumPy scalars, Python scalars and tracers
+Array = Any  # what primitives return: NumPy arrays eagerly, tracers under a transformation
+
+
+def _is_python_scalar(x: Any) -> bool:
+    return type(x) in (bool, int, float, complex)
+
+
+def _coerce(*args: ArrayLike) -> list[Any]:
+    """Give Python-scalar operands the dtype of the first array operand."""
+    ref = next((a for a in args if not _is_python_scalar(a)), None)
+    if ref is None:
+        return list(args)
+    dt = aval_of(ref).dtype
+    return [np.asarray(a, dt) if _is_python_scalar(a) else a for a in args]
+
+
+def neg(x: ArrayLike) -> Array:
+    """Elementwise negation."""
+    return _ew.neg_p.bind(x)[0]
+
+
+def sign(x: ArrayLike) -> Array:
+    """Elementwise `sign`."""
+    return _ew.sign_p.bind(x)[0]
+
+
+def abs(x: ArrayLike) -> Array:
+    """Elementwise absolute value (the modulus for complex)."""
+    return _ew.abs_p.bind(x)[0]
+
+
+def floor(x: ArrayLike) -> Array:
+    """Elementwise `floor`."""
+    return _ew.floor_p.bind(x)[0]
+
+
+def ceil(x: ArrayLike) -> Array:
+    """Elementwise `ceil`."""
+    return _ew.ceil_p.bind(x)[0]
+
+
+def is_finite(x: ArrayLike) -> Array:
+    """Elementwise test for finite values."""
+    return _ew.is_finite_p.bind(x)[0]
+
+
+def exp(x: ArrayLike) -> Array:
+    """Elementwise `exp`."""
+    return _ew.exp_p.bind(x)[0]
+
+
+def exp2(x: ArrayLike) -> Array:
+    """Elementwise `exp2`."""
+    return _ew.exp2_p.bind(x)[0]
+
+
+def log(x: ArrayLike) -> Array:
+    """Elementwise `log`."""
+    return _ew.log_p.bind(x)[0]
+
+
+def expm1(x: ArrayLike) -> Array:
+    """Elementwise `expm1`."""
+    return _ew.expm1_p.bind(x)[0]
+
+
+def log1p(x: ArrayLike) -> Array:
+    """Elementwise `log1p`."""
+    return _ew.log1p_p.bind(x)[0]
+
+
+def sin(x: ArrayLike) -> Array:
+    """Elementwise `sin`."""
+    return _ew.sin_p.bind(x)[0]
+
+
+def cos(x: ArrayLike) -> Array:
+    """Elementwise `cos`."""
+    return _ew.cos_p.bind(x)[0]
+
+
+def tan(x: ArrayLike) -> Array:
+    """Elementwise `tan`."""
+    return _ew.tan_p.bind(x)[0]
+
+
+def asin(x: ArrayLike) -> Array:
+    """Elementwise `asin`."""
+    return _ew.asin_p.bind(x)[0]
+
+
+def acos(x: ArrayLike) -> Array:
+    """Elementwise `acos`."""
+    return _ew.acos_p.bind(x)[0]
+
+
+def atan(x: ArrayLike) -> Array:
+    """Elementwise `atan`."""
+    return _ew.atan_p.bind(x)[0]
+
+
+def sinh(x: ArrayLike) -> Array:
+    """Elementwise `sinh`."""
+    return _ew.sinh_p.bind(x)[0]
+
+
+def cosh(x: ArrayLike) -> Array:
+    """Elementwise `cosh`."""
+    return _ew.cosh_p.bind(x)[0]
+
+
+def tanh(x: ArrayLike) -> Array:
+    """Elementwise `tanh`."""
+    return _ew.tanh_p.bind(x)[0]
+
+
+def asinh(x: ArrayLike) -> Array:
+    """Elementwise `asinh`."""
+    return _ew.asinh_p.bind(x)[0]
+
+
+def acosh(x: ArrayLike) -> Array:
+    """Elementwise `acosh`."""
+    return _ew.acosh_p.bind(x)[0]
+
+
+def atanh(x: ArrayLike) -> Array:
+    """Elementwise `atanh`."""
+    return _ew.atanh_p.bind(x)[0]
+
+
+def sqrt(x: ArrayLike) -> Array:
+    """Elementwise `sqrt`."""
+    return _ew.sqrt_p.bind(x)[0]
+
+
+def rsqrt(x: ArrayLike) -> Array:
+    """Elementwise reciprocal square root."""
+    return _ew.rsqrt_p.bind(x)[0]
+
+
+def cbrt(x: ArrayLike) -> Array:
+    """Elementwise `cbrt`."""
+    return _ew.cbrt_p.bind(x)[0]
+
+
+def logistic(x: ArrayLike) -> Array:
+    """Elementwise logistic sigmoid 1 / (1 + exp(-x))."""
+    return _ew.logistic_p.bind(x)[0]
+
+
+def erf(x: ArrayLike) -> Array:
+    """Elementwise `erf`."""
+    return _ew.erf_p.bind(x)[0]
+
+
+def erfc(x: ArrayLike) -> Array:
+    """Elementwise `erfc`."""
+    return _ew.erfc_p.bind(x)[0]
+
+
+def erf_inv(x: ArrayLike) -> Array:
+    """Elementwise inverse error function."""
+    return _ew.erf_inv_p.bind(x)[0]
+
+
+def lgamma(x: ArrayLike) -> Array:
+    """Elementwise `lgamma`."""
+    return _ew.lgamma_p.bind(x)[0]
+
+
+def digamma(x: ArrayLike) -> Array:
+    """Elementwise `digamma`."""
+    return _ew.digamma_p.bind(x)[0]
+
+
+def population_count(x: ArrayLike) -> Array:
+    """Elementwise count of set bits."""
+    return _ew.population_count_p.bind(x)[0]
+
+
+def clz(x: ArrayLike) -> Array:
+    """Elementwise count of leading zero bits."""
+    return _ew.clz_p.bind(x)[0]
+
+
+def real(x: ArrayLike) -> Array:
+    """Elementwise real part."""
+    return _ew.real_p.bind(x)[0]
+
+
+def imag(x: ArrayLike) -> Array:
+    """Elementwise imaginary part."""
+    return _ew.imag_p.bind(x)[0]
+
+
+def conj(x: ArrayLike) -> Array:
+    """Elementwise complex conjugate."""
+    return _ew.conj_p.bind(x)[0]
+
+
+def add(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `add` of two operands."""
+    return _ew.add_p.bind(*_coerce(x, y))[0]
+
+
+def sub(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `sub` of two operands."""
+    return _ew.sub_p.bind(*_coerce(x, y))[0]
+
+
+def mul(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `mul` of two operands."""
+    return _ew.mul_p.bind(*_coerce(x, y))[0]
+
+
+def div(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise division (integers round toward zero)."""
+    return _ew.div_p.bind(*_coerce(x, y))[0]
+
+
+def rem(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise remainder with the sign of the dividend."""
+    return _ew.rem_p.bind(*_coerce(x, y))[0]
+
+
+def pow(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `pow` of two operands."""
+    return _ew.pow_p.bind(*_coerce(x, y))[0]
+
+
+def max(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `max` of two operands."""
+    return _ew.max_p.bind(*_coerce(x, y))[0]
+
+
+def min(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `min` of two operands."""
+    return _ew.min_p.bind(*_coerce(x, y))[0]
+
+
+def atan2(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `atan2` of two operands."""
+    return _ew.atan2_p.bind(*_coerce(x, y))[0]
+
+
+def nextafter(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `nextafter` of two operands."""
+    return _ew.nextafter_p.bind(*_coerce(x, y))[0]
+
+
+def bitwise_and(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `and` of two operands."""
+    return _ew.and_p.bind(*_coerce(x, y))[0]
+
+
+def bitwise_or(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `or` of two operands."""
+    return _ew.or_p.bind(*_coerce(x, y))[0]
+
+
+def bitwise_xor(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `xor` of two operands."""
+    return _ew.xor_p.bind(*_coerce(x, y))[0]
+
+
+def shift_left(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `shift_left` of two operands."""
+    return _ew.shift_left_p.bind(*_coerce(x, y))[0]
+
+
+def shift_right_arithmetic(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `shift_right_arithmetic` of two operands."""
+    return _ew.shift_right_arithmetic_p.bind(*_coerce(x, y))[0]
+
+
+def shift_right_logical(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `shift_right_logical` of two operands."""
+    return _ew.shift_right_logical_p.bind(*_coerce(x, y))[0]
+
+
+def eq(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `eq` of two operands."""
+    return _ew.eq_p.bind(*_coerce(x, y))[0]
+
+
+def ne(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `ne` of two operands."""
+    return _ew.ne_p.bind(*_coerce(x, y))[0]
+
+
+def lt(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `lt` of two operands."""
+    return _ew.lt_p.bind(*_coerce(x, y))[0]
+
+
+def le(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `le` of two operands."""
+    return _ew.le_p.bind(*_coerce(x, y))[0]
+
+
+def gt(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `gt` of two operands."""
+    return _ew.gt_p.bind(*_coerce(x, y))[0]
+
+
+def ge(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise `ge` of two operands."""
+    return _ew.ge_p.bind(*_coerce(x, y))[0]
+
+
+def complex(x: ArrayLike, y: ArrayLike) -> Array:
+    """Elementwise complex number x + i*y."""
+    return _ew.complex_p.bind(*_coerce(x, y))[0]
+
+
+def bitwise_not(x: ArrayLike) -> Array:
+    """Elementwise bitwise (or logical, for bool) negation."""
+    return _ew.not_p.bind(x)[0]
+
+
+def round(x: ArrayLike, rounding_method: int = 0) -> Array:  # noqa: A001  (lax's name)
+    """Elementwise rounding: 0 rounds half away from zero, 1 half to even."""
+    return _ew.round_p.bind(x, rounding_method=int(rounding_method))[0]
+
+
+def integer_pow(x: ArrayLike, y: int) -> Array:
+    """Elementwise `x ** y` for a static integer exponent."""
+    return _ew.integer_pow_p.bind(x, y=int(y))[0]
+
+
+def select_n(which: ArrayLike, *cases: ArrayLike) -> Array:
+    """Elementwise choice: `cases[which]` (which is bool for two cases, else int32)."""
+    return _ew.select_n_p.bind(which, *cases)[0]
+
+
+def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
+    """Elementwise `on_true if pred else on_false`."""
+    return _ew.select_n_p.bind(pred, on_false, on_true)[0]
+
+
+def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:  # noqa: A002  (lax's names)
+    """Elementwise `min(max(x, min), max)`."""
+    x, lo, hi = _coerce(x, min, max)
+    return _ew.clamp_p.bind(lo, x, hi)[0]
+
+
+def convert_element_type(operand: ArrayLike, new_dtype: Any) -> Array:
+    """Convert to `new_dtype` (canonicalized under the x64 switch); the result is strong."""
+    dt = dtypes.canonicalize_dtype(new_dtype)
+    if not isinstance(operand, Tracer) and not _is_python_scalar(operand):
+        if aval_of(operand).dtype == dt and isinstance(operand, np.ndarray):
+            return operand
+    return _ew.convert_element_type_p.bind(operand, new_dtype=dt, weak_type=False)[0]
+
+
+def bitcast_convert_type(operand: ArrayLike, new_dtype: Any) -> Array:
+    """Reinterpret the bits of `operand` as `new_dtype`."""
+    return _ew.bitcast_convert_type_p.bind(operand, new_dtype=np.dtype(new_dtype))[0]
+
+
+def broadcast_in_dim(
+    operand: ArrayLike, shape: Sequence[int], broadcast_dimensions: Sequence[int]
+) -> Array:
+    """Broadcast `operand` to `shape`, its dimension i going to `broadcast_dimensions[i]`."""
+    return _sh.broadcast_in_dim_p.bind(
+        operand,
+        shape=tuple(int(s) for s in shape),
+        broadcast_dimensions=tuple(int(d) for d in broadcast_dimensions),
+    )[0]
+
+
+def broadcast(operand: ArrayLike, sizes: Sequence[int]) -> Array:
+    """Add leading dimensions of `sizes` to `operand`."""
+    nd = len(aval_of(operand).shape)
+    shape = (*sizes, *aval_of(operand).shape)
+    return broadcast_in_dim(operand, shape, tuple(range(len(sizes), len(sizes) + nd)))
+
+
+def reshape(
+    operand: ArrayLike, new_sizes: Sequence[int], dimensions: Sequence[int] | None = None
+) -> Array:
+    """Reshape (after transposing by `dimensions` when given)."""
+    return _sh.reshape_p.bind(
+        operand,
+        new_sizes=tuple(int(s) for s in new_sizes),
+        dimensions=None if dimensions is None else tuple(int(d) for d in dimensions),
+    )[0]
+
+
+def squeeze(array: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """Remove the size-1 `dimensions`."""
+    nd = len(aval_of(array).shape)
+    return _sh.squeeze_p.bind(array, dimensions=tuple(sorted(int(d) % nd for d in dimensions)))[0]
+
+
+def expand_dims(array: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """Insert size-1 dimensions at the positions `dimensions` of the result."""
+    shape = list(aval_of(array).shape)
+    ndim_out = len(shape) + len(dimensions)
+    dims = sorted(int(d) % ndim_out for d in dimensions)
+    for d in dims:
+        shape.insert(d, 1)
+    kept = [i for i in range(ndim_out) if i not in dims]
+    return broadcast_in_dim(array, shape, kept)
+
+
+def transpose(operand: ArrayLike, permutation: Sequence[int]) -> Array:
+    """Permute the dimensions."""
+    return _sh.transpose_p.bind(operand, permutation=tuple(int(p) for p in permutation))[0]
+
+
+def rev(operand: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """Reverse the order of elements along `dimensions`."""
+    return _sh.rev_p.bind(operand, dimensions=tuple(int(d) for d in dimensions))[0]
+
+
+def pad(
+    operand: ArrayLike, padding_value: ArrayLike, padding_config: Sequence[tuple[int, int, int]]
+) -> Array:
+    """Pad with `(low, high, interior)` per dimension; negative edge padding crops."""
+    operand, padding_value = _coerce(operand, padding_value)
+    cfg = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
+    return _sh.pad_p.bind(operand, padding_value, padding_config=cfg)[0]
+
+
+def concatenate(operands: Sequence[ArrayLike], dimension: int) -> Array:
+    """Join arrays along `dimension`."""
+    return _sh.concatenate_p.bind(*operands, dimension=int(dimension))[0]
+
+
+def slice(  # noqa: A001  (lax's name)
+    operand: ArrayLike,
+    start_indices: Sequence[int],
+    limit_indices: Sequence[int],
+    strides: Sequence[int] | None = None,
+) -> Array:
+    """The static slice `operand[start:limit:stride, ...]`."""
+    return _sh.slice_p.bind(
+        operand,
+        start_indices=tuple(int(i) for i in start_indices),
+        limit_indices=tuple(int(i) for i in limit_indices),
+        strides=None if strides is None else tuple(int(s) for s in strides),
+    )[0]
+
+
+def dynamic_slice(
+    operand: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes: Sequence[int]
+) -> Array:
+    """A slice of static size at traced start indices (clamped to stay in bounds)."""
+    idx = [
+        np.asarray(i, dtypes.default_int_dtype()) if _is_python_scalar(i) else i
+        for i in start_indices
+    ]
+    return _sh.dynamic_slice_p.bind(operand, *idx, slice_sizes=tuple(int(s) for s in slice_sizes))[
+        0
+    ]
+
+
+def dynamic_update_slice(
+    operand: ArrayLike, update: ArrayLike, start_indices: Sequence[ArrayLike]
+) -> Array:
+    """`operand` with `update` written at traced start indices (clamped to stay in bounds)."""
+    idx = [
+        np.asarray(i, dtypes.default_int_dtype()) if _is_python_scalar(i) else i
+        for i in start_indices
+    ]
+    return _sh.dynamic_update_slice_p.bind(operand, update, *idx)[0]
+
+
+def iota(dtype: Any, size: int) -> Array:
+    """`[0, 1, ..., size - 1]` of `dtype`."""
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Array:
+    """An array of `shape` counting along `dimension`."""
+    return _sh.iota_p.bind(
+        dtype=dtypes.canonicalize_dtype(dtype),
+        shape=tuple(int(s) for s in shape),
+        dimension=int(dimension),
+    )[0]
+
+
+def _axes(axes: Sequence[int], operand: ArrayLike) -> tuple[int, ...]:
+    nd = len(aval_of(operand).shape)
+    return tuple(int(a) % nd if nd else int(a) for a in axes)
+
+
+def reduce_sum(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Sum over `axes`."""
+    return _red.reduce_sum_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def reduce_prod(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Product over `axes`."""
+    return _red.reduce_prod_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def reduce_max(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Maximum over `axes`."""
+    return _red.reduce_max_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def reduce_min(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Minimum over `axes`."""
+    return _red.reduce_min_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def reduce_and(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Bitwise/logical and over `axes`."""
+    return _red.reduce_and_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def reduce_or(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Bitwise/logical or over `axes`."""
+    return _red.reduce_or_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def reduce_xor(operand: ArrayLike, axes: Sequence[int]) -> Array:
+    """Bitwise/logical xor over `axes`."""
+    return _red.reduce_xor_p.bind(operand, axes=_axes(axes, operand))[0]
+
+
+def argmax(operand: ArrayLike, axis: int, index_dtype: Any) -> Array:
+    """Index of the maximum along `axis` (the first one on ties; NaN counts as largest)."""
+    return _red.argmax_p.bind(
+        operand, axes=_axes((axis,), operand), index_dtype=dtypes.canonicalize_dtype(index_dtype)
+    )[0]
+
+
+def argmin(operand: ArrayLike, axis: int, index_dtype: Any) -> Array:
+    """Index of the minimum along `axis` (the first one on ties)."""
+    return _red.argmin_p.bind(
+        operand, axes=_axes((axis,), operand), index_dtype=dtypes.canonicalize_dtype(index_dtype)
+    )[0]
+
+
+def cumsum(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running sum along `axis`."""
+    return _red.cumsum_p.bind(operand, axis=_axes((axis,), operand)[0], reverse=bool(reverse))[0]
+
+
+def cumprod(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running product along `axis`."""
+    return _red.cumprod_p.bind(operand, axis=_axes((axis,), operand)[0], reverse=bool(reverse))[0]
+
+
+def cummax(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running maximum along `axis`."""
+    return _red.cummax_p.bind(operand, axis=_axes((axis,), operand)[0], reverse=bool(reverse))[0]
+
+
+def cummin(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running minimum along `axis`."""
+    return _red.cummin_p.bind(operand, axis=_axes((axis,), operand)[0], reverse=bool(reverse))[0]
+
+
+def cumlogsumexp(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running log-sum-exp along `axis`."""
+    return _red.cumlogsumexp_p.bind(
+        operand, axis=_axes((axis,), operand)[0], reverse=bool(reverse)
+    )[0]
+
+
+def dot_general(
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    dimension_numbers: Any,
+    precision: Any = None,
+    preferred_element_type: Any = None,
+) -> Array:
+    """Contract `lhs` and `rhs`: `dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch))`; the result has batch, lhs free, then rhs free dimensions."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = (
+        (tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+        (tuple(int(d) for d in lb), tuple(int(d) for d in rb)),
+    )
+    pet = (
+        None
+        if preferred_element_type is None
+        else dtypes.canonicalize_dtype(preferred_element_type)
+    )
+    return _la.dot_general_p.bind(
+        lhs, rhs, dimension_numbers=dn, precision=precision, preferred_element_type=pet
+    )[0]
+
+
+def dot(
+    lhs: ArrayLike, rhs: ArrayLike, precision: Any = None, preferred_element_type: Any = None
+) -> Array:
+    """Vector/matrix products: contracts the last axis of `lhs` with the first of `rhs`."""
+    nl = len(aval_of(lhs).shape)
+    return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())), precision, preferred_element_type)

@@ -1,0 +1,62 @@
+"""`Primitive`: a named operation with its abstract evaluation and NumPy reference implementation.
+
+Transformations keep their own rule tables keyed by primitive (DESIGN.md, "rule-table
+pattern"); a primitive carries only what every transformation needs: how to compute output
+avals from input avals (`abstract_eval`) and how to compute outputs on concrete NumPy arrays
+(`impl`). Both take and return lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from pullback_ir.avals import ShapedArray
+from pullback_ir.trace import CONTEXT
+
+__all__ = ["AbstractEval", "Impl", "Primitive"]
+
+# Every primitive is added here when it is built (`primitives.ALL` reads it).
+REGISTRY: dict[str, Primitive] = {}
+
+
+class AbstractEval(Protocol):
+    """Output avals from input avals and params; raises TypeError/ValueError for bad input."""
+
+    def __call__(self, *avals: ShapedArray, **params: Any) -> list[ShapedArray]: ...
+
+
+Impl = Callable[..., Sequence[Any]]
+
+
+class Primitive:
+    """A primitive operation.
+
+    Args:
+        name: the name shown in jaxprs (JAX's names: `add`, `reduce_sum`, `dot_general`).
+        abstract_eval: `(*avals, **params) -> [aval, ...]`, the shape and dtype rule.
+        impl: `(*ndarrays, **params) -> [ndarray, ...]`, the NumPy reference implementation.
+        effectful: whether the primitive has side effects (kept by dead-code elimination).
+    """
+
+    __slots__ = ("_eager_cache", "abstract_eval", "effectful", "impl", "name")
+
+    def __init__(
+        self, name: str, *, abstract_eval: AbstractEval, impl: Impl, effectful: bool = False
+    ) -> None:
+        if name in REGISTRY:
+            raise ValueError(f"a primitive named '{name}' already exists")
+        self.name = name
+        self.abstract_eval = abstract_eval
+        self.impl = impl
+        self.effectful = effectful
+        self._eager_cache: dict[Any, list[ShapedArray]] = {}
+        REGISTRY[name] = self
+
+    def bind(self, *args: Any, **params: Any) -> list[Any]:
+        """Apply the primitive under the current trace; returns a list of outputs."""
+        # Read the context directly rather than through a helper: bind is on every op's path.
+        return CONTEXT.trace.process_primitive(self, args, params)
+
+    def __repr__(self) -> str:
+        return self.name

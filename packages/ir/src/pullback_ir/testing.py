@@ -1,0 +1,207 @@
+"""Test support shipped with the package: op records, input factories and per-dtype tolerances.
+
+One op-record table drives every transformation's suite (shape rules, reference checks here;
+gradient checks, vmap-vs-loop and lowering checks in the packages above).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+from pullback_ir import dtypes
+from pullback_ir.primitive import Primitive
+from pullback_ir.primitives import elementwise as ew, linalg as la, reductions as red, shapes as sh
+
+__all__ = ["OP_RECORDS", "OpRecord", "random_array", "tolerance"]
+
+_TOL = {
+    dtypes.float64: 1e-12,
+    dtypes.float32: 1e-5,
+    dtypes.float16: 2e-3,
+    dtypes.bfloat16: 2e-2,
+    dtypes.complex64: 1e-5,
+    dtypes.complex128: 1e-12,
+}
+
+
+def tolerance(dtype: np.dtype[Any], scale: float = 1.0) -> float:
+    """Relative tolerance of reference comparisons for `dtype` (0 for exact types)."""
+    if dtype in dtypes.FLOAT8_DTYPES:
+        return 0.25 * scale
+    return _TOL.get(dtype, 0.0) * scale
+
+
+def random_array(
+    rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, low: float = -3.0, high: float = 3.0
+) -> np.ndarray[Any, Any]:
+    """Random values of `dtype` in [low, high) (booleans and integers included)."""
+    dt = np.dtype(dtype)
+    if dt == dtypes.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if dtypes.is_integer(dt):
+        lo = 0 if not dtypes.is_signed(dt) else max(int(low), -100)
+        return rng.integers(lo, max(int(high), lo + 1) + 1, size=shape).astype(dt)
+    if dtypes.is_complex(dt):
+        return (rng.uniform(low, high, shape) + 1j * rng.uniform(low, high, shape)).astype(dt)
+    return rng.uniform(low, high, size=shape).astype(dt)
+
+
+FLOATS = (dtypes.float16, dtypes.bfloat16, dtypes.float32)
+INEXACT = (*FLOATS, dtypes.complex64)
+INTS = (dtypes.int8, dtypes.int32, dtypes.uint8, dtypes.uint32)
+NUMERIC = (*INTS, *INEXACT)
+ALL = (dtypes.bool_, *NUMERIC)
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    """How to test one primitive.
+
+    Attributes:
+        primitive: the primitive.
+        dtypes: the dtypes to test (of the first operand).
+        make_args: `(rng, dtype) -> (args, params)`.
+        reference: an independent definition, `(*float64-or-exact args, **params) -> value`.
+        low, high: the input range for the default argument factory.
+        rtol_scale: multiplies the dtype's tolerance.
+    """
+
+    primitive: Primitive
+    dtypes: tuple[np.dtype[Any], ...]
+    make_args: Callable[[np.random.Generator, np.dtype[Any]], tuple[list[Any], dict[str, Any]]]
+    reference: Callable[..., Any]
+    low: float = -3.0
+    high: float = 3.0
+    rtol_scale: float = 1.0
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _nary(n: int, low: float, high: float, shape: tuple[int, ...] = (2, 3)) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        return [random_array(rng, shape, dt, low, high) for _ in range(n)], {}
+
+    return make
+
+
+def _elementwise(
+    prim: Primitive, n: int, dts: tuple[Any, ...], ref: Callable[..., Any], low: float = -3.0, high: float = 3.0, rtol: float = 1.0
+) -> OpRecord:
+    return OpRecord(prim, tuple(np.dtype(d) for d in dts), _nary(n, low, high), ref, low, high, rtol)
+
+
+_v = np.vectorize
+_trunc_div = _v(lambda a, b: -1 if b == 0 else int(a / b) if abs(a) < 2**52 else a // b)
+
+
+def _cmath_or_math(name: str) -> Callable[..., Any]:
+    import cmath
+
+    rf, cf = getattr(math, name), getattr(cmath, name)
+    return _v(lambda x: cf(x) if isinstance(x, complex) else rf(x))
+
+
+OP_RECORDS: list[OpRecord] = [
+    _elementwise(ew.neg_p, 1, NUMERIC, lambda x: -x),
+    _elementwise(ew.sign_p, 1, (dtypes.int8, dtypes.int32, *FLOATS), _v(lambda x: int(x > 0) - int(x < 0))),
+    _elementwise(ew.abs_p, 1, (dtypes.int8, dtypes.int32, *INEXACT), _v(abs)),
+    _elementwise(ew.floor_p, 1, FLOATS, _v(math.floor)),
+    _elementwise(ew.ceil_p, 1, FLOATS, _v(math.ceil)),
+    _elementwise(ew.is_finite_p, 1, FLOATS, _v(math.isfinite)),
+    _elementwise(ew.exp_p, 1, INEXACT, _cmath_or_math("exp")),
+    _elementwise(ew.exp2_p, 1, FLOATS, _v(lambda x: 2.0**x)),
+    _elementwise(ew.log_p, 1, FLOATS, _v(math.log), 0.1, 5.0),
+    _elementwise(ew.expm1_p, 1, FLOATS, _v(math.expm1)),
+    _elementwise(ew.log1p_p, 1, FLOATS, _v(math.log1p), -0.9, 5.0),
+    _elementwise(ew.sin_p, 1, INEXACT, _cmath_or_math("sin")),
+    _elementwise(ew.cos_p, 1, INEXACT, _cmath_or_math("cos")),
+    _elementwise(ew.tan_p, 1, FLOATS, _v(math.tan), -1.3, 1.3, 4.0),
+    _elementwise(ew.asin_p, 1, FLOATS, _v(math.asin), -0.99, 0.99),
+    _elementwise(ew.acos_p, 1, FLOATS, _v(math.acos), -0.99, 0.99),
+    _elementwise(ew.atan_p, 1, FLOATS, _v(math.atan)),
+    _elementwise(ew.sinh_p, 1, FLOATS, _v(math.sinh)),
+    _elementwise(ew.cosh_p, 1, FLOATS, _v(math.cosh)),
+    _elementwise(ew.tanh_p, 1, INEXACT, _cmath_or_math("tanh")),
+    _elementwise(ew.asinh_p, 1, FLOATS, _v(math.asinh)),
+    _elementwise(ew.acosh_p, 1, FLOATS, _v(math.acosh), 1.1, 5.0),
+    _elementwise(ew.atanh_p, 1, FLOATS, _v(math.atanh), -0.9, 0.9),
+    _elementwise(ew.sqrt_p, 1, FLOATS, _v(math.sqrt), 0.01, 5.0),
+    _elementwise(ew.rsqrt_p, 1, FLOATS, _v(lambda x: 1 / math.sqrt(x)), 0.1, 5.0),
+    _elementwise(ew.cbrt_p, 1, FLOATS, _v(lambda x: math.copysign(abs(x) ** (1 / 3), x))),
+    _elementwise(ew.logistic_p, 1, FLOATS, _v(lambda x: 1 / (1 + math.exp(-x)))),
+    _elementwise(ew.erf_p, 1, FLOATS, _v(math.erf)),
+    _elementwise(ew.erfc_p, 1, FLOATS, _v(math.erfc)),
+    # erf_inv is checked through erf: erf(erf_inv(y)) == y.
+    _elementwise(ew.erf_inv_p, 1, FLOATS, lambda y: y, -0.95, 0.95, 4.0),
+    _elementwise(ew.lgamma_p, 1, FLOATS, _v(math.lgamma), 0.1, 6.0),
+    # digamma against a central difference of math.lgamma.
+    _elementwise(ew.digamma_p, 1, FLOATS, _v(lambda x: (math.lgamma(x + 1e-6) - math.lgamma(x - 1e-6)) / 2e-6), 0.2, 6.0, 10.0),
+    _elementwise(ew.not_p, 1, (dtypes.bool_, *INTS), _v(lambda x: (not x) if isinstance(x, bool) else ~x)),
+    _elementwise(ew.population_count_p, 1, (dtypes.int32, dtypes.uint8, dtypes.uint32), _v(lambda x: bin(x & 0xFFFFFFFF).count("1"))),
+    _elementwise(ew.clz_p, 1, (dtypes.int32, dtypes.uint32), _v(lambda x: 32 - (x & 0xFFFFFFFF).bit_length())),
+    _elementwise(ew.real_p, 1, (dtypes.complex64,), _v(lambda z: z.real)),
+    _elementwise(ew.imag_p, 1, (dtypes.complex64,), _v(lambda z: z.imag)),
+    _elementwise(ew.conj_p, 1, (dtypes.complex64,), _v(lambda z: z.conjugate())),
+    _elementwise(ew.add_p, 2, NUMERIC, lambda x, y: x + y),
+    _elementwise(ew.sub_p, 2, NUMERIC, lambda x, y: x - y),
+    _elementwise(ew.mul_p, 2, NUMERIC, lambda x, y: x * y),
+    _elementwise(ew.div_p, 2, (dtypes.int8, dtypes.int32, *INEXACT), _v(lambda x, y: _trunc_div(x, y) if isinstance(x, int) else x / y), 1.0, 5.0),
+    _elementwise(ew.rem_p, 2, (dtypes.int32, *FLOATS), _v(lambda x, y: math.fmod(x, y) if isinstance(x, float) else int(math.fmod(x, y))), 1.0, 5.0, 4.0),
+    _elementwise(ew.pow_p, 2, FLOATS, _v(lambda x, y: x**y), 0.5, 2.0, 4.0),
+    _elementwise(ew.max_p, 2, (*INTS, *FLOATS), _v(max)),
+    _elementwise(ew.min_p, 2, (*INTS, *FLOATS), _v(min)),
+    _elementwise(ew.atan2_p, 2, FLOATS, _v(math.atan2)),
+    _elementwise(ew.nextafter_p, 2, (dtypes.float32,), lambda x, y: np.nextafter(x.astype(np.float32), y.astype(np.float32))),
+    _elementwise(ew.and_p, 2, (dtypes.bool_, *INTS), lambda x, y: x & y),
+    _elementwise(ew.or_p, 2, (dtypes.bool_, *INTS), lambda x, y: x | y),
+    _elementwise(ew.xor_p, 2, (dtypes.bool_, *INTS), lambda x, y: x ^ y),
+    _elementwise(ew.shift_left_p, 2, (dtypes.int32, dtypes.uint32), _v(lambda x, y: (x << y) & 0xFFFFFFFF), 0, 40),
+    _elementwise(ew.shift_right_arithmetic_p, 2, (dtypes.int32,), _v(lambda x, y: x >> min(y, 31)), 0, 40),
+    _elementwise(ew.shift_right_logical_p, 2, (dtypes.int32, dtypes.uint32), _v(lambda x, y: ((x & 0xFFFFFFFF) >> y) if y < 32 else 0), 0, 40),
+    _elementwise(ew.eq_p, 2, ALL, lambda x, y: x == y, -1, 1),
+    _elementwise(ew.ne_p, 2, ALL, lambda x, y: x != y, -1, 1),
+    _elementwise(ew.lt_p, 2, (*INTS, *FLOATS), lambda x, y: x < y, -1, 1),
+    _elementwise(ew.le_p, 2, (*INTS, *FLOATS), lambda x, y: x <= y, -1, 1),
+    _elementwise(ew.gt_p, 2, (*INTS, *FLOATS), lambda x, y: x > y, -1, 1),
+    _elementwise(ew.ge_p, 2, (*INTS, *FLOATS), lambda x, y: x >= y, -1, 1),
+    _elementwise(ew.complex_p, 2, (dtypes.float32,), _v(complex)),
+    OpRecord(ew.round_p, FLOATS, lambda r, d: ([random_array(r, (7,), d)], {"rounding_method": 0}), _v(lambda x, rounding_method: math.copysign(math.floor(abs(x) + 0.5), x))),
+    OpRecord(ew.integer_pow_p, (dtypes.int32, *FLOATS), lambda r, d: ([random_array(r, (4,), d, -3, 3)], {"y": 3}), lambda x, y: x**y),
+    OpRecord(ew.select_n_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (5,), dtypes.bool_), random_array(r, (5,), d), random_array(r, (5,), d)], {}), lambda w, a, b: np.where(w, b, a)),
+    OpRecord(ew.clamp_p, (dtypes.float32, dtypes.int32), lambda r, d: ([np.asarray(-1, d), random_array(r, (5,), d), np.asarray(1, d)], {}), lambda lo, x, hi: np.minimum(np.maximum(x, lo), hi)),
+    OpRecord(ew.convert_element_type_p, (dtypes.float32, dtypes.int32, dtypes.bool_, dtypes.bfloat16), lambda r, d: ([random_array(r, (6,), d)], {"new_dtype": np.dtype(np.int8), "weak_type": False}), _v(lambda x, new_dtype, weak_type: int(x))),
+    OpRecord(ew.bitcast_convert_type_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3,), d)], {"new_dtype": np.dtype(np.int32)}), lambda x, new_dtype: np.frombuffer(x.astype(np.float32).tobytes(), np.int32)),
+    OpRecord(sh.broadcast_in_dim_p, (dtypes.float32, dtypes.int8), lambda r, d: ([random_array(r, (3, 1), d)], {"shape": (2, 3, 4), "broadcast_dimensions": (1, 2)}), lambda x, shape, broadcast_dimensions: np.tile(x[None], (2, 1, 4))),
+    OpRecord(sh.reshape_p, (dtypes.float32, dtypes.bool_), lambda r, d: ([random_array(r, (2, 6), d)], {"new_sizes": (3, 4), "dimensions": None}), lambda x, new_sizes, dimensions: np.array(x.ravel().tolist()).reshape(new_sizes)),
+    OpRecord(sh.squeeze_p, (dtypes.float32,), lambda r, d: ([random_array(r, (1, 3, 1), d)], {"dimensions": (0, 2)}), lambda x, dimensions: x[0, :, 0]),
+    OpRecord(sh.transpose_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (2, 3, 4), d)], {"permutation": (2, 0, 1)}), lambda x, permutation: np.einsum("abc->cab", x)),
+    OpRecord(sh.rev_p, (dtypes.float32,), lambda r, d: ([random_array(r, (2, 3), d)], {"dimensions": (1,)}), lambda x, dimensions: x[:, ::-1]),
+    OpRecord(sh.pad_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (3,), d), np.asarray(7, d)], {"padding_config": ((2, -1, 1),)}), lambda x, v, padding_config: np.array([v, v, x[0], v, x[1], v])),
+    OpRecord(sh.concatenate_p, (dtypes.float32, dtypes.uint8), lambda r, d: ([random_array(r, (2, 1), d), random_array(r, (2, 3), d)], {"dimension": 1}), lambda a, b, dimension: np.array([list(a[i]) + list(b[i]) for i in range(2)])),
+    OpRecord(sh.slice_p, (dtypes.float32,), lambda r, d: ([random_array(r, (5, 4), d)], {"start_indices": (1, 0), "limit_indices": (5, 3), "strides": (2, 1)}), lambda x, **p: np.array([x[1, :3], x[3, :3]])),
+    OpRecord(sh.dynamic_slice_p, (dtypes.float32,), lambda r, d: ([random_array(r, (5,), d), np.int32(4)], {"slice_sizes": (2,)}), lambda x, i, slice_sizes: x[3:5]),
+    OpRecord(sh.dynamic_update_slice_p, (dtypes.float32,), lambda r, d: ([random_array(r, (5,), d), np.zeros(2, d), np.int32(-1)], {}), lambda x, u, i: np.concatenate([u, x[2:]])),
+    OpRecord(sh.iota_p, (dtypes.int32, dtypes.float32), lambda r, d: ([], {"dtype": d, "shape": (2, 3), "dimension": 1}), lambda **p: np.array([[0, 1, 2], [0, 1, 2]])),
+    OpRecord(red.reduce_sum_p, (dtypes.int32, *FLOATS), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,)}), lambda x, axes: np.array([sum(row.tolist()) for row in x])),
+    OpRecord(red.reduce_prod_p, (dtypes.int32, dtypes.float32), lambda r, d: ([random_array(r, (3, 2), d)], {"axes": (1,)}), lambda x, axes: np.array([math.prod(row.tolist()) for row in x])),
+    OpRecord(red.reduce_max_p, (dtypes.int8, dtypes.float32), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (0, 1)}), lambda x, axes: max(x.ravel().tolist())),
+    OpRecord(red.reduce_min_p, (dtypes.uint8, dtypes.float32), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (0,)}), lambda x, axes: np.array([min(c) for c in x.T.tolist()])),
+    OpRecord(red.reduce_and_p, (dtypes.bool_,), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,)}), lambda x, axes: np.array([all(row) for row in x.tolist()])),
+    OpRecord(red.reduce_or_p, (dtypes.bool_,), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,)}), lambda x, axes: np.array([any(row) for row in x.tolist()])),
+    OpRecord(red.reduce_xor_p, (dtypes.bool_,), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,)}), lambda x, axes: np.array([sum(row) % 2 == 1 for row in x.tolist()])),
+    OpRecord(red.argmax_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([row.index(max(row)) for row in x.tolist()])),
+    OpRecord(red.argmin_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (0,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([c.index(min(c)) for c in x.T.tolist()])),
+    OpRecord(red.cumsum_p, (dtypes.int32, dtypes.float32), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([sum(x[: i + 1].tolist()) for i in range(4)])),
+    OpRecord(red.cumprod_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": True}), lambda x, **p: np.array([math.prod(x[i:].tolist()) for i in range(4)])),
+    OpRecord(red.cummax_p, (dtypes.float32,), lambda r, d: ([random_array(r, (5,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([max(x[: i + 1].tolist()) for i in range(5)])),
+    OpRecord(red.cummin_p, (dtypes.int32,), lambda r, d: ([random_array(r, (5,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([min(x[: i + 1].tolist()) for i in range(5)])),
+    OpRecord(red.cumlogsumexp_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([math.log(sum(math.exp(v) for v in x[: i + 1].tolist())) for i in range(4)])),
+    OpRecord(la.dot_general_p, (dtypes.int32, *FLOATS), lambda r, d: ([random_array(r, (2, 3, 4), d), random_array(r, (2, 4, 5), d)], {"dimension_numbers": (((2,), (1,)), ((0,), (0,))), "precision": None, "preferred_element_type": None}), lambda a, b, **p: np.array([[[sum(a[k, i, t] * b[k, t, j] for t in range(4)) for j in range(5)] for i in range(3)] for k in range(2)]), rtol_scale=4.0),
+]  # fmt: skip
+
+del ml_dtypes  # the dtype table lives in dtypes
