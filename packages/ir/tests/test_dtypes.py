@@ -1,7 +1,6 @@
 import ml_dtypes
 import numpy as np
 import pytest
-
 from pullback_ir import TypePromotionError, enable_x64
 from pullback_ir.dtypes import canonicalize_dtype, promote_types, result_type
 
@@ -44,7 +43,9 @@ def test_float8_types_do_not_mix():
     f8a, f8b = np.dtype(ml_dtypes.float8_e4m3fn), np.dtype(ml_dtypes.float8_e5m2)
     assert promote_types(f8a, f8a) == f8a
     assert result_type(f8a, 2.0) == (f8a, False)
-    with pytest.raises(TypePromotionError, match="no implicit promotion between float8_e4m3fn and float8_e5m2"):
+    with pytest.raises(
+        TypePromotionError, match="no implicit promotion between float8_e4m3fn and float8_e5m2"
+    ):
         promote_types(f8a, f8b)
 
 

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-
 from pullback_ir import dtypes, primitives
 from pullback_ir.primitives import elementwise as ew
 from pullback_ir.testing import OP_RECORDS, tolerance
@@ -61,14 +60,18 @@ def test_reference_impl_against_independent_definition(case):
     rng = np.random.default_rng(1 + hash(rec.primitive.name) % 2**32)
     args, params = rec.make_args(rng, dt)
     (out,) = rec.primitive.bind(*args, **params)
-    if rec.primitive is ew.erf_inv_p:
-        got = np.vectorize(math.erf)(out.astype(np.float64))
-    else:
-        got = out
+    erf_inv = rec.primitive is ew.erf_inv_p
+    got = np.vectorize(math.erf)(out.astype(np.float64)) if erf_inv else out
     want = rec.reference(*[_exact(a) for a in args], **params)
     if dtypes.is_integer(out.dtype):
         want = _wrap(want, out.dtype)
-    want = np.asarray(want).astype(np.complex128 if dtypes.is_complex(out.dtype) else np.float64 if out.dtype != np.bool_ else bool)
+    want = np.asarray(want).astype(
+        np.complex128
+        if dtypes.is_complex(out.dtype)
+        else np.float64
+        if out.dtype != np.bool_
+        else bool
+    )
     got = np.asarray(got).astype(want.dtype)
     assert got.shape == want.shape
     rtol = tolerance(dt, rec.rtol_scale) if rec.primitive is not ew.convert_element_type_p else 0

@@ -1,7 +1,6 @@
 import numpy as np
-import pytest
-
 import pullback_ir as ir
+import pytest
 from pullback_ir import lax
 
 f32 = np.float32
@@ -39,7 +38,9 @@ def test_pytree_arguments_and_outputs_and_static_argnums():
     def f(params, n):
         return {"out": params["w"] * n, "n": n}
 
-    closed, shapes = ir.make_jaxpr(f, static_argnums=1, return_shape=True)({"w": np.ones(2, f32)}, 3)
+    closed, shapes = ir.make_jaxpr(f, static_argnums=1, return_shape=True)(
+        {"w": np.ones(2, f32)}, 3
+    )
     assert [v.aval.str_short() for v in closed.jaxpr.invars] == ["f32[2]"]
     assert shapes["out"].shape == (2,)
     assert shapes["n"].dtype == np.int32
@@ -62,7 +63,9 @@ def test_nested_closure_over_outer_tracer_becomes_a_const():
 
 
 def test_concretization_errors():
-    with pytest.raises(ir.TracerBoolConversionError, match=r"bool\(\) of a traced array .* static argument"):
+    with pytest.raises(
+        ir.TracerBoolConversionError, match=r"bool\(\) of a traced array .* static argument"
+    ):
         ir.make_jaxpr(lambda x: 1.0 if x > 0 else 2.0)(1.0)
     with pytest.raises(TypeError, match="as an index"):
         ir.make_jaxpr(lambda x: [1, 2][x])(np.int32(0))
@@ -89,11 +92,17 @@ def test_leaked_tracer_detected():
 
 
 def test_shape_errors_name_operation_and_types():
-    with pytest.raises(TypeError, match=r"add: operands must have the same dtype, got float32\[3\], int32\[3\]"):
+    with pytest.raises(
+        TypeError, match=r"add: operands must have the same dtype, got float32\[3\], int32\[3\]"
+    ):
         ir.make_jaxpr(lambda x, y: lax.add(x, y))(np.ones(3, f32), np.ones(3, np.int32))
-    with pytest.raises(TypeError, match=r"sin: argument x has type int32\[2\].*floating-point or complex"):
+    with pytest.raises(
+        TypeError, match=r"sin: argument x has type int32\[2\].*floating-point or complex"
+    ):
         lax.sin(np.ones(2, np.int32))
-    with pytest.raises(TypeError, match=r"dot_general: lhs float32\[2,3\] dimension 1 and rhs float32\[4\]"):
+    with pytest.raises(
+        TypeError, match=r"dot_general: lhs float32\[2,3\] dimension 1 and rhs float32\[4\]"
+    ):
         lax.dot(np.ones((2, 3), f32), np.ones(4, f32))
 
 
@@ -112,7 +121,10 @@ def test_check_jaxpr_catches_ill_typed_equations():
     closed = ir.make_jaxpr(lambda x: lax.sin(lax.cos(x)))(np.ones(3, f32))
     ir.check_jaxpr(closed)
     closed.jaxpr.eqns[1].outvars[0].aval = ir.ShapedArray((4,), f32)
-    with pytest.raises(ir.InvalidJaxprError, match=r"equation 1 \(sin\) outputs \(f32\[4\]\), expected \(f32\[3\]\)"):
+    with pytest.raises(
+        ir.InvalidJaxprError,
+        match=r"equation 1 \(sin\) outputs \(f32\[4\]\), expected \(f32\[3\]\)",
+    ):
         ir.check_jaxpr(closed)
     closed2 = ir.make_jaxpr(lambda x: lax.sin(lax.cos(x)))(np.ones(3, f32))
     closed2.jaxpr.eqns.reverse()

@@ -1,7 +1,7 @@
 """pullback_ir: dtypes, avals, primitives, tracing, jaxprs and the reference interpreter."""
 
 from pullback_ir import lax as lax, operators as _operators, primitives as primitives
-from pullback_ir.avals import ShapeDtypeStruct as ShapeDtypeStruct, ShapedArray as ShapedArray
+from pullback_ir.avals import ShapedArray as ShapedArray, ShapeDtypeStruct as ShapeDtypeStruct
 from pullback_ir.config import enable_checks as enable_checks, enable_x64 as enable_x64
 from pullback_ir.dce import dce_jaxpr as dce_jaxpr
 from pullback_ir.errors import (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from pullback_ir.jaxpr import DropVar, Jaxpr, JaxprEqn, Var
 from pullback_ir.primitive import Primitive

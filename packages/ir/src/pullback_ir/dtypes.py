@@ -82,7 +82,12 @@ _SHORT = {
     float0: "float0",
 }
 
-_NARROW = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
+_NARROW: dict[np.dtype[Any], np.dtype[Any]] = {
+    int64: int32,
+    uint64: uint32,
+    float64: float32,
+    complex128: complex64,
+}
 
 
 def short_name(dtype: np.dtype[Any]) -> str:
@@ -92,7 +97,7 @@ def short_name(dtype: np.dtype[Any]) -> str:
 
 def canonicalize_dtype(dtype: Any) -> np.dtype[Any]:
     """The dtype values of `dtype` actually get: 64-bit types narrow to 32-bit unless x64 is on."""
-    dt = np.dtype(dtype)
+    dt: np.dtype[Any] = np.dtype(dtype)
     if STATE.x64:
         return dt
     return _NARROW.get(dt, dt)

@@ -1,5 +1,8 @@
-"""The exception classes of pullback. Each subclasses the builtin that JAX raises in its place,
-so that ported `except TypeError:` clauses keep working."""
+"""The exception classes of pullback.
+
+Each subclasses the builtin that JAX raises in its place, so that ported `except TypeError:`
+clauses keep working.
+"""
 
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from pullback_ir.primitives import (
     reductions as _red,
     shapes as _sh,
 )
-from pullback_ir.trace import Tracer
 
 ArrayLike = Any  # arrays, NumPy scalars, Python scalars and tracers
 Array = Any  # what primitives return: NumPy arrays eagerly, tracers under a transformation
@@ -343,7 +342,7 @@ def bitwise_not(x: ArrayLike) -> Array:
     return _ew.not_p.bind(x)[0]
 
 
-def round(x: ArrayLike, rounding_method: int = 0) -> Array:  # noqa: A001  (lax's name)
+def round(x: ArrayLike, rounding_method: int = 0) -> Array:
     """Elementwise rounding: 0 rounds half away from zero, 1 half to even."""
     return _ew.round_p.bind(x, rounding_method=int(rounding_method))[0]
 
@@ -363,7 +362,7 @@ def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
     return _ew.select_n_p.bind(pred, on_false, on_true)[0]
 
 
-def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:  # noqa: A002  (lax's names)
+def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:
     """Elementwise `min(max(x, min), max)`."""
     x, lo, hi = _coerce(x, min, max)
     return _ew.clamp_p.bind(lo, x, hi)[0]
@@ -372,9 +371,8 @@ def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:  # noqa: A002 
 def convert_element_type(operand: ArrayLike, new_dtype: Any) -> Array:
     """Convert to `new_dtype` (canonicalized under the x64 switch); the result is strong."""
     dt = dtypes.canonicalize_dtype(new_dtype)
-    if not isinstance(operand, Tracer) and not _is_python_scalar(operand):
-        if aval_of(operand).dtype == dt and isinstance(operand, np.ndarray):
-            return operand
+    if isinstance(operand, np.ndarray) and operand.dtype == dt:
+        return operand
     return _ew.convert_element_type_p.bind(operand, new_dtype=dt, weak_type=False)[0]
 
 
@@ -453,7 +451,7 @@ def concatenate(operands: Sequence[ArrayLike], dimension: int) -> Array:
     return _sh.concatenate_p.bind(*operands, dimension=int(dimension))[0]
 
 
-def slice(  # noqa: A001  (lax's name)
+def slice(
     operand: ArrayLike,
     start_indices: Sequence[int],
     limit_indices: Sequence[int],
@@ -594,8 +592,11 @@ def dot_general(
     precision: Any = None,
     preferred_element_type: Any = None,
 ) -> Array:
-    """Contract `lhs` and `rhs`: `dimension_numbers = ((lhs_contract, rhs_contract),
-    (lhs_batch, rhs_batch))`; the result has batch, lhs free, then rhs free dimensions."""
+    """Contract `lhs` and `rhs` over the given dimensions.
+
+    `dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`; the result
+    has the batch, then lhs free, then rhs free dimensions.
+    """
     (lc, rc), (lb, rb) = dimension_numbers
     dn = (
         (tuple(int(d) for d in lc), tuple(int(d) for d in rc)),

@@ -23,7 +23,9 @@ REGISTRY: dict[str, Primitive] = {}
 class AbstractEval(Protocol):
     """Output avals from input avals and params; raises TypeError/ValueError for bad input."""
 
-    def __call__(self, *avals: ShapedArray, **params: Any) -> list[ShapedArray]: ...
+    def __call__(self, *avals: ShapedArray, **params: Any) -> list[ShapedArray]:
+        """Return the output avals."""
+        ...
 
 
 Impl = Callable[..., Sequence[Any]]

@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
 
 from pullback_ir.avals import ShapedArray, aval_of
 from pullback_ir.config import STATE
 from pullback_ir.jaxpr import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, check_jaxpr
 from pullback_ir.primitive import Primitive
 from pullback_ir.trace import Trace, Tracer, leaked_tracer_error, set_current_trace
-from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["StagingTrace", "StagingTracer", "make_jaxpr", "trace_to_jaxpr"]
 
@@ -82,6 +82,7 @@ class StagingTrace(Trace):
     def process_primitive(
         self, primitive: Primitive, args: Sequence[Any], params: dict[str, Any]
     ) -> list[Any]:
+        """Record one equation and return tracers of its outputs."""
         invars = [self.atom(x) for x in args]
         out_avals = primitive.abstract_eval(*[v.aval for v in invars], **params)
         outvars = [Var(a) for a in out_avals]

@@ -38,7 +38,11 @@ def tolerance(dtype: np.dtype[Any], scale: float = 1.0) -> float:
 
 
 def random_array(
-    rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, low: float = -3.0, high: float = 3.0
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    dtype: Any,
+    low: float = -3.0,
+    high: float = 3.0,
 ) -> np.ndarray[Any, Any]:
     """Random values of `dtype` in [low, high) (booleans and integers included)."""
     dt = np.dtype(dtype)
@@ -90,9 +94,17 @@ def _nary(n: int, low: float, high: float, shape: tuple[int, ...] = (2, 3)) -> A
 
 
 def _elementwise(
-    prim: Primitive, n: int, dts: tuple[Any, ...], ref: Callable[..., Any], low: float = -3.0, high: float = 3.0, rtol: float = 1.0
+    prim: Primitive,
+    n: int,
+    dts: tuple[Any, ...],
+    ref: Callable[..., Any],
+    low: float = -3.0,
+    high: float = 3.0,
+    rtol: float = 1.0,
 ) -> OpRecord:
-    return OpRecord(prim, tuple(np.dtype(d) for d in dts), _nary(n, low, high), ref, low, high, rtol)
+    return OpRecord(
+        prim, tuple(np.dtype(d) for d in dts), _nary(n, low, high), ref, low, high, rtol
+    )
 
 
 _v = np.vectorize

@@ -98,6 +98,7 @@ class EvalTrace(Trace):
     def process_primitive(
         self, primitive: Primitive, args: Sequence[Any], params: dict[str, Any]
     ) -> list[Any]:
+        """Run the primitive's reference implementation on concrete NumPy arrays."""
         vals = [x if type(x) is np.ndarray else to_ndarray(x) for x in args]
         # Abstract evaluation validates the arguments and fixes the output dtypes; it is cached
         # per signature, so an eager op pays for it once.
@@ -337,17 +338,17 @@ class Tracer:
     def __ge__(self, o: Any) -> Any:
         return self._op("ge", self, o)
 
-    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, o: Any) -> Any:
         return self._op("eq", self, o)
 
-    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, o: Any) -> Any:
         return self._op("ne", self, o)
 
     def __getitem__(self, idx: Any) -> Any:
         return self._op("getitem", self, idx)
 
     @property
-    def T(self) -> Any:  # noqa: N802  (the NumPy name)
+    def T(self) -> Any:
         """The transpose (reversed axes)."""
         return self._op("transpose", self)
 

@@ -1,5 +1,7 @@
-"""Elementwise primitives: arithmetic, comparisons, logic and shifts, transcendental functions,
-rounding, complex parts, selection and dtype conversion."""
+"""Elementwise primitives: arithmetic, comparisons, logic, shifts, transcendentals, conversion.
+
+Also rounding, complex parts and selection (`select_n`, `clamp`).
+"""
 
 from __future__ import annotations
 
@@ -27,13 +29,11 @@ from pullback_ir.primitives.families import (
     unop,
 )
 
-_ERR = {"all": "ignore"}
-
 
 def _quiet(fn: Any) -> Any:
     # Reference implementations follow IEEE (inf, nan) silently, as XLA does.
     def wrapped(*args: Any, **params: Any) -> Any:
-        with np.errstate(**_ERR):
+        with np.errstate(all="ignore"):
             return fn(*args, **params)
 
     return wrapped
@@ -102,7 +102,7 @@ imag_p = unop("imag", (dtypes.is_complex, "complex"), np.imag, result_dtype=_rea
 conj_p = unop("conj", (dtypes.is_complex, "complex"), np.conj)
 
 
-def _clz(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _clz(x: np.ndarray[Any, Any]) -> Any:
     bits = x.dtype.itemsize * 8
     u = x.view(np.dtype(f"u{x.dtype.itemsize}")).astype(np.uint64)
     out = np.full(x.shape, bits, np.int64)
@@ -114,7 +114,7 @@ def _clz(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 clz_p = unop("clz", INT, _clz)
 
 
-def _round_impl(x: np.ndarray[Any, Any], *, rounding_method: int) -> np.ndarray[Any, Any]:
+def _round_impl(x: np.ndarray[Any, Any], *, rounding_method: int) -> Any:
     if rounding_method == 1:
         return np.round(x)
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
@@ -125,7 +125,7 @@ round_p = unop("round", FLOAT, _round_impl)
 # ---------------------------------------------------------------------------- binary
 
 
-def _div(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _div(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
     if dtypes.is_integer(x.dtype):
         # C semantics: the quotient rounds toward zero.
         q = np.abs(x) // np.where(y == 0, 1, np.abs(y))
@@ -133,14 +133,14 @@ def _div(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> np.ndarray[Any, An
     return np.true_divide(x, y)
 
 
-def _rem(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _rem(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
     if dtypes.is_integer(x.dtype):
         return np.where(y == 0, x, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
     return np.fmod(x, y)
 
 
 def _shift(kind: str) -> Any:
-    def impl(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    def impl(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
         bits = x.dtype.itemsize * 8
         udt = np.dtype(f"u{x.dtype.itemsize}")
         too_big = (y < 0) | (y >= bits)
@@ -263,7 +263,8 @@ def _clamp_shape(lo: ShapedArray, x: ShapedArray, hi: ShapedArray) -> tuple[int,
             raise TypeError(f"clamp: {name} has type {a.str_long()} but x has {x.str_long()}")
         if a.shape and a.shape != x.shape:
             raise TypeError(
-                f"clamp: {name} must be a scalar or shaped like x {x.str_long()}, got {a.str_long()}"
+                f"clamp: {name} must be a scalar or shaped like x {x.str_long()}, got "
+                f"{a.str_long()}"
             )
     return x.shape
 
@@ -324,7 +325,8 @@ def _bitcast_shape(x: ShapedArray, *, new_dtype: np.dtype[Any]) -> tuple[int, ..
         return (*x.shape, old // new)
     if not x.shape or x.shape[-1] != new // old:
         raise TypeError(
-            f"bitcast_convert_type: converting {x.str_long()} to the wider {np.dtype(new_dtype).name} "
+            f"bitcast_convert_type: converting {x.str_long()} to the wider "
+            f"{np.dtype(new_dtype).name} "
             f"needs a last dimension of {new // old}"
         )
     return x.shape[:-1]

@@ -17,12 +17,12 @@ from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 
 __all__ = [
+    "ANY",
     "BOOL_INT",
     "FLOAT",
     "INEXACT",
     "INT",
     "NUMERIC",
-    "ANY",
     "naryop",
     "standard_primitive",
     "unop",

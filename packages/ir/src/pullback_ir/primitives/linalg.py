@@ -29,13 +29,15 @@ def _dot_general_shape(
     check_dtype("dot_general", rhs, NUMERIC, "rhs")
     if lhs.dtype != rhs.dtype:
         raise TypeError(
-            f"dot_general: lhs and rhs must have the same dtype, got {lhs.str_long()} and {rhs.str_long()}"
+            f"dot_general: lhs and rhs must have the same dtype, got {lhs.str_long()} and "
+            f"{rhs.str_long()}"
         )
     (lc, rc), (lb, rb) = dimension_numbers
     for dims, x, side in ((lc, lhs, "lhs"), (lb, lhs, "lhs"), (rc, rhs, "rhs"), (rb, rhs, "rhs")):
         if any(not 0 <= d < x.ndim for d in dims):
             raise ValueError(
-                f"dot_general: dimension numbers {dimension_numbers} are out of range for {side} {x.str_long()}"
+                f"dot_general: dimension numbers {dimension_numbers} are out of range for "
+                f"{side} {x.str_long()}"
             )
     if len(set(lc) | set(lb)) != len(lc) + len(lb) or len(set(rc) | set(rb)) != len(rc) + len(rb):
         raise ValueError(f"dot_general: repeated dimensions in {dimension_numbers}")
@@ -46,7 +48,8 @@ def _dot_general_shape(
     for a, b in (*zip(lc, rc, strict=True), *zip(lb, rb, strict=True)):
         if lhs.shape[a] != rhs.shape[b]:
             raise TypeError(
-                f"dot_general: lhs {lhs.str_long()} dimension {a} and rhs {rhs.str_long()} dimension {b} "
+                f"dot_general: lhs {lhs.str_long()} dimension {a} and rhs {rhs.str_long()} "
+                f"dimension {b} "
                 f"must have equal sizes (dimension_numbers={dimension_numbers})"
             )
     batch = tuple(lhs.shape[d] for d in lb)

@@ -1,8 +1,8 @@
-"""Structural primitives: broadcasting, reshaping, transposing, reversing, padding,
-concatenating, static and dynamic slicing, and iota."""
+"""Structural primitives: broadcast, reshape, transpose, reverse, pad, concatenate, slices, iota."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -37,7 +37,7 @@ def _broadcast_in_dim_shape(
             f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} must have one entry "
             f"per dimension of the operand {x.str_long()}"
         )
-    if any(b <= a for a, b in zip(broadcast_dimensions, broadcast_dimensions[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(broadcast_dimensions)):
         raise ValueError(
             f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} must be increasing"
         )
@@ -104,7 +104,8 @@ squeeze_p = standard_primitive(
 def _transpose_shape(x: ShapedArray, *, permutation: tuple[int, ...]) -> tuple[int, ...]:
     if sorted(permutation) != list(range(x.ndim)):
         raise ValueError(
-            f"transpose: permutation {permutation} is not a permutation of the axes of {x.str_long()}"
+            f"transpose: permutation {permutation} is not a permutation of the axes of "
+            f"{x.str_long()}"
         )
     return tuple(x.shape[p] for p in permutation)
 
@@ -142,7 +143,8 @@ def _pad_shape(
         )
     if len(padding_config) != x.ndim:
         raise ValueError(
-            f"pad: padding_config needs {x.ndim} (lo, hi, interior) triples, got {len(padding_config)}"
+            f"pad: padding_config needs {x.ndim} (lo, hi, interior) triples, got "
+            f"{len(padding_config)}"
         )
     out = []
     for d, (lo, hi, interior) in zip(x.shape, padding_config, strict=True):
@@ -191,7 +193,8 @@ def _concatenate_shape(*xs: ShapedArray, dimension: int) -> tuple[int, ...]:
             )
         ):
             raise TypeError(
-                f"concatenate: operands must agree in dtype and in every dimension but {dimension}, "
+                f"concatenate: operands must agree in dtype and in every dimension but "
+                f"{dimension}, "
                 "got " + ", ".join(a.str_long() for a in xs)
             )
     return tuple(
@@ -218,12 +221,14 @@ def _slice_shape(
     strides = strides or (1,) * x.ndim
     if not len(start_indices) == len(limit_indices) == len(strides) == x.ndim:
         raise ValueError(
-            f"slice: start_indices, limit_indices and strides need {x.ndim} entries for {x.str_long()}"
+            f"slice: start_indices, limit_indices and strides need {x.ndim} entries for "
+            f"{x.str_long()}"
         )
     for d, s, lim, st in zip(x.shape, start_indices, limit_indices, strides, strict=True):
         if not 0 <= s <= lim <= d or st < 1:
             raise ValueError(
-                f"slice: invalid slice start={start_indices} limit={limit_indices} strides={strides} "
+                f"slice: invalid slice start={start_indices} limit={limit_indices} "
+                f"strides={strides} "
                 f"of {x.str_long()}"
             )
     return tuple(

@@ -32,7 +32,7 @@ def _erf_inv64(y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         w = -np.log((1.0 - y) * (1.0 + y))
         small = w < 5.0
         ws = w - 2.5
-        p_small = 2.81022636e-08
+        p_small: Any = 2.81022636e-08
         for c in (
             3.43273939e-07,
             -3.5233877e-06,
@@ -45,7 +45,7 @@ def _erf_inv64(y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         ):
             p_small = c + p_small * ws
         wl = np.sqrt(w) - 3.0
-        p_large = -0.000200214257
+        p_large: Any = -0.000200214257
         for c in (
             0.000100950558,
             0.00134934322,
