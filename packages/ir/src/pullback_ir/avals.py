@@ -11,7 +11,25 @@ from pullback_ir.dtypes import canonicalize_dtype, dtype_and_weak, short_name
 __all__ = ["ShapeDtypeStruct", "ShapedArray", "aval_of", "shape_of"]
 
 
-class ShapedArray:
+class _Shaped:
+    """`ndim` and `size` from `shape`, for the shape-carrying classes."""
+
+    __slots__ = ()
+
+    shape: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+
+class ShapedArray(_Shaped):
     """The abstract value of an array: shape, dtype and weak type (set for Python scalars).
 
     Example:
@@ -32,16 +50,6 @@ class ShapedArray:
         self.dtype = np.dtype(dtype)
         self.weak_type = weak_type
         self._hash = hash((self.shape, self.dtype, weak_type))
-
-    @property
-    def ndim(self) -> int:
-        """The number of dimensions."""
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def update(
         self,
@@ -84,7 +92,7 @@ class ShapedArray:
         return f"ShapedArray({self.str_long()}{weak})"
 
 
-class ShapeDtypeStruct:
+class ShapeDtypeStruct(_Shaped):
     """A shape and dtype standing for an array argument (to `make_jaxpr`, `eval_shape`, ...).
 
     Args:
@@ -103,16 +111,6 @@ class ShapeDtypeStruct:
         self.dtype = canonicalize_dtype(dtype)
         self.sharding = sharding
         self.weak_type = weak_type
-
-    @property
-    def ndim(self) -> int:
-        """The number of dimensions."""
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ShapeDtypeStruct) and (self.shape, self.dtype, self.weak_type) == (
