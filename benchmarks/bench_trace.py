@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _harness import main  # noqa: E402
+from _harness import main
 
 
 def cases(impl: str) -> dict[str, Callable[[], object]]:
@@ -37,7 +37,9 @@ def cases(impl: str) -> dict[str, Callable[[], object]]:
     return {
         # A fresh function each call: JAX caches traces per function object.
         "make_jaxpr, 1000 equations": lambda: make_jaxpr(lambda v: chain(v))(x),
-        "make_jaxpr, 4 equations": lambda: make_jaxpr(lambda v: lax.tanh(lax.add(lax.mul(lax.sin(v), v), v)))(x),
+        "make_jaxpr, 4 equations": lambda: make_jaxpr(
+            lambda v: lax.tanh(lax.add(lax.mul(lax.sin(v), v), v))
+        )(x),
     }
 
 
