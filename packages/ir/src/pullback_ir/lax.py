@@ -394,9 +394,11 @@ def broadcast_in_dim(
 
 def broadcast(operand: ArrayLike, sizes: Sequence[int]) -> Array:
     """Add leading dimensions of `sizes` to `operand`."""
-    nd = len(aval_of(operand).shape)
-    shape = (*sizes, *aval_of(operand).shape)
-    return broadcast_in_dim(operand, shape, tuple(range(len(sizes), len(sizes) + nd)))
+    operand_shape = aval_of(operand).shape
+    n = len(sizes)
+    return broadcast_in_dim(
+        operand, (*sizes, *operand_shape), tuple(range(n, n + len(operand_shape)))
+    )
 
 
 def reshape(

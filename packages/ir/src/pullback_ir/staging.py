@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
 
-from pullback_ir.avals import ShapedArray, aval_of
+from pullback_ir.avals import ShapedArray, ShapeDtypeStruct, aval_of
 from pullback_ir.config import STATE
 from pullback_ir.jaxpr import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, check_jaxpr
 from pullback_ir.primitive import Primitive
@@ -163,9 +163,9 @@ def make_jaxpr(
             c:f32[3] = mul b 2.0:f32[]
           in (c,) }
     """
-    from pullback_ir.avals import ShapeDtypeStruct
-
-    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    static_argnums_t = (
+        (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    )
     if abstracted_axes is not None:
         raise NotImplementedError(
             "make_jaxpr: abstracted_axes (symbolic shapes) is not supported yet"
@@ -197,5 +197,4 @@ def make_jaxpr(
         ]
         return closed, tree_unflatten(out_tree[0], shapes)
 
-    static_argnums_t = static
     return jaxpr_maker

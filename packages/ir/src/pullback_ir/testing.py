@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 from pullback_ir import dtypes
@@ -215,5 +214,3 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(red.cumlogsumexp_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([math.log(sum(math.exp(v) for v in x[: i + 1].tolist())) for i in range(4)])),
     OpRecord(la.dot_general_p, (dtypes.int32, *FLOATS), lambda r, d: ([random_array(r, (2, 3, 4), d), random_array(r, (2, 4, 5), d)], {"dimension_numbers": (((2,), (1,)), ((0,), (0,))), "precision": None, "preferred_element_type": None}), lambda a, b, **p: np.array([[[sum(a[k, i, t] * b[k, t, j] for t in range(4)) for j in range(5)] for i in range(3)] for k in range(2)]), rtol_scale=4.0),
 ]  # fmt: skip
-
-del ml_dtypes  # the dtype table lives in dtypes

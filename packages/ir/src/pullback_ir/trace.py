@@ -38,7 +38,6 @@ __all__ = [
     "Trace",
     "Tracer",
     "current_trace",
-    "find_concrete",
     "set_current_trace",
     "to_ndarray",
 ]
@@ -363,10 +362,3 @@ class Tracer:
     def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
         """The sum over `axis`."""
         return self._op("sum", self, axis, keepdims)
-
-
-def find_concrete(x: Any) -> np.ndarray[Any, Any] | None:
-    """The concrete value of `x` (an array, scalar or tracer that knows it), else None."""
-    if isinstance(x, Tracer):
-        return x.to_concrete_value()
-    return np.asarray(x)

@@ -22,7 +22,6 @@ from pullback_ir.primitives.families import (
     NOT_COMPLEX,
     NUMERIC,
     REAL_NUMERIC,
-    broadcast_shapes,
     check_dtype,
     naryop,
     standard_primitive,
@@ -145,20 +144,11 @@ def _shift(kind: str) -> Any:
         udt = np.dtype(f"u{x.dtype.itemsize}")
         too_big = (y < 0) | (y >= bits)
         ys = np.where(too_big, 0, y).astype(udt)
-        if kind == "left":
-            out = (
-                (x.view(udt) << ys).view(x.dtype)
-                if x.ndim
-                else np.asarray(x.astype(udt) << ys).astype(x.dtype)
-            )
-            return np.where(too_big, 0, out).astype(x.dtype)
-        if kind == "logical":
-            out = (
-                np.asarray(x.astype(udt) >> ys).astype(udt).view(x.dtype)
-                if x.ndim
-                else np.asarray(x.astype(udt) >> ys).astype(x.dtype)
-            )
-            return np.where(too_big, 0, out).astype(x.dtype)
+        if kind in ("left", "logical"):
+            # Same-width casts between signed and unsigned wrap in two's complement.
+            u = x.astype(udt)
+            out = (u << ys) if kind == "left" else (u >> ys)
+            return np.where(too_big, 0, out.astype(x.dtype)).astype(x.dtype)
         out = x >> np.where(too_big, bits - 1, y).astype(x.dtype)
         return out.astype(x.dtype)
 
@@ -362,4 +352,3 @@ ALL: list[Primitive] = [
     *UNARY, *BINARY, round_p, integer_pow_p, select_n_p, clamp_p, convert_element_type_p,
     bitcast_convert_type_p,
 ]  # fmt: skip
-del broadcast_shapes  # re-exported by families only

@@ -10,10 +10,8 @@ from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives.families import (
-    ANY,
     BOOL_INT,
     FLOAT,
-    INT,
     NOT_COMPLEX,
     NUMERIC,
     DtypeSet,
@@ -109,4 +107,3 @@ ALL: list[Primitive] = [
     reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p,
     reduce_xor_p, argmax_p, argmin_p, cumsum_p, cumprod_p, cummax_p, cummin_p, cumlogsumexp_p,
 ]  # fmt: skip
-del ANY, INT  # imported for symmetry with the other families
