@@ -14,10 +14,20 @@ import numpy as np
 from pullback_ir import dtypes
 from pullback_ir.avals import aval_of
 from pullback_ir.primitives import (
+    bits as _bits,
+    conv as _conv,
     elementwise as _ew,
+    indexing as _ix,
     linalg as _la,
     reductions as _red,
     shapes as _sh,
+    sorting as _sort,
+)
+from pullback_ir.primitives.conv import ConvDimensionNumbers
+from pullback_ir.primitives.indexing import (
+    GatherDimensionNumbers,
+    GatherScatterMode,
+    ScatterDimensionNumbers,
 )
 
 ArrayLike = Any  # arrays, NumPy scalars, Python scalars and tracers
@@ -620,3 +630,292 @@ def dot(
     """Vector/matrix products: contracts the last axis of `lhs` with the first of `rhs`."""
     nl = len(aval_of(lhs).shape)
     return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())), precision, preferred_element_type)
+
+
+def _tuple(x: Sequence[int]) -> tuple[int, ...]:
+    return tuple(int(v) for v in x)
+
+
+def gather(
+    operand: ArrayLike,
+    start_indices: ArrayLike,
+    dimension_numbers: GatherDimensionNumbers,
+    slice_sizes: Sequence[int],
+    *,
+    unique_indices: bool = False,
+    indices_are_sorted: bool = False,
+    mode: str | GatherScatterMode | None = None,
+    fill_value: Any = None,
+) -> Array:
+    """Windows of `operand` starting at `start_indices` (XLA's Gather).
+
+    The last dimension of `start_indices` is the index vector. `mode` is `"clip"`, `"fill"`
+    (default: out-of-bounds windows take `fill_value`, NaN for inexact dtypes) or
+    `"promise_in_bounds"`.
+    """
+    dn = GatherDimensionNumbers(*(_tuple(d) for d in dimension_numbers))
+    return _ix.gather_p.bind(
+        operand,
+        start_indices,
+        dimension_numbers=dn,
+        slice_sizes=_tuple(slice_sizes),
+        indices_are_sorted=bool(indices_are_sorted),
+        unique_indices=bool(unique_indices),
+        mode=GatherScatterMode.from_any(mode),
+        fill_value=fill_value,
+    )[0]
+
+
+def _scatter(
+    prim: Any,
+    operand: ArrayLike,
+    scatter_indices: ArrayLike,
+    updates: ArrayLike,
+    dimension_numbers: ScatterDimensionNumbers,
+    indices_are_sorted: bool,
+    unique_indices: bool,
+    mode: str | GatherScatterMode | None,
+) -> Array:
+    operand, updates = _coerce(operand, updates)
+    dn = ScatterDimensionNumbers(*(_tuple(d) for d in dimension_numbers))
+    return prim.bind(
+        operand,
+        scatter_indices,
+        updates,
+        dimension_numbers=dn,
+        indices_are_sorted=bool(indices_are_sorted),
+        unique_indices=bool(unique_indices),
+        mode=GatherScatterMode.from_any(mode),
+    )[0]
+
+
+def scatter(
+    operand: ArrayLike,
+    scatter_indices: ArrayLike,
+    updates: ArrayLike,
+    dimension_numbers: ScatterDimensionNumbers,
+    *,
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+    mode: str | GatherScatterMode | None = None,
+) -> Array:
+    """`operand` with windows overwritten by `updates` (XLA's Scatter; duplicates: one wins)."""
+    return _scatter(
+        _ix.scatter_p, operand, scatter_indices, updates, dimension_numbers,
+        indices_are_sorted, unique_indices, mode,
+    )  # fmt: skip
+
+
+def scatter_add(
+    operand: ArrayLike,
+    scatter_indices: ArrayLike,
+    updates: ArrayLike,
+    dimension_numbers: ScatterDimensionNumbers,
+    *,
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+    mode: str | GatherScatterMode | None = None,
+) -> Array:
+    """`operand` with `updates` added into windows (duplicates accumulate)."""
+    return _scatter(
+        _ix.scatter_add_p, operand, scatter_indices, updates, dimension_numbers,
+        indices_are_sorted, unique_indices, mode,
+    )  # fmt: skip
+
+
+def scatter_mul(
+    operand: ArrayLike,
+    scatter_indices: ArrayLike,
+    updates: ArrayLike,
+    dimension_numbers: ScatterDimensionNumbers,
+    *,
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+    mode: str | GatherScatterMode | None = None,
+) -> Array:
+    """`operand` with windows multiplied by `updates`."""
+    return _scatter(
+        _ix.scatter_mul_p, operand, scatter_indices, updates, dimension_numbers,
+        indices_are_sorted, unique_indices, mode,
+    )  # fmt: skip
+
+
+def scatter_min(
+    operand: ArrayLike,
+    scatter_indices: ArrayLike,
+    updates: ArrayLike,
+    dimension_numbers: ScatterDimensionNumbers,
+    *,
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+    mode: str | GatherScatterMode | None = None,
+) -> Array:
+    """`operand` with windows replaced by their minimum with `updates`."""
+    return _scatter(
+        _ix.scatter_min_p, operand, scatter_indices, updates, dimension_numbers,
+        indices_are_sorted, unique_indices, mode,
+    )  # fmt: skip
+
+
+def scatter_max(
+    operand: ArrayLike,
+    scatter_indices: ArrayLike,
+    updates: ArrayLike,
+    dimension_numbers: ScatterDimensionNumbers,
+    *,
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+    mode: str | GatherScatterMode | None = None,
+) -> Array:
+    """`operand` with windows replaced by their maximum with `updates`."""
+    return _scatter(
+        _ix.scatter_max_p, operand, scatter_indices, updates, dimension_numbers,
+        indices_are_sorted, unique_indices, mode,
+    )  # fmt: skip
+
+
+def conv_dimension_numbers(
+    lhs_shape: Sequence[int], rhs_shape: Sequence[int], dimension_numbers: Any
+) -> ConvDimensionNumbers:
+    """Canonical `ConvDimensionNumbers` from None, layout strings or index tuples.
+
+    Layout strings look like `("NHWC", "HWIO", "NHWC")`; None means `NC...`, `OI...`, `NC...`.
+    """
+    nd = len(lhs_shape)
+    if len(rhs_shape) != nd:
+        raise TypeError(
+            f"conv: lhs shape {tuple(lhs_shape)} and rhs shape {tuple(rhs_shape)} must have the "
+            "same rank"
+        )
+    if dimension_numbers is None:
+        ident = tuple(range(nd))
+        return ConvDimensionNumbers(ident, ident, ident)
+    if isinstance(dimension_numbers, ConvDimensionNumbers):
+        return dimension_numbers
+    lhs, rhs, out = dimension_numbers
+    if isinstance(lhs, str):
+        if not len(lhs) == len(rhs) == len(out) == nd:
+            raise TypeError(
+                f"conv: dimension_numbers {dimension_numbers} must have {nd} letters each"
+            )
+        spatial = [c for c in rhs if c not in "OI"]
+
+        def spec(s: str, batch: str, feat: str) -> tuple[int, ...]:
+            return (s.index(batch), s.index(feat), *(s.index(c) for c in spatial))
+
+        return ConvDimensionNumbers(spec(lhs, "N", "C"), spec(rhs, "O", "I"), spec(out, "N", "C"))
+    return ConvDimensionNumbers(_tuple(lhs), _tuple(rhs), _tuple(out))
+
+
+def padtype_to_pads(
+    in_shape: Sequence[int], window_shape: Sequence[int], window_strides: Sequence[int],
+    padding: str,
+) -> list[tuple[int, int]]:  # fmt: skip
+    """Explicit `(low, high)` pads for `"VALID"`, `"SAME"` or `"SAME_LOWER"` padding."""
+    mode = padding.upper()
+    if mode == "VALID":
+        return [(0, 0)] * len(in_shape)
+    if mode not in ("SAME", "SAME_LOWER"):
+        raise ValueError(f"padding must be 'VALID', 'SAME', 'SAME_LOWER' or pairs, got {padding!r}")
+    pads = []
+    for n, k, s in zip(in_shape, window_shape, window_strides, strict=True):
+        out = -(-n // s)
+        total = max((out - 1) * s + k - n, 0)
+        lo, hi = total // 2, total - total // 2
+        pads.append((hi, lo) if mode == "SAME_LOWER" else (lo, hi))
+    return pads
+
+
+def conv_general_dilated(
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    window_strides: Sequence[int],
+    padding: str | Sequence[tuple[int, int]],
+    lhs_dilation: Sequence[int] | None = None,
+    rhs_dilation: Sequence[int] | None = None,
+    dimension_numbers: Any = None,
+    feature_group_count: int = 1,
+    batch_group_count: int = 1,
+    precision: Any = None,
+    preferred_element_type: Any = None,
+) -> Array:
+    """General N-d convolution (XLA's ConvGeneralDilated)."""
+    lshape, rshape = aval_of(lhs).shape, aval_of(rhs).shape
+    dn = conv_dimension_numbers(lshape, rshape, dimension_numbers)
+    nsp = len(lshape) - 2
+    lhs_dilation = _tuple(lhs_dilation) if lhs_dilation is not None else (1,) * nsp
+    rhs_dilation = _tuple(rhs_dilation) if rhs_dilation is not None else (1,) * nsp
+    if isinstance(padding, str):
+        in_sp = [lshape[d] for d in dn.lhs_spec[2:]]
+        in_sp = [0 if n == 0 else (n - 1) * d + 1 for n, d in zip(in_sp, lhs_dilation, strict=True)]
+        k_sp = [rshape[d] for d in dn.rhs_spec[2:]]
+        k_sp = [0 if k == 0 else (k - 1) * d + 1 for k, d in zip(k_sp, rhs_dilation, strict=True)]
+        pads = padtype_to_pads(in_sp, k_sp, window_strides, padding)
+    else:
+        pads = [(int(lo), int(hi)) for lo, hi in padding]
+    pet = (
+        None
+        if preferred_element_type is None
+        else dtypes.canonicalize_dtype(preferred_element_type)
+    )
+    return _conv.conv_general_dilated_p.bind(
+        lhs,
+        rhs,
+        window_strides=_tuple(window_strides),
+        padding=tuple(pads),
+        lhs_dilation=lhs_dilation,
+        rhs_dilation=rhs_dilation,
+        dimension_numbers=dn,
+        feature_group_count=int(feature_group_count),
+        batch_group_count=int(batch_group_count),
+        precision=precision,
+        preferred_element_type=pet,
+    )[0]
+
+
+def sort(
+    operand: ArrayLike | Sequence[ArrayLike],
+    dimension: int = -1,
+    is_stable: bool = True,
+    num_keys: int = 1,
+) -> Any:
+    """Sort one array, or several arrays by the first `num_keys` of them (lexicographically).
+
+    Returns an array for one operand, a tuple of arrays for a sequence of operands.
+    """
+    single = not isinstance(operand, tuple | list)
+    operands = [operand] if single else list(operand)
+    axis = _axes((dimension,), operands[0])[0]
+    outs = _sort.sort_p.bind(
+        *operands, dimension=axis, is_stable=bool(is_stable), num_keys=int(num_keys)
+    )
+    return outs[0] if single else tuple(outs)
+
+
+def sort_key_val(
+    keys: ArrayLike, values: ArrayLike, dimension: int = -1, is_stable: bool = True
+) -> tuple[Array, Array]:
+    """Sort `keys` along `dimension` and reorder `values` the same way."""
+    k, v = sort((keys, values), dimension, is_stable, 1)
+    return k, v
+
+
+def top_k(operand: ArrayLike, k: int) -> tuple[Array, Array]:
+    """The `k` largest entries along the last axis, and their int32 indices (ties: lower first)."""
+    values, indices = _sort.top_k_p.bind(operand, k=int(k))
+    return values, indices
+
+
+def reduce_precision(operand: ArrayLike, exponent_bits: int, mantissa_bits: int) -> Array:
+    """Round to a float format with the given exponent and mantissa bits (kept in the dtype)."""
+    return _bits.reduce_precision_p.bind(
+        operand, exponent_bits=int(exponent_bits), mantissa_bits=int(mantissa_bits)
+    )[0]
+
+
+def threefry2x32(
+    key1: ArrayLike, key2: ArrayLike, x1: ArrayLike, x2: ArrayLike
+) -> tuple[Array, Array]:
+    """The Threefry-2x32 block cipher (20 rounds) on uint32 counters `(x1, x2)`."""
+    a, b = _bits.threefry2x32_p.bind(key1, key2, x1, x2)
+    return a, b

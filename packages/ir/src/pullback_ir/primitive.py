@@ -9,7 +9,7 @@ avals from input avals (`abstract_eval`) and how to compute outputs on concrete 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from pullback_ir.avals import ShapedArray
 from pullback_ir.trace import CONTEXT
@@ -20,14 +20,8 @@ __all__ = ["AbstractEval", "Impl", "Primitive"]
 REGISTRY: dict[str, Primitive] = {}
 
 
-class AbstractEval(Protocol):
-    """Output avals from input avals and params; raises TypeError/ValueError for bad input."""
-
-    def __call__(self, *avals: ShapedArray, **params: Any) -> list[ShapedArray]:
-        """Return the output avals."""
-        ...
-
-
+# `(*avals, **params) -> [aval, ...]`; raises TypeError/ValueError for bad input.
+AbstractEval = Callable[..., list[ShapedArray]]
 Impl = Callable[..., Sequence[Any]]
 
 

@@ -15,7 +15,16 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.primitive import Primitive
-from pullback_ir.primitives import elementwise as ew, linalg as la, reductions as red, shapes as sh
+from pullback_ir.primitives import (
+    bits,
+    conv,
+    elementwise as ew,
+    indexing as ix,
+    linalg as la,
+    reductions as red,
+    shapes as sh,
+    sorting,
+)
 
 __all__ = ["OP_RECORDS", "OpRecord", "random_array", "tolerance"]
 
@@ -117,6 +126,154 @@ def _cmath_or_math(name: str) -> Callable[..., Any]:
     return _v(lambda x: cf(x) if isinstance(x, complex) else rf(x))
 
 
+def _gather_args(mode: str) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        x = random_array(rng, (5, 3), dt)
+        idx = np.array([[0], [4], [2], [7], [-2]], np.int32)
+        dn = ix.GatherDimensionNumbers(
+            offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,)
+        )
+        params = {
+            "dimension_numbers": dn,
+            "slice_sizes": (1, 3),
+            "mode": ix.GatherScatterMode.from_any(mode),
+            "fill_value": 9,
+            "indices_are_sorted": False,
+            "unique_indices": False,
+        }
+        return [x, idx], params
+
+    return make
+
+
+def _gather_ref(x: Any, idx: Any, *, mode: Any, **p: Any) -> Any:
+    rows = []
+    for (i,) in idx.tolist():
+        if mode is ix.GatherScatterMode.CLIP:
+            rows.append(list(x[min(max(i, 0), 4)]))
+        else:
+            rows.append(list(x[i]) if 0 <= i < 5 else [9] * 3)
+    return np.array(rows)
+
+
+def _batched_gather_args(
+    rng: np.random.Generator, dt: np.dtype[Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    dn = ix.GatherDimensionNumbers(
+        (), (1,), (1,), operand_batching_dims=(0,), start_indices_batching_dims=(0,)
+    )
+    params = {
+        "dimension_numbers": dn,
+        "slice_sizes": (1, 1),
+        "mode": ix.GatherScatterMode.CLIP,
+        "fill_value": None,
+        "indices_are_sorted": False,
+        "unique_indices": False,
+    }
+    return [random_array(rng, (3, 4), dt), np.array([[3], [0], [2]], np.int32)], params
+
+
+def _scatter_args(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+    # Rows 1 and 3 are hit twice; index 9 is out of bounds and dropped.
+    x = random_array(rng, (5, 2), dt, 1, 4)
+    idx = np.array([[1], [3], [9], [1], [3]], np.int32)
+    upd = random_array(rng, (2, 5), dt, 1, 4)  # window dim first: update_window_dims=(0,)
+    if dt == dtypes.bool_:
+        idx = np.array([[1], [3], [9], [0], [2]], np.int32)
+    dn = ix.ScatterDimensionNumbers(
+        update_window_dims=(0,), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)
+    )
+    return [x, idx, upd], {
+        "dimension_numbers": dn,
+        "mode": ix.GatherScatterMode.FILL_OR_DROP,
+        "indices_are_sorted": False,
+        "unique_indices": False,
+    }
+
+
+def _scatter_ref(combine: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    def ref(x: Any, idx: Any, upd: Any, **p: Any) -> Any:
+        out = [list(row) for row in x]
+        for k, (i,) in enumerate(idx.tolist()):
+            if 0 <= i < len(out):
+                out[i] = [combine(a, b) for a, b in zip(out[i], upd[:, k], strict=True)]
+        return np.array(out)
+
+    return ref
+
+
+def _conv_args(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+    # 1-d, NWC input and WIO kernel layouts, stride 2, padding (1, 2), both dilations, 2 groups.
+    lhs = random_array(rng, (2, 7, 4), dt, -2, 2)  # N W C
+    rhs = random_array(rng, (3, 2, 6), dt, -2, 2)  # W I O
+    dn = conv.ConvDimensionNumbers(lhs_spec=(0, 2, 1), rhs_spec=(2, 1, 0), out_spec=(0, 2, 1))
+    return [lhs, rhs], {
+        "window_strides": (2,),
+        "padding": ((1, 2),),
+        "lhs_dilation": (2,),
+        "rhs_dilation": (2,),
+        "dimension_numbers": dn,
+        "feature_group_count": 2,
+        "batch_group_count": 1,
+        "precision": None,
+        "preferred_element_type": None,
+    }
+
+
+def _conv_ref(lhs: Any, rhs: Any, **p: Any) -> Any:
+    n_, w_, c_ = lhs.shape
+    k_, i_, o_ = rhs.shape
+    dil = [[0] * c_ for _ in range(2 * w_ - 1)]
+    xs = []
+    for n in range(n_):
+        rows = [list(r) for r in dil]
+        for w in range(w_):
+            rows[2 * w] = list(lhs[n, w])
+        rows = [[0] * c_] + rows + [[0] * c_] * 2
+        xs.append(rows)
+    span = (k_ - 1) * 2 + 1
+    width = (len(xs[0]) - span) // 2 + 1
+    out = np.zeros((n_, width, o_), dtype=object)
+    for n in range(n_):
+        for t in range(width):
+            for o in range(o_):
+                g = o // (o_ // 2)
+                out[n, t, o] = sum(
+                    xs[n][2 * t + 2 * k][g * i_ + i] * rhs[k, i, o]
+                    for k in range(k_)
+                    for i in range(i_)
+                )
+    return out
+
+
+def _sort_ref(keys: Any, vals: Any, **p: Any) -> Any:
+    ks, vs = [], []
+    for krow, vrow in zip(keys.tolist(), vals.tolist(), strict=True):
+        pairs = sorted(zip(krow, range(len(krow)), vrow, strict=True))  # stable: ties by position
+        ks.append([k for k, _, _ in pairs])
+        vs.append([v for _, _, v in pairs])
+    return [np.array(ks), np.array(vs)]
+
+
+def _top_k_ref(x: Any, *, k: int) -> Any:
+    vals, idxs = [], []
+    for row in x.tolist():
+        best = sorted(range(len(row)), key=lambda j: (-row[j], j))[:k]
+        vals.append([row[j] for j in best])
+        idxs.append(best)
+    return [np.array(vals), np.array(idxs)]
+
+
+_THREEFRY_KAT = (
+    (
+        [0, 0xFFFFFFFF, 0x13198A2E],
+        [0, 0xFFFFFFFF, 0x03707344],
+        [0, 0xFFFFFFFF, 0x243F6A88],
+        [0, 0xFFFFFFFF, 0x85A308D3],
+    ),
+    ([0x6B200159, 0x1CB996FC, 0xC4923A9C], [0x99BA4EFE, 0xBB002BE7, 0x483DF7A0]),
+)
+
 OP_RECORDS: list[OpRecord] = [
     _elementwise(ew.neg_p, 1, NUMERIC, lambda x: -x),
     _elementwise(ew.sign_p, 1, (dtypes.int8, dtypes.int32, *FLOATS), _v(lambda x: int(x > 0) - int(x < 0))),
@@ -213,4 +370,21 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(red.cummin_p, (dtypes.int32,), lambda r, d: ([random_array(r, (5,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([min(x[: i + 1].tolist()) for i in range(5)])),
     OpRecord(red.cumlogsumexp_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([math.log(sum(math.exp(v) for v in x[: i + 1].tolist())) for i in range(4)])),
     OpRecord(la.dot_general_p, (dtypes.int32, *FLOATS), lambda r, d: ([random_array(r, (2, 3, 4), d), random_array(r, (2, 4, 5), d)], {"dimension_numbers": (((2,), (1,)), ((0,), (0,))), "precision": None, "preferred_element_type": None}), lambda a, b, **p: np.array([[[sum(a[k, i, t] * b[k, t, j] for t in range(4)) for j in range(5)] for i in range(3)] for k in range(2)]), rtol_scale=4.0),
+
+    OpRecord(ix.gather_p, (dtypes.float32, dtypes.int32, dtypes.bool_), _gather_args("clip"), _gather_ref),
+    OpRecord(ix.gather_p, (dtypes.float32, dtypes.uint8), _gather_args("fill"), _gather_ref),
+    OpRecord(ix.gather_p, (dtypes.float32,), _batched_gather_args, lambda x, i, **p: np.array([x[b, i[b, 0]] for b in range(3)])),
+    OpRecord(ix.scatter_p, (dtypes.float32, dtypes.int32, dtypes.bool_), _scatter_args, _scatter_ref(lambda a, b: b)),
+    OpRecord(ix.scatter_add_p, (dtypes.float32, dtypes.int32, dtypes.bfloat16), _scatter_args, _scatter_ref(lambda a, b: a + b)),
+    OpRecord(ix.scatter_mul_p, (dtypes.float32, dtypes.int8), _scatter_args, _scatter_ref(lambda a, b: a * b)),
+    OpRecord(ix.scatter_min_p, (dtypes.float32, dtypes.uint32), _scatter_args, _scatter_ref(min)),
+    OpRecord(ix.scatter_max_p, (dtypes.float16, dtypes.int32), _scatter_args, _scatter_ref(max)),
+    OpRecord(conv.conv_general_dilated_p, (dtypes.float32, dtypes.int32, dtypes.float16), _conv_args, _conv_ref, rtol_scale=8.0),
+    OpRecord(sorting.sort_p, (dtypes.float32, dtypes.int32, dtypes.uint8, dtypes.bool_), lambda r, d: ([random_array(r, (3, 5), d), random_array(r, (3, 5), dtypes.int32)], {"dimension": 1, "is_stable": True, "num_keys": 1}), _sort_ref),
+    OpRecord(sorting.sort_p, (dtypes.float32,), lambda r, d: ([np.array([np.nan, 1.0, -0.0, 0.0, -np.inf, np.inf, -1.0], d)], {"dimension": 0, "is_stable": True, "num_keys": 1}), lambda x, **p: np.array([-math.inf, -1.0, -0.0, 0.0, 1.0, math.inf, math.nan])),
+    OpRecord(sorting.top_k_p, (dtypes.float32, dtypes.int32, dtypes.uint8), lambda r, d: ([random_array(r, (2, 6), d, 0, 4)], {"k": 3}), _top_k_ref),
+    OpRecord(bits.reduce_precision_p, (dtypes.float32,), lambda r, d: ([random_array(r, (50,), d, -1e3, 1e3)], {"exponent_bits": 8, "mantissa_bits": 7}), lambda x, **p: x.astype(dtypes.bfloat16)),
+    OpRecord(bits.reduce_precision_p, (dtypes.float32,), lambda r, d: ([random_array(r, (50,), d, -6e4, 6e4)], {"exponent_bits": 5, "mantissa_bits": 10}), lambda x, **p: x.astype(np.float16)),
+    # Known-answer vectors of Threefry-2x32 (20 rounds) from the Random123 distribution.
+    OpRecord(bits.threefry2x32_p, (dtypes.uint32,), lambda r, d: ([np.array(k, d) for k in _THREEFRY_KAT[0]], {}), lambda *a: [np.array(v) for v in _THREEFRY_KAT[1]]),
 ]  # fmt: skip
