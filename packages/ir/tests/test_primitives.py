@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from pullback_ir import dtypes, primitives
 from pullback_ir.primitives import elementwise as ew
+from pullback_ir.primitives.collectives import STACKED_IMPLS
 from pullback_ir.testing import OP_RECORDS, tolerance
 
 CASES = [(rec, np.dtype(dt)) for rec in OP_RECORDS for dt in rec.dtypes]
@@ -28,6 +29,16 @@ def test_shape_rule_matches_reference_impl(case):
     rec, dt = case
     rng = np.random.default_rng(hash(rec.primitive.name) % 2**32)
     args, params = rec.make_args(rng, dt)
+    if rec.axis_size is not None:
+        # A collective: the abstract value of one member against the stacked reference.
+        out_avals = rec.primitive.abstract_eval(*[_aval(a[0]) for a in args], **params)
+        outs = STACKED_IMPLS[rec.primitive](*args, **{"axis_size": rec.axis_size, **params})
+        assert [o.shape[1:] for o in outs] == [a.shape for a in out_avals]
+        assert [o.shape[0] for o in outs] == [rec.axis_size] * len(outs)
+        assert [o.dtype for o in outs] == [a.dtype for a in out_avals]
+        with pytest.raises(NameError, match="unbound axis name"):
+            rec.primitive.bind(*[a[0] for a in args], **params)
+        return
     out_avals = rec.primitive.abstract_eval(*[_aval(a) for a in args], **params)
     raws = rec.primitive.impl(*args, **params)
     assert len(raws) == len(out_avals)
@@ -60,7 +71,10 @@ def test_reference_impl_against_independent_definition(case):
     rec, dt = case
     rng = np.random.default_rng(1 + hash(rec.primitive.name) % 2**32)
     args, params = rec.make_args(rng, dt)
-    outs = rec.primitive.bind(*args, **params)
+    if rec.axis_size is not None:
+        outs = STACKED_IMPLS[rec.primitive](*args, **{"axis_size": rec.axis_size, **params})
+    else:
+        outs = rec.primitive.bind(*args, **params)
     wants = rec.reference(*[_exact(a) for a in args], **params)
     if len(outs) == 1:
         wants = [wants]

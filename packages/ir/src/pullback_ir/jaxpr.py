@@ -57,7 +57,7 @@ Atom = Var | Literal
 class JaxprEqn:
     """One equation: `outvars = primitive[params] invars`."""
 
-    __slots__ = ("effects", "invars", "outvars", "params", "primitive")
+    __slots__ = ("effects", "invars", "name_stack", "outvars", "params", "primitive")
 
     def __init__(
         self,
@@ -66,12 +66,27 @@ class JaxprEqn:
         primitive: Primitive,
         params: dict[str, Any],
         effects: frozenset[Any] = frozenset(),
+        name_stack: tuple[str, ...] = (),
     ) -> None:
         self.invars = invars
         self.outvars = outvars
         self.primitive = primitive
         self.params = params
         self.effects = effects
+        self.name_stack = name_stack
+
+    def replace(self, **changes: Any) -> JaxprEqn:
+        """A copy with some fields replaced (`invars`, `outvars`, `params`, ...)."""
+        fields: dict[str, Any] = {
+            "invars": self.invars,
+            "outvars": self.outvars,
+            "primitive": self.primitive,
+            "params": self.params,
+            "effects": self.effects,
+            "name_stack": self.name_stack,
+        }
+        fields.update(changes)
+        return JaxprEqn(**fields)
 
     def __repr__(self) -> str:
         return f"JaxprEqn({self.primitive.name})"

@@ -13,8 +13,20 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.avals import aval_of
+from pullback_ir.control_flow import (
+    cond as cond,
+    fori_loop as fori_loop,
+    io_callback as io_callback,
+    map as map,
+    named_call as named_call,
+    pure_callback as pure_callback,
+    scan as scan,
+    switch as switch,
+    while_loop as while_loop,
+)
 from pullback_ir.primitives import (
     bits as _bits,
+    collectives as _coll,
     conv as _conv,
     elementwise as _ew,
     indexing as _ix,
@@ -29,6 +41,7 @@ from pullback_ir.primitives.indexing import (
     GatherScatterMode,
     ScatterDimensionNumbers,
 )
+from pullback_ir.trace import axis_size as _axis_size, named_scope as named_scope
 
 ArrayLike = Any  # arrays, NumPy scalars, Python scalars and tracers
 Array = Any  # what primitives return: NumPy arrays eagerly, tracers under a transformation
@@ -919,3 +932,207 @@ def threefry2x32(
     """The Threefry-2x32 block cipher (20 rounds) on uint32 counters `(x1, x2)`."""
     a, b = _bits.threefry2x32_p.bind(key1, key2, x1, x2)
     return a, b
+
+
+# --- named-axis collectives -------------------------------------------------------------------
+
+AxisName = Any
+
+
+def _axis_names(axis_name: AxisName, what: str) -> tuple[Any, ...]:
+    names = tuple(axis_name) if isinstance(axis_name, tuple | list) else (axis_name,)
+    for n in names:
+        _axis_size(n, what)  # raises NameError for an unbound name
+    return names
+
+
+def _single_axis(axis_name: AxisName, what: str) -> tuple[Any, int]:
+    names = _axis_names(axis_name, what)
+    if len(names) != 1:
+        raise NotImplementedError(f"{what}: exactly one axis name is supported, got {axis_name!r}")
+    return names[0], _axis_size(names[0], what)
+
+
+def _groups(groups: Any) -> tuple[tuple[int, ...], ...] | None:
+    return None if groups is None else tuple(tuple(int(i) for i in g) for g in groups)
+
+
+def _tree_collective(bind: Any, x: Any) -> Any:
+    from pullback_pytrees import tree_flatten, tree_unflatten
+
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, bind(leaves))
+
+
+def psum(x: Any, axis_name: AxisName, *, axis_index_groups: Any = None) -> Any:
+    """Sum a pytree of arrays over the members of the named axis (or axes)."""
+    axes = _axis_names(axis_name, "psum")
+    groups = _groups(axis_index_groups)
+    return _tree_collective(
+        lambda leaves: (
+            _coll.psum_p.bind(*leaves, axes=axes, axis_index_groups=groups) if leaves else []
+        ),
+        x,
+    )
+
+
+def pmax(x: Any, axis_name: AxisName, *, axis_index_groups: Any = None) -> Any:
+    """Maximum of a pytree of arrays over the members of the named axis."""
+    axes = _axis_names(axis_name, "pmax")
+    groups = _groups(axis_index_groups)
+    return _tree_collective(
+        lambda leaves: (
+            _coll.pmax_p.bind(*leaves, axes=axes, axis_index_groups=groups) if leaves else []
+        ),
+        x,
+    )
+
+
+def pmin(x: Any, axis_name: AxisName, *, axis_index_groups: Any = None) -> Any:
+    """Minimum of a pytree of arrays over the members of the named axis."""
+    axes = _axis_names(axis_name, "pmin")
+    groups = _groups(axis_index_groups)
+    return _tree_collective(
+        lambda leaves: (
+            _coll.pmin_p.bind(*leaves, axes=axes, axis_index_groups=groups) if leaves else []
+        ),
+        x,
+    )
+
+
+def pmean(x: Any, axis_name: AxisName, *, axis_index_groups: Any = None) -> Any:
+    """Mean of a pytree of arrays over the members of the named axis (or axes)."""
+    from pullback_pytrees import tree_map
+
+    names = _axis_names(axis_name, "pmean")
+    groups = _groups(axis_index_groups)
+    n = len(groups[0]) if groups else int(np.prod([_axis_size(a) for a in names]))
+    total = psum(x, axis_name, axis_index_groups=axis_index_groups)
+    return tree_map(lambda t: div(t, np.asarray(n, aval_of(t).dtype)), total)
+
+
+def axis_index(axis_name: AxisName) -> Array:
+    """This member's int32 position along the named axis."""
+    name, _ = _single_axis(axis_name, "axis_index")
+    return _coll.axis_index_p.bind(axis_name=name)[0]
+
+
+def all_gather(
+    x: Any,
+    axis_name: AxisName,
+    *,
+    axis_index_groups: Any = None,
+    axis: int = 0,
+    tiled: bool = False,
+) -> Any:
+    """Every member's `x`, stacked along a new axis `axis` (concatenated if `tiled`)."""
+    name, size = _single_axis(axis_name, "all_gather")
+
+    def one(leaves: list[Any]) -> list[Any]:
+        outs = []
+        for leaf in leaves:
+            nd = len(aval_of(leaf).shape)
+            ax = int(axis) % (nd + (0 if tiled else 1)) if nd or not tiled else int(axis)
+            outs.append(
+                _coll.all_gather_p.bind(
+                    leaf,
+                    axis_name=name,
+                    all_gather_dimension=ax,
+                    axis_size=size,
+                    axis_index_groups=_groups(axis_index_groups),
+                    tiled=bool(tiled),
+                )[0]
+            )
+        return outs
+
+    return _tree_collective(one, x)
+
+
+def all_to_all(
+    x: Any,
+    axis_name: AxisName,
+    split_axis: int,
+    concat_axis: int,
+    *,
+    axis_index_groups: Any = None,
+    tiled: bool = False,
+) -> Any:
+    """Split `split_axis` across the members and gather the pieces along `concat_axis`.
+
+    Untiled, `split_axis` must have the axis size and is removed, and a new axis of that size
+    is inserted at `concat_axis`; tiled, the two axes are resized in place.
+    """
+    name, size = _single_axis(axis_name, "all_to_all")
+    groups = _groups(axis_index_groups)
+
+    def one(leaves: list[Any]) -> list[Any]:
+        outs = []
+        for leaf in leaves:
+            nd = len(aval_of(leaf).shape)
+            sa, ca = int(split_axis) % nd, int(concat_axis) % nd
+            if tiled:
+                y = _coll.all_to_all_p.bind(
+                    leaf, axis_name=name, split_axis=sa, concat_axis=ca, axis_size=size,
+                    axis_index_groups=groups,
+                )[0]  # fmt: skip
+            else:
+                n = size if groups is None else len(groups[0])
+                if aval_of(leaf).shape[sa] != n:
+                    raise TypeError(
+                        f"all_to_all: split_axis {sa} of {aval_of(leaf).str_long()} must have "
+                        f"the axis size {n} (or pass tiled=True)"
+                    )
+                # Exchange unit chunks along the split axis (which then indexes the source
+                # member), and move that axis to concat_axis.
+                y = _coll.all_to_all_p.bind(
+                    leaf, axis_name=name, split_axis=sa, concat_axis=sa, axis_size=size,
+                    axis_index_groups=groups,
+                )[0]  # fmt: skip
+                perm = [d for d in range(nd) if d != sa]
+                perm.insert(ca, sa)
+                y = transpose(y, perm)
+            outs.append(y)
+        return outs
+
+    return _tree_collective(one, x)
+
+
+def ppermute(x: Any, axis_name: AxisName, perm: Sequence[tuple[int, int]]) -> Any:
+    """Send each member's `x` to another member.
+
+    `perm` lists `(source, destination)` pairs; members that receive nothing get zeros.
+    """
+    name, size = _single_axis(axis_name, "ppermute")
+    pairs = tuple((int(s), int(d)) for s, d in perm)
+    for s, d in pairs:
+        if not (0 <= s < size and 0 <= d < size):
+            raise ValueError(f"ppermute: perm {pairs} has indices outside range({size})")
+    return _tree_collective(
+        lambda leaves: [_coll.ppermute_p.bind(v, axis_name=name, perm=pairs)[0] for v in leaves], x
+    )
+
+
+def psum_scatter(
+    x: Any,
+    axis_name: AxisName,
+    *,
+    scatter_dimension: int = 0,
+    axis_index_groups: Any = None,
+    tiled: bool = False,
+) -> Any:
+    """psum, then give member i the i-th piece of `scatter_dimension`."""
+    name, size = _single_axis(axis_name, "psum_scatter")
+    return _tree_collective(
+        lambda leaves: [
+            _coll.psum_scatter_p.bind(
+                v,
+                axis_name=name,
+                scatter_dimension=int(scatter_dimension) % len(aval_of(v).shape),
+                axis_size=size,
+                axis_index_groups=_groups(axis_index_groups),
+                tiled=bool(tiled),
+            )[0]
+            for v in leaves
+        ],
+        x,
+    )

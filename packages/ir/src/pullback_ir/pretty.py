@@ -43,7 +43,8 @@ def _param(v: Any, names: _Names, indent: int) -> str:
     if isinstance(v, Jaxpr | ClosedJaxpr):
         return _pp(v.jaxpr if isinstance(v, ClosedJaxpr) else v, names, indent + 4)
     if isinstance(v, tuple) and any(isinstance(x, Jaxpr | ClosedJaxpr) for x in v):
-        return "(" + ", ".join(_param(x, names, indent) for x in v) + ")"
+        inner = "".join(" " * (indent + 4) + _param(x, names, indent) + "\n" for x in v)
+        return "(\n" + inner + " " * (indent + 2) + ")"
     if isinstance(v, np.dtype):
         return v.name
     if isinstance(v, type) and issubclass(v, np.generic):
@@ -58,9 +59,14 @@ def _pp_eqn(eqn: JaxprEqn, names: _Names, indent: int) -> str:
     params = ""
     if eqn.params:
         items = [f"{k}={_param(v, names, indent)}" for k, v in sorted(eqn.params.items())]
+        has_jaxpr = any(
+            isinstance(v, Jaxpr | ClosedJaxpr)
+            or (isinstance(v, tuple) and any(isinstance(x, Jaxpr | ClosedJaxpr) for x in v))
+            for v in eqn.params.values()
+        )
         params = (
             "[" + " ".join(items) + "]"
-            if len(items) < 2
+            if len(items) < 2 and not has_jaxpr
             else "[\n"
             + "".join(" " * (indent + 2) + it + "\n" for it in items)
             + " " * indent

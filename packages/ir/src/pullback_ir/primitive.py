@@ -33,12 +33,30 @@ class Primitive:
         abstract_eval: `(*avals, **params) -> [aval, ...]`, the shape and dtype rule.
         impl: `(*ndarrays, **params) -> [ndarray, ...]`, the NumPy reference implementation.
         effectful: whether the primitive has side effects (kept by dead-code elimination).
+        effects_rule: `(**params) -> frozenset` of the effects of one application (the effects
+            of sub-jaxprs for higher-order primitives); None for no effects.
+        higher_order: whether params carry sub-jaxprs or callables (a higher-order primitive).
     """
 
-    __slots__ = ("_eager_cache", "abstract_eval", "effectful", "impl", "name")
+    __slots__ = (
+        "_eager_cache",
+        "abstract_eval",
+        "effectful",
+        "effects_rule",
+        "higher_order",
+        "impl",
+        "name",
+    )
 
     def __init__(
-        self, name: str, *, abstract_eval: AbstractEval, impl: Impl, effectful: bool = False
+        self,
+        name: str,
+        *,
+        abstract_eval: AbstractEval,
+        impl: Impl,
+        effectful: bool = False,
+        effects_rule: Callable[..., frozenset[Any]] | None = None,
+        higher_order: bool = False,
     ) -> None:
         if name in REGISTRY:
             raise ValueError(f"a primitive named '{name}' already exists")
@@ -46,6 +64,8 @@ class Primitive:
         self.abstract_eval = abstract_eval
         self.impl = impl
         self.effectful = effectful
+        self.effects_rule = effects_rule
+        self.higher_order = higher_order
         self._eager_cache: dict[Any, list[ShapedArray]] = {}
         REGISTRY[name] = self
 

@@ -8,6 +8,7 @@ too (closures over outer transformations).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,7 +20,14 @@ from pullback_ir.avals import ShapedArray, ShapeDtypeStruct, aval_of
 from pullback_ir.config import STATE
 from pullback_ir.jaxpr import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, check_jaxpr
 from pullback_ir.primitive import Primitive
-from pullback_ir.trace import Trace, Tracer, leaked_tracer_error, set_current_trace
+from pullback_ir.trace import (
+    CONTEXT,
+    Trace,
+    Tracer,
+    extend_axis_env,
+    leaked_tracer_error,
+    set_current_trace,
+)
 
 __all__ = ["StagingTrace", "StagingTracer", "make_jaxpr", "trace_to_jaxpr"]
 
@@ -41,6 +49,7 @@ class StagingTracer(Tracer):
 
 
 _LITERAL_TYPES = (bool, int, float, complex)
+_NO_EFFECTS: frozenset[Any] = frozenset()
 
 
 class StagingTrace(Trace):
@@ -86,7 +95,9 @@ class StagingTrace(Trace):
         invars = [self.atom(x) for x in args]
         out_avals = primitive.abstract_eval(*[v.aval for v in invars], **params)
         outvars = [Var(a) for a in out_avals]
-        self.eqns.append(JaxprEqn(invars, outvars, primitive, params))
+        rule = primitive.effects_rule
+        effects = rule(**params) if rule is not None else _NO_EFFECTS
+        self.eqns.append(JaxprEqn(invars, outvars, primitive, params, effects, CONTEXT.name_stack))
         return [StagingTracer(self, v) for v in outvars]
 
     def to_jaxpr(self, outs: Sequence[Any]) -> ClosedJaxpr:
@@ -170,7 +181,7 @@ def make_jaxpr(
         raise NotImplementedError(
             "make_jaxpr: abstracted_axes (symbolic shapes) is not supported yet"
         )
-    del axis_env  # TODO(#3): the named-axis environment arrives with the collectives
+    env = [(name, int(size)) for name, size in (axis_env or ())]
 
     @functools.wraps(fun)
     def jaxpr_maker(*args: Any, **kwargs: Any) -> Any:
@@ -189,7 +200,10 @@ def make_jaxpr(
             out_tree.append(tree)
             return outs
 
-        closed = trace_to_jaxpr(flat_fun, in_avals)
+        with contextlib.ExitStack() as stack:
+            for name, size in env:
+                stack.enter_context(extend_axis_env(name, size))
+            closed = trace_to_jaxpr(flat_fun, in_avals)
         if not return_shape:
             return closed
         shapes = [

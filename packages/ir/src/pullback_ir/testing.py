@@ -17,6 +17,9 @@ from pullback_ir import dtypes
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import (
     bits,
+    callbacks as cb,
+    collectives as coll,
+    control as cf,
     conv,
     elementwise as ew,
     indexing as ix,
@@ -82,6 +85,9 @@ class OpRecord:
         reference: an independent definition, `(*float64-or-exact args, **params) -> value`.
         low, high: the input range for the default argument factory.
         rtol_scale: multiplies the dtype's tolerance.
+        axis_size: for a collective, the size of the named axis: `make_args` then returns
+            arguments stacked along a leading axis of that size, and the reference computes the
+            stacked result (checked against `collectives.STACKED_IMPLS`).
     """
 
     primitive: Primitive
@@ -92,6 +98,7 @@ class OpRecord:
     high: float = 3.0
     rtol_scale: float = 1.0
     params: dict[str, Any] = field(default_factory=dict)
+    axis_size: int | None = None
 
 
 def _nary(n: int, low: float, high: float, shape: tuple[int, ...] = (2, 3)) -> Any:
@@ -274,6 +281,123 @@ _THREEFRY_KAT = (
     ([0x6B200159, 0x1CB996FC, 0xC4923A9C], [0x99BA4EFE, 0xBB002BE7, 0x483DF7A0]),
 )
 
+
+def _jaxpr(fun: Callable[..., Any], dt: np.dtype[Any], *shapes: tuple[int, ...]) -> Any:
+    from pullback_ir.avals import ShapeDtypeStruct
+    from pullback_ir.control_flow import hoist_consts
+    from pullback_ir.staging import make_jaxpr
+
+    closed = make_jaxpr(fun)(*[ShapeDtypeStruct(s, dt) for s in shapes])
+    return hoist_consts(closed)[0]
+
+
+def _cond_args(index: int) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        branches = tuple(
+            _jaxpr(f, dt, (3,)) for f in (lambda a: a + a, lambda a: a * 3, lambda a: -a)
+        )
+        return [np.int32(index), random_array(rng, (3,), dt)], {"branches": branches}
+
+    return make
+
+
+def _while_args(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+    # while count < limit: count += 1, x = x * 2 + 1   (cond const: limit)
+    from pullback_ir import lax
+
+    i32 = np.dtype(np.int32)
+    limit = np.int32(rng.integers(0, 5))
+    cond = _typed_jaxpr(lambda lim, c, x: lax.lt(c, lim), ((), i32), ((), i32), ((2,), dt))
+    body = _typed_jaxpr(
+        lambda c, x: (lax.add(c, 1), lax.add(lax.mul(x, 2), 1)), ((), i32), ((2,), dt)
+    )
+    args = [limit, np.int32(0), random_array(rng, (2,), dt, -2, 2)]
+    return args, {"cond_jaxpr": cond, "body_jaxpr": body, "cond_nconsts": 1, "body_nconsts": 0}
+
+
+def _typed_jaxpr(fun: Callable[..., Any], *specs: tuple[tuple[int, ...], np.dtype[Any]]) -> Any:
+    from pullback_ir.avals import ShapeDtypeStruct
+    from pullback_ir.control_flow import hoist_consts
+    from pullback_ir.staging import make_jaxpr
+
+    closed = make_jaxpr(fun)(*[ShapeDtypeStruct(s, d) for s, d in specs])
+    return hoist_consts(closed)[0]
+
+
+def _while_ref(limit: Any, count: Any, x: Any, **p: Any) -> Any:
+    c, v = int(count), [*x.tolist()]
+    while c < int(limit):
+        c, v = c + 1, [2 * e + 1 for e in v]
+    return [np.array(c), np.array(v)]
+
+
+def _scan_args(reverse: bool) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        from pullback_ir import lax
+
+        # carry' = carry * k + x ; y = carry - x   (const: k)
+        jaxpr = _jaxpr(
+            lambda k, c, x: (lax.add(lax.mul(c, k), x), lax.sub(c, x)), dt, (), (2,), (2,)
+        )
+        args = [
+            np.asarray(2, dt),
+            random_array(rng, (2,), dt, -2, 2),
+            random_array(rng, (5, 2), dt, -2, 2),
+        ]
+        params = {
+            "jaxpr": jaxpr,
+            "length": 5,
+            "reverse": reverse,
+            "num_consts": 1,
+            "num_carry": 1,
+            "linear": (False,) * 3,
+            "unroll": 2,
+            "_split_transpose": False,
+        }
+        return args, params
+
+    return make
+
+
+def _scan_ref(reverse: bool) -> Callable[..., Any]:
+    def ref(k: Any, c: Any, xs: Any, **p: Any) -> Any:
+        carry = list(c)
+        ys: list[Any] = [None] * 5
+        for t in range(5):
+            i = 4 - t if reverse else t
+            ys[i] = [a - b for a, b in zip(carry, xs[i], strict=True)]
+            carry = [a * k + b for a, b in zip(carry, xs[i], strict=True)]
+        return [np.array(carry), np.array(ys)]
+
+    return ref
+
+
+def _callback_args(prim: Primitive) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        from pullback_ir.avals import ShapedArray
+
+        params: dict[str, Any] = {
+            "callback": lambda a: np.cumsum(a).astype(a.dtype),
+            "result_avals": (ShapedArray((4,), dt),),
+            "sharding": None,
+        }
+        params["vmap_method" if prim is cb.pure_callback_p else "ordered"] = (
+            None if prim is cb.pure_callback_p else True
+        )
+        return [random_array(rng, (4,), dt)], params
+
+    return make
+
+
+def _all_to_all_ref(x: Any, **p: Any) -> Any:
+    # Member m sends rows [2j, 2j+2) of its (4, 3) block to member j; j stacks them along axis 1.
+    out = []
+    for j in range(2):
+        parts = [x[m][2 * j : 2 * j + 2] for m in range(2)]
+        out.append(np.concatenate(parts, axis=1))
+    return np.array(out)
+
+
 OP_RECORDS: list[OpRecord] = [
     _elementwise(ew.neg_p, 1, NUMERIC, lambda x: -x),
     _elementwise(ew.sign_p, 1, (dtypes.int8, dtypes.int32, *FLOATS), _v(lambda x: int(x > 0) - int(x < 0))),
@@ -387,4 +511,28 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(bits.reduce_precision_p, (dtypes.float32,), lambda r, d: ([random_array(r, (50,), d, -6e4, 6e4)], {"exponent_bits": 5, "mantissa_bits": 10}), lambda x, **p: x.astype(np.float16)),
     # Known-answer vectors of Threefry-2x32 (20 rounds) from the Random123 distribution.
     OpRecord(bits.threefry2x32_p, (dtypes.uint32,), lambda r, d: ([np.array(k, d) for k in _THREEFRY_KAT[0]], {}), lambda *a: [np.array(v) for v in _THREEFRY_KAT[1]]),
+
+    OpRecord(cf.closed_call_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (3,), d), random_array(r, (3,), d)], {"call_jaxpr": _jaxpr(lambda a, b: a * b + a, d, (3,), (3,))}), lambda a, b, **p: a * b + a),
+    OpRecord(cf.named_call_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3,), d)], {"call_jaxpr": _jaxpr(lambda a: a * a, d, (3,)), "name": "square"}), lambda a, **p: a * a),
+    OpRecord(cf.cond_p, (dtypes.float32, dtypes.int32), _cond_args(1), lambda i, a, **p: a * 3),
+    OpRecord(cf.cond_p, (dtypes.float32,), _cond_args(7), lambda i, a, **p: -a),  # clamped index
+    OpRecord(cf.while_p, (dtypes.float32, dtypes.int32), _while_args, _while_ref),
+    OpRecord(cf.scan_p, (dtypes.float32, dtypes.int32), _scan_args(False), _scan_ref(False)),
+    OpRecord(cf.scan_p, (dtypes.float32,), _scan_args(True), _scan_ref(True)),
+    OpRecord(cf.checkpoint_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"jaxpr": _jaxpr(lambda a: a * a * a, d, (4,)), "prevent_cse": True, "differentiated": False, "policy": None}), lambda a, **p: a**3),
+    OpRecord(cf.custom_jvp_call_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"call_jaxpr": _jaxpr(lambda a: a * a, d, (4,)), "jvp_jaxpr_fun": None, "num_consts": 0, "symbolic_zeros": False}), lambda a, **p: a * a),
+    OpRecord(cf.custom_vjp_call_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"call_jaxpr": _jaxpr(lambda a: a + a, d, (4,)), "fwd_jaxpr_thunk": None, "bwd": None, "num_consts": 0, "out_trees": None, "symbolic_zeros": False}), lambda a, **p: 2 * a),
+    OpRecord(cb.pure_callback_p, (dtypes.float32, dtypes.int32), _callback_args(cb.pure_callback_p), lambda a, **p: np.array([sum(a[: i + 1].tolist()) for i in range(len(a))])),
+    OpRecord(cb.io_callback_p, (dtypes.float32,), _callback_args(cb.io_callback_p), lambda a, **p: np.array([sum(a[: i + 1].tolist()) for i in range(len(a))])),
+    OpRecord(coll.psum_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (4, 3), d)], {"axes": ("i",), "axis_index_groups": None}), lambda x, **p: np.array([[sum(x[:, j].tolist()) for j in range(3)]] * 4), axis_size=4),
+    OpRecord(coll.psum_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4, 2), d)], {"axes": ("i",), "axis_index_groups": ((0, 2), (1, 3))}), lambda x, **p: np.array([x[0] + x[2], x[1] + x[3], x[0] + x[2], x[1] + x[3]]), axis_size=4),
+    OpRecord(coll.pmax_p, (dtypes.float32, dtypes.int8), lambda r, d: ([random_array(r, (3, 2), d)], {"axes": ("i",), "axis_index_groups": None}), lambda x, **p: np.array([[max(x[:, j].tolist()) for j in range(2)]] * 3), axis_size=3),
+    OpRecord(coll.pmin_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3, 2), d)], {"axes": ("i",), "axis_index_groups": None}), lambda x, **p: np.array([[min(x[:, j].tolist()) for j in range(2)]] * 3), axis_size=3),
+    OpRecord(coll.axis_index_p, (dtypes.int32,), lambda r, d: ([], {"axis_name": "i"}), lambda **p: np.array([0, 1, 2, 3, 4]), axis_size=5),
+    OpRecord(coll.all_gather_p, (dtypes.float32, dtypes.bool_), lambda r, d: ([random_array(r, (3, 2), d)], {"axis_name": "i", "all_gather_dimension": 1, "axis_size": 3, "axis_index_groups": None, "tiled": False}), lambda x, **p: np.array([[[x[m, k] for m in range(3)] for k in range(2)]] * 3), axis_size=3),
+    OpRecord(coll.all_gather_p, (dtypes.float32,), lambda r, d: ([random_array(r, (2, 2), d)], {"axis_name": "i", "all_gather_dimension": 0, "axis_size": 2, "axis_index_groups": None, "tiled": True}), lambda x, **p: np.array([[x[0, 0], x[0, 1], x[1, 0], x[1, 1]]] * 2), axis_size=2),
+    OpRecord(coll.all_to_all_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (2, 4, 3), d)], {"axis_name": "i", "split_axis": 0, "concat_axis": 1, "axis_size": 2, "axis_index_groups": None}), _all_to_all_ref, axis_size=2),
+    OpRecord(coll.ppermute_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (4, 2), d)], {"axis_name": "i", "perm": ((0, 1), (1, 2), (2, 0))}), lambda x, **p: np.array([x[2], x[0], x[1], 0 * x[3]]), axis_size=4),
+    OpRecord(coll.psum_scatter_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (2, 4), d)], {"axis_name": "i", "scatter_dimension": 0, "axis_size": 2, "axis_index_groups": None, "tiled": True}), lambda x, **p: np.array([(x[0] + x[1])[:2], (x[0] + x[1])[2:]]), axis_size=2),
+    OpRecord(coll.psum_scatter_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3, 3, 2), d)], {"axis_name": "i", "scatter_dimension": 0, "axis_size": 3, "axis_index_groups": None, "tiled": False}), lambda x, **p: np.array([(x[0] + x[1] + x[2])[m] for m in range(3)]), axis_size=3),
 ]  # fmt: skip

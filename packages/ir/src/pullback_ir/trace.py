@@ -37,7 +37,10 @@ __all__ = [
     "EvalTrace",
     "Trace",
     "Tracer",
+    "axis_size",
     "current_trace",
+    "extend_axis_env",
+    "named_scope",
     "set_current_trace",
     "to_ndarray",
 ]
@@ -126,6 +129,10 @@ class EvalTrace(Trace):
 class _Context(threading.local):
     def __init__(self) -> None:
         self.trace: Trace = EvalTrace()
+        # Named axes bound by enclosing vmap/pmap/make_jaxpr(axis_env=...), innermost last.
+        self.axis_env: tuple[tuple[Any, int], ...] = ()
+        # The named_scope / named_call names enclosing the code being traced, outermost first.
+        self.name_stack: tuple[str, ...] = ()
 
 
 CONTEXT = _Context()
@@ -145,6 +152,50 @@ def set_current_trace(trace: Trace) -> Iterator[None]:
         yield
     finally:
         CONTEXT.trace = prev
+
+
+@contextlib.contextmanager
+def extend_axis_env(name: Any, size: int) -> Iterator[None]:
+    """Bind the named axis `name` of `size` inside the block (for collectives)."""
+    prev = CONTEXT.axis_env
+    CONTEXT.axis_env = (*prev, (name, int(size)))
+    try:
+        yield
+    finally:
+        CONTEXT.axis_env = prev
+
+
+def axis_size(name: Any, where: str = "") -> int:
+    """The size of the innermost bound axis called `name`.
+
+    Raises:
+        NameError: if no enclosing vmap/pmap (or make_jaxpr axis_env) binds `name`.
+    """
+    for bound, size in reversed(CONTEXT.axis_env):
+        if bound == name:
+            return int(size)
+    bound_names = [n for n, _ in CONTEXT.axis_env]
+    raise NameError(
+        f"{where + ': ' if where else ''}unbound axis name: {name!r}. Collectives need an "
+        f"enclosing vmap or pmap with axis_name={name!r} (axis names bound here: {bound_names})."
+    )
+
+
+@contextlib.contextmanager
+def named_scope(name: str) -> Iterator[None]:
+    """Attach `name` to the operations traced inside the block (shown in lowered code).
+
+    Raises:
+        TypeError: if `name` is not a string.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"named_scope: name must be a str, got {type(name).__name__}")
+    prev = CONTEXT.name_stack
+    CONTEXT.name_stack = (*prev, name)
+    try:
+        yield
+    finally:
+        CONTEXT.name_stack = prev
 
 
 class Tracer:

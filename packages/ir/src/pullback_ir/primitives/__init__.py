@@ -3,6 +3,9 @@
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import (
     bits,
+    callbacks,
+    collectives,
+    control,
     conv,
     elementwise,
     indexing,
@@ -12,7 +15,7 @@ from pullback_ir.primitives import (
     sorting,
 )
 
-#: Every first-order primitive of the catalogue.
+#: Every primitive of the catalogue.
 ALL: list[Primitive] = [
     *elementwise.ALL,
     *shapes.ALL,
@@ -22,11 +25,17 @@ ALL: list[Primitive] = [
     *conv.ALL,
     *sorting.ALL,
     *bits.ALL,
+    *control.ALL,
+    *callbacks.ALL,
+    *collectives.ALL,
 ]
 
 __all__ = [
     "ALL",
     "bits",
+    "callbacks",
+    "collectives",
+    "control",
     "conv",
     "elementwise",
     "indexing",
