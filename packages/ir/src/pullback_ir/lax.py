@@ -1136,3 +1136,19 @@ def psum_scatter(
         ],
         x,
     )
+
+
+def stop_gradient(x: Any) -> Any:
+    """`x` itself, with a zero derivative (applied to every leaf of a pytree).
+
+    Integer and boolean leaves are returned as they are.
+    """
+    from pullback_pytrees import tree_map
+
+    def one(v: Any) -> Any:
+        dt = aval_of(v).dtype
+        if not dtypes.is_inexact(dt):
+            return v
+        return _ew.stop_gradient_p.bind(v)[0]
+
+    return tree_map(one, x)

@@ -439,6 +439,7 @@ OP_RECORDS: list[OpRecord] = [
     _elementwise(ew.real_p, 1, (dtypes.complex64,), _v(lambda z: z.real)),
     _elementwise(ew.imag_p, 1, (dtypes.complex64,), _v(lambda z: z.imag)),
     _elementwise(ew.conj_p, 1, (dtypes.complex64,), _v(lambda z: z.conjugate())),
+    _elementwise(ew.stop_gradient_p, 1, ALL, lambda x: x),
     _elementwise(ew.add_p, 2, NUMERIC, lambda x, y: x + y),
     _elementwise(ew.sub_p, 2, NUMERIC, lambda x, y: x - y),
     _elementwise(ew.mul_p, 2, NUMERIC, lambda x, y: x * y),

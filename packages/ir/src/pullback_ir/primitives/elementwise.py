@@ -337,11 +337,14 @@ bitcast_convert_type_p = standard_primitive(
     _bitcast_impl,
 )
 
+#: The identity whose derivative is zero (what `stop_gradient` binds).
+stop_gradient_p = unop("stop_gradient", ANY, lambda x: x)
+
 UNARY = [
     neg_p, sign_p, abs_p, floor_p, ceil_p, is_finite_p, exp_p, exp2_p, log_p, expm1_p, log1p_p,
     sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, tanh_p, asinh_p, acosh_p,
     atanh_p, sqrt_p, rsqrt_p, cbrt_p, logistic_p, erf_p, erfc_p, erf_inv_p, lgamma_p,
-    digamma_p, not_p, population_count_p, clz_p, real_p, imag_p, conj_p,
+    digamma_p, not_p, population_count_p, clz_p, real_p, imag_p, conj_p, stop_gradient_p,
 ]  # fmt: skip
 BINARY = [
     add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, nextafter_p, and_p, or_p,
