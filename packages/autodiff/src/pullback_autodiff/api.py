@@ -23,12 +23,12 @@ from pullback_pytrees import (
     tree_unflatten,
 )
 
-from pullback_autodiff import rules as _rules  # registers the rules
+from pullback_autodiff import control_rules as _control_rules, rules as _rules  # rule tables
 from pullback_autodiff.core import Zero, instantiate, jvp_flat, tangent_aval, zeros_like_aval
 from pullback_autodiff.linearize import linearize_flat
 from pullback_autodiff.transpose import UndefinedPrimal, backward_pass
 
-del _rules
+del _rules, _control_rules
 
 __all__ = [
     "fwd_and_bwd",

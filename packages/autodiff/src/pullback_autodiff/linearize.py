@@ -21,7 +21,12 @@ from pullback_ir.trace import CONTEXT, Trace, set_current_trace
 
 from pullback_autodiff.core import Zero, jvp_flat, tangent_aval
 
-__all__ = ["PartialEvalTrace", "linearize_flat"]
+__all__ = ["PartialEvalTrace", "linearize_flat", "pe_rules"]
+
+#: `primitive -> rule(trace, args, params) -> outputs`: how a primitive with some unknown
+#: inputs splits into a known part (computed now) and an unknown part (staged). Without a
+#: rule, the whole application is staged.
+pe_rules: dict[Primitive, Callable[[PartialEvalTrace, Sequence[Any], dict[str, Any]], list[Any]]] = {}
 
 
 class PartialEvalTrace(Trace):
@@ -42,6 +47,9 @@ class PartialEvalTrace(Trace):
         staging = self.staging
         for x in args:
             if isinstance(x, StagingTracer) and x._trace is staging:
+                rule = pe_rules.get(primitive)
+                if rule is not None:
+                    return rule(self, args, params)
                 return staging.process_primitive(primitive, args, params)
         with set_current_trace(self.parent):
             return primitive.bind(*args, **params)
