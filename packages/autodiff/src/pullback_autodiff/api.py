@@ -139,10 +139,15 @@ def jvp(
             f"  primals:  {in_tree}\n  tangents: {t_tree}"
         )
     p_avals = _check_array_leaves(p_flat, "jvp primals")
-    ts = [_tangent_of(t, a, f"argument leaf {i}") for i, (t, a) in enumerate(zip(t_flat, p_avals, strict=True))]
+    ts = [
+        _tangent_of(t, a, f"argument leaf {i}")
+        for i, (t, a) in enumerate(zip(t_flat, p_avals, strict=True))
+    ]
     store: list[PyTreeDef] = []
     aux: list[Any] = []
-    flat = _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
+    flat = (
+        _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
+    )
     p_out, t_out = jvp_flat(flat, p_flat, ts)
     out_tree = store[0]
     result = (tree_unflatten(out_tree, p_out), tree_unflatten(out_tree, _unzero(t_out)))
@@ -162,7 +167,9 @@ def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> 
     p_avals = _check_array_leaves(p_flat, "linearize primals")
     store: list[PyTreeDef] = []
     aux: list[Any] = []
-    flat = _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
+    flat = (
+        _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
+    )
     mask = [dtypes.is_inexact(a.dtype) for a in p_avals]
     p_out, linear, zero_outs = linearize_flat(flat, p_flat, mask)
     out_tree = store[0]
@@ -236,7 +243,9 @@ def vjp(
     p_avals = _check_array_leaves(p_flat, "vjp primals")
     store: list[PyTreeDef] = []
     aux: list[Any] = []
-    flat = _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
+    flat = (
+        _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
+    )
     mask = [dtypes.is_inexact(a.dtype) for a in p_avals]
     p_out, pullback = _vjp_flat(flat, p_flat, mask)
     out_tree = store[0]
@@ -301,9 +310,7 @@ def _argnums(argnums: int | Sequence[int], n: int, what: str) -> tuple[int, ...]
     return tuple(out)
 
 
-def _check_grad_inputs(
-    args: Sequence[Any], holomorphic: bool, allow_int: bool, what: str
-) -> None:
+def _check_grad_inputs(args: Sequence[Any], holomorphic: bool, allow_int: bool, what: str) -> None:
     for i, x in enumerate(args):
         for leaf in tree_flatten(x)[0]:
             a = aval_of(leaf)
@@ -357,14 +364,16 @@ def value_and_grad(
         if len(leaves) != 1 or aval_of(leaves[0]).shape:
             shapes = [aval_of(x).str_long() for x in leaves]
             raise TypeError(
-                f"grad requires a scalar output of fun, got {shapes[0] if len(shapes) == 1 else shapes}. "
-                "Use vjp or jacrev for non-scalar outputs."
+                "grad requires a scalar output of fun, got "
+                f"{shapes[0] if len(shapes) == 1 else shapes}. Use vjp or jacrev for non-scalar "
+                "outputs."
             )
         out_aval = aval_of(leaves[0])
         if holomorphic:
             if not dtypes.is_complex(out_aval.dtype):
                 raise TypeError(
-                    f"grad with holomorphic=True requires a complex output, got {out_aval.str_long()}"
+                    "grad with holomorphic=True requires a complex output, got "
+                    f"{out_aval.str_long()}"
                 )
         elif not dtypes.is_float(out_aval.dtype):
             raise TypeError(
@@ -530,7 +539,9 @@ def _jacobian(
                 args_u = [UndefinedPrimal(a) for a in lin_avals]
                 cts_in = iter(backward_pass(linear.jaxpr, linear.consts, args_u, cts))
                 for j, (ia, m) in enumerate(zip(in_avals, mask, strict=True)):
-                    rows[j].append(instantiate(next(cts_in)) if m else np.zeros(ia.shape, dtypes.float0))
+                    rows[j].append(
+                        instantiate(next(cts_in)) if m else np.zeros(ia.shape, dtypes.float0)
+                    )
             for j, ia in enumerate(in_avals):
                 if not mask[j]:
                     for k, a in enumerate(out_avals):
@@ -540,7 +551,9 @@ def _jacobian(
                 start = 0
                 for k, a in enumerate(out_avals):
                     s = int(np.prod(a.shape, dtype=np.int64))
-                    piece = lax.slice(stacked, (start, *(0,) * len(ia.shape)), (start + s, *ia.shape))
+                    piece = lax.slice(
+                        stacked, (start, *(0,) * len(ia.shape)), (start + s, *ia.shape)
+                    )
                     jac[k][j] = lax.reshape(piece, (*a.shape, *ia.shape))
                     start += s
         out_tree = store[0]
@@ -630,4 +643,3 @@ def linear_transpose(
         return tuple(tree_unflatten(in_tree, outs))
 
     return transposed
-

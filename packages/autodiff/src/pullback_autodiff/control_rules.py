@@ -24,7 +24,12 @@ from pullback_ir.trace import set_current_trace
 
 from pullback_autodiff.core import Zero, instantiate, jvp_flat, jvp_rules, tangent_aval
 from pullback_autodiff.linearize import PartialEvalTrace, pe_rules
-from pullback_autodiff.transpose import UndefinedPrimal, backward_pass, is_undefined, transpose_rules
+from pullback_autodiff.transpose import (
+    UndefinedPrimal,
+    backward_pass,
+    is_undefined,
+    transpose_rules,
+)
 
 __all__ = ["jvp_jaxpr", "partial_eval_jaxpr"]
 
@@ -32,8 +37,10 @@ __all__ = ["jvp_jaxpr", "partial_eval_jaxpr"]
 def jvp_jaxpr(
     closed: ClosedJaxpr, nonzeros: Sequence[bool], instantiate_out: bool | Sequence[bool]
 ) -> tuple[ClosedJaxpr, list[bool]]:
-    """The JVP of a jaxpr: inputs `(*primals, *nonzero tangents)`, outputs
-    `(*primal outs, *nonzero tangent outs)`.
+    """The JVP of a jaxpr.
+
+    Its inputs are `(*primals, *nonzero tangents)`, its outputs `(*primal outs, *nonzero
+    tangent outs)`.
 
     Returns:
         The jaxpr and which output tangents it returns (nonzero or instantiated).
@@ -47,7 +54,8 @@ def jvp_jaxpr(
         primals = args[: len(in_avals)]
         it = iter(args[len(in_avals) :])
         tangents = [
-            next(it) if nz else Zero(tangent_aval(a)) for a, nz in zip(in_avals, nonzeros, strict=True)
+            next(it) if nz else Zero(tangent_aval(a))
+            for a, nz in zip(in_avals, nonzeros, strict=True)
         ]
         p_out, t_out = jvp_flat(
             lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs), primals, tangents
@@ -91,9 +99,7 @@ def _split(xs: Sequence[Any], *sizes: int) -> list[list[Any]]:
 def _inline_jvp(param: str) -> Callable[..., Any]:
     def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
         closed = params[param]
-        return jvp_flat(
-            lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs), primals, tangents
-        )
+        return jvp_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs), primals, tangents)
 
     return rule
 
@@ -152,8 +158,11 @@ def _cond_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, branches: Any)
 
 
 def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool]) -> ClosedJaxpr:
-    """The transpose of a jaxpr linear in the inputs flagged `linear`: inputs
-    `(*non-linear inputs, *output cotangents)`, outputs the linear inputs' cotangents."""
+    """The transpose of a jaxpr linear in the inputs flagged `linear`.
+
+    Its inputs are `(*non-linear inputs, *output cotangents)`, its outputs the cotangents of
+    the linear inputs.
+    """
     in_avals = closed.in_avals
     res_avals = [a for a, lin in zip(in_avals, linear, strict=True) if not lin]
     ct_avals = [tangent_aval(a) for a in closed.out_avals]
@@ -204,12 +213,17 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, cond_jaxpr: C
     n_tbc, n_tc = sum(bc_nz), sum(carry_nz)
     # body_jvp inputs: (bconsts, carry, t_bconsts, t_carry) -> consts first: (bconsts,
     # t_bconsts, carry, t_carry); outputs (carry, t_carry) already in carry order.
-    order = [*range(n_bc), *range(n_bc + n_c, n_bc + n_c + n_tbc),
-             *range(n_bc, n_bc + n_c), *range(n_bc + n_c + n_tbc, n_bc + n_c + n_tbc + n_tc)]  # fmt: skip
+    t0 = n_bc + n_c
+    order = [*range(n_bc), *range(t0, t0 + n_tbc), *range(n_bc, t0),
+             *range(t0 + n_tbc, t0 + n_tbc + n_tc)]  # fmt: skip
     body_jvp = _permute_invars(body_jvp, order)
     # cond ignores the carry tangents.
     cj = cond_jaxpr.jaxpr
-    extra = [Var(tangent_aval(a)) for a, k in zip(cond_jaxpr.in_avals[cond_nconsts:], carry_nz, strict=True) if k]
+    extra = [
+        Var(tangent_aval(a))
+        for a, k in zip(cond_jaxpr.in_avals[cond_nconsts:], carry_nz, strict=True)
+        if k
+    ]
     cond_ext = ClosedJaxpr(
         Jaxpr(cj.constvars, [*cj.invars, *extra], cj.outvars, cj.eqns, cj.effects),
         cond_jaxpr.consts,
@@ -223,7 +237,8 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, cond_jaxpr: C
     )  # fmt: skip
     p_out, rest = outs[:n_c], iter(outs[n_c:])
     t_out = [
-        next(rest) if k else Zero(tangent_aval(aval_of(p))) for p, k in zip(p_out, carry_nz, strict=True)
+        next(rest) if k else Zero(tangent_aval(aval_of(p)))
+        for p, k in zip(p_out, carry_nz, strict=True)
     ]
     return p_out, t_out
 
@@ -330,7 +345,9 @@ def partial_eval_jaxpr(
         unknown = ClosedJaxpr(
             Jaxpr(other_vars, [*j.invars, *res_vars], j.outvars, j.eqns, j.effects), other_vals
         )
-        known = known_tr.to_jaxpr([*(o for o, u in zip(outs, out_uk, strict=True) if not u), *res_vals])
+        known = known_tr.to_jaxpr(
+            [*(o for o, u in zip(outs, out_uk, strict=True) if not u), *res_vals]
+        )
     finally:
         known_tr.invalidate()
         unknown_tr.invalidate()
@@ -338,7 +355,9 @@ def partial_eval_jaxpr(
     return known, unknown, out_uk, len(res_vals)
 
 
-def _scan_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], params: dict[str, Any]) -> list[Any]:
+def _scan_partial_eval(
+    trace: PartialEvalTrace, args: Sequence[Any], params: dict[str, Any]
+) -> list[Any]:
     staging = trace.staging
     jaxpr: ClosedJaxpr = params["jaxpr"]
     nc, ncar = params["num_consts"], params["num_carry"]
@@ -346,7 +365,9 @@ def _scan_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], params: dic
     c_uk, carry_uk, x_uk = _split(unknown, nc, ncar)
     n_y = len(jaxpr.out_avals) - ncar
     for _ in range(ncar + 1):
-        _, _, out_uk, _ = partial_eval_jaxpr(jaxpr, [*c_uk, *carry_uk, *x_uk], [*carry_uk, *[False] * n_y])
+        _, _, out_uk, _ = partial_eval_jaxpr(
+            jaxpr, [*c_uk, *carry_uk, *x_uk], [*carry_uk, *[False] * n_y]
+        )
         new = [a or b for a, b in zip(carry_uk, out_uk[:ncar], strict=True)]
         if new == carry_uk:
             break
@@ -412,15 +433,23 @@ def _scan_t(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, length: int, rev
         rc, acc, ctc, rx, cty = _split(a, n_rc, n_acc, n_car, len(res_xs))
         it_rc, it_rx = iter(rc), iter(rx)
         full = [
-            *(UndefinedPrimal(av) if lin else next(it_rc) for av, lin in zip(c_avals, c_lin, strict=True)),
+            *(
+                UndefinedPrimal(av) if lin else next(it_rc)
+                for av, lin in zip(c_avals, c_lin, strict=True)
+            ),
             *(UndefinedPrimal(av) for av in carry_avals),
-            *(UndefinedPrimal(av) if lin else next(it_rx) for av, lin in zip(x_avals, x_lin, strict=True)),
+            *(
+                UndefinedPrimal(av) if lin else next(it_rx)
+                for av, lin in zip(x_avals, x_lin, strict=True)
+            ),
         ]
         cts_in = backward_pass(jaxpr.jaxpr, jaxpr.consts, full, [*ctc, *cty])
         ct_c, ct_car, ct_x = _split(cts_in, num_consts, num_carry)
         new_acc = [
             lax.add(s, instantiate(c))
-            for s, c in zip(acc, [c for c, lin in zip(ct_c, c_lin, strict=True) if lin], strict=True)
+            for s, c in zip(
+                acc, [c for c, lin in zip(ct_c, c_lin, strict=True) if lin], strict=True
+            )
         ]
         return [
             *new_acc,
@@ -470,8 +499,10 @@ def _psum_t(cts: Sequence[Any], *xs: Any, **params: Any) -> Sequence[Any]:
     return coll.psum_p.bind(*cts_i, **params)
 
 
-def _all_gather_t(cts: Sequence[Any], x: Any, *, axis_name: Any, all_gather_dimension: int,
-                  axis_size: int, axis_index_groups: Any, tiled: bool) -> Sequence[Any]:  # fmt: skip
+def _all_gather_t(
+    cts: Sequence[Any], x: Any, *, axis_name: Any, all_gather_dimension: int, axis_size: int,
+    axis_index_groups: Any, tiled: bool,
+) -> Sequence[Any]:  # fmt: skip
     (ct,) = cts
     return coll.psum_scatter_p.bind(
         instantiate(ct), axis_name=axis_name, scatter_dimension=all_gather_dimension,
@@ -479,8 +510,10 @@ def _all_gather_t(cts: Sequence[Any], x: Any, *, axis_name: Any, all_gather_dime
     )  # fmt: skip
 
 
-def _psum_scatter_t(cts: Sequence[Any], x: Any, *, axis_name: Any, scatter_dimension: int,
-                    axis_size: int, axis_index_groups: Any, tiled: bool) -> Sequence[Any]:  # fmt: skip
+def _psum_scatter_t(
+    cts: Sequence[Any], x: Any, *, axis_name: Any, scatter_dimension: int, axis_size: int,
+    axis_index_groups: Any, tiled: bool,
+) -> Sequence[Any]:  # fmt: skip
     (ct,) = cts
     return coll.all_gather_p.bind(
         instantiate(ct), axis_name=axis_name, all_gather_dimension=scatter_dimension,
@@ -515,3 +548,128 @@ def _axis_index_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: A
 
 
 jvp_rules[coll.axis_index_p] = _axis_index_jvp
+
+
+def _pminmax_jvp(prim: Primitive) -> None:
+    def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
+        outs = prim.bind(*primals, **params)
+        touts: list[Any] = []
+        for x, t, o in zip(primals, tangents, outs, strict=True):
+            if isinstance(t, Zero):
+                touts.append(t)
+                continue
+            # The tangent of the members that attain the extreme, averaged over ties.
+            hit = lax.convert_element_type(lax.eq(x, o), aval_of(t).dtype)
+            num, den = coll.psum_p.bind(lax.mul(t, hit), hit, **params)
+            touts.append(lax.div(num, den))
+        return outs, touts
+
+    jvp_rules[prim] = jvp
+
+
+_pminmax_jvp(coll.pmax_p)
+_pminmax_jvp(coll.pmin_p)
+
+
+def _zeros_of(a: ShapedArray) -> Any:
+    return (
+        lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ())
+        if a.shape
+        else np.zeros((), a.dtype)
+    )
+
+
+def _cond_partial_eval(
+    trace: PartialEvalTrace, args: Sequence[Any], params: dict[str, Any]
+) -> list[Any]:
+    staging = trace.staging
+    index, *ops = args
+    branches = params["branches"]
+    if isinstance(index, StagingTracer) and index._trace is staging:
+        return staging.process_primitive(cf.cond_p, args, params)
+    uk = [isinstance(x, StagingTracer) and x._trace is staging for x in ops]
+    n_out = len(branches[0].out_avals)
+    out_uk = [False] * n_out
+    for br in branches:
+        _, _, o, _ = partial_eval_jaxpr(br, uk, [False] * n_out)
+        out_uk = [a or b for a, b in zip(out_uk, o, strict=True)]
+    splits = [partial_eval_jaxpr(br, uk, out_uk) for br in branches]
+    n_known = n_out - sum(out_uk)
+    res_avals = [s[0].out_avals[n_known:] for s in splits]
+    all_res = [a for r in res_avals for a in r]
+    known_ops = [x for x, u in zip(ops, uk, strict=True) if not u]
+    known_avals = [aval_of(x) for x in known_ops]
+    known_branches = []
+    offset = 0
+    for (known, _, _, n_res), _r in zip(splits, res_avals, strict=True):
+        before, after = all_res[:offset], all_res[offset + n_res :]
+
+        def fun(
+            *k: Any, known: ClosedJaxpr = known, before: Any = before, after: Any = after
+        ) -> list[Any]:
+            outs = eval_jaxpr(known.jaxpr, known.consts, *k)
+            return [
+                *outs[:n_known],
+                *map(_zeros_of, before),
+                *outs[n_known:],
+                *map(_zeros_of, after),
+            ]
+
+        known_branches.append(trace_to_jaxpr(fun, known_avals))
+        offset += n_res
+    with set_current_trace(trace.parent):
+        k_outs = cf.cond_p.bind(index, *known_ops, branches=tuple(known_branches))
+    known_outs, residuals = k_outs[:n_known], k_outs[n_known:]
+    unknown_branches = []
+    offset = 0
+    for _, unknown, _, n_res in splits:
+        j = unknown.jaxpr
+        n_u = len(j.invars) - n_res
+        invars = [
+            *j.invars[:n_u],
+            *(Var(a) for a in all_res[:offset]),
+            *j.invars[n_u:],
+            *(Var(a) for a in all_res[offset + n_res :]),
+        ]
+        unknown_branches.append(
+            ClosedJaxpr(Jaxpr(j.constvars, invars, j.outvars, j.eqns, j.effects), unknown.consts)
+        )
+        offset += n_res
+    unknown_ops = [x for x, u in zip(ops, uk, strict=True) if u]
+    u_outs = staging.process_primitive(
+        cf.cond_p, [index, *unknown_ops, *residuals], {"branches": tuple(unknown_branches)}
+    )
+    k_it, u_it = iter(known_outs), iter(u_outs)
+    return [next(u_it) if u else next(k_it) for u in out_uk]
+
+
+pe_rules[cf.cond_p] = _cond_partial_eval
+
+
+def _while_partial_eval(
+    trace: PartialEvalTrace, args: Sequence[Any], params: dict[str, Any]
+) -> list[Any]:
+    # The known carry is computed by a while over zeros in place of the unknown inputs; the
+    # whole loop is also staged for the unknown outputs (so linearizing a while_loop replays its
+    # primal part in the linear function; it has no reverse mode anyway).
+    staging = trace.staging
+    nc, nb = params["cond_nconsts"], params["body_nconsts"]
+    uk = [isinstance(x, StagingTracer) and x._trace is staging for x in args]
+    if any(uk[:nc]):
+        return staging.process_primitive(cf.while_p, args, params)
+    body: ClosedJaxpr = params["body_jaxpr"]
+    carry_uk = uk[nc + nb :]
+    for _ in range(len(carry_uk) + 1):
+        _, _, o, _ = partial_eval_jaxpr(body, [*uk[nc : nc + nb], *carry_uk], carry_uk)
+        new = [a or b for a, b in zip(carry_uk, o, strict=True)]
+        if new == carry_uk:
+            break
+        carry_uk = new
+    filled = [_zeros_of(aval_of(x)) if u else x for x, u in zip(args, uk, strict=True)]
+    with set_current_trace(trace.parent):
+        known = cf.while_p.bind(*filled, **params)
+    staged = staging.process_primitive(cf.while_p, args, params)
+    return [s if u else k for k, s, u in zip(known, staged, carry_uk, strict=True)]
+
+
+pe_rules[cf.while_p] = _while_partial_eval

@@ -26,7 +26,9 @@ __all__ = ["PartialEvalTrace", "linearize_flat", "pe_rules"]
 #: `primitive -> rule(trace, args, params) -> outputs`: how a primitive with some unknown
 #: inputs splits into a known part (computed now) and an unknown part (staged). Without a
 #: rule, the whole application is staged.
-pe_rules: dict[Primitive, Callable[[PartialEvalTrace, Sequence[Any], dict[str, Any]], list[Any]]] = {}
+pe_rules: dict[
+    Primitive, Callable[[PartialEvalTrace, Sequence[Any], dict[str, Any]], list[Any]]
+] = {}
 
 
 class PartialEvalTrace(Trace):

@@ -108,19 +108,23 @@ for _p in NON_DIFFERENTIABLE:
 deflinear(ew.neg_p, _unary_linear_t(lambda ct, x: lax.neg(ct)))
 deflinear(ew.conj_p, _unary_linear_t(lambda ct, x: lax.conj(ct)))
 deflinear(ew.real_p, _unary_linear_t(lambda ct, x: lax.complex(ct, lax.mul(ct, 0))))
-deflinear(ew.imag_p, _unary_linear_t(lambda ct, x: lax.complex(lax.mul(ct, 0), lax.neg(ct))))
+deflinear(ew.imag_p, _unary_linear_t(lambda ct, x: lax.complex(lax.mul(ct, 0), ct)))
 deflinear(
-    bits.reduce_precision_p, _unary_linear_t(lambda ct, x, **p: bits.reduce_precision_p.bind(ct, **p)[0])
+    bits.reduce_precision_p,
+    _unary_linear_t(lambda ct, x, **p: bits.reduce_precision_p.bind(ct, **p)[0]),
 )
 
 
 def _complex_t(cts: Sequence[Any], x: Any, y: Any) -> Sequence[Any]:
     (ct,) = cts
     if isinstance(ct, Zero):
-        return [Zero(_aval(x)) if is_undefined(x) else None, Zero(_aval(y)) if is_undefined(y) else None]
+        return [
+            Zero(_aval(x)) if is_undefined(x) else None,
+            Zero(_aval(y)) if is_undefined(y) else None,
+        ]
     return [
         lax.real(ct) if is_undefined(x) else None,
-        lax.imag(lax.neg(ct)) if is_undefined(y) else None,
+        lax.imag(ct) if is_undefined(y) else None,
     ]
 
 
@@ -230,7 +234,8 @@ transpose_rules[ew.div_p] = _div_t
 
 
 def _c(x: Any, v: float) -> Any:
-    return np.asarray(v, aval_of(x).dtype)
+    dt = x.dtype if isinstance(getattr(x, "dtype", None), np.dtype) else aval_of(x).dtype
+    return np.asarray(v, dt)
 
 
 def _unary(prim: Primitive, deriv: Callable[[Any, Any], Any]) -> None:
@@ -485,7 +490,9 @@ deflinear(sh.squeeze_p, _unary_linear_t(lambda ct, x, **p: lax.reshape(ct, x.ava
 deflinear(
     sh.transpose_p,
     _unary_linear_t(
-        lambda ct, x, *, permutation: lax.transpose(ct, tuple(int(i) for i in np.argsort(permutation)))
+        lambda ct, x, *, permutation: lax.transpose(
+            ct, tuple(int(i) for i in np.argsort(permutation))
+        )
     ),
 )
 deflinear(sh.rev_p, _unary_linear_t(lambda ct, x, *, dimensions: lax.rev(ct, dimensions)))
@@ -496,7 +503,10 @@ def _pad_t(
 ) -> Sequence[Any]:
     (ct,) = cts
     if isinstance(ct, Zero):
-        return [Zero(_aval(x)) if is_undefined(x) else None, Zero(_aval(value)) if is_undefined(value) else None]
+        return [
+            Zero(_aval(x)) if is_undefined(x) else None,
+            Zero(_aval(value)) if is_undefined(value) else None,
+        ]
     unpadded = lax.pad(ct, _c(ct, 0), [(-lo, -hi, 0) for lo, hi, _ in padding_config])
     t_x = lax.slice(
         unpadded,
@@ -579,7 +589,7 @@ transpose_rules[sh.dynamic_slice_p] = _dynamic_slice_t
 
 
 def _dus_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
-    x, u, *idx = primals
+    idx = primals[2:]
     (ans,) = sh.dynamic_update_slice_p.bind(*primals)
     tx, tu = tangents[0], tangents[1]
     if isinstance(tx, Zero) and isinstance(tu, Zero):
@@ -592,7 +602,11 @@ def _dus_t(cts: Sequence[Any], x: Any, u: Any, *idx: Any) -> Sequence[Any]:
     nones = [None] * len(idx)
     ua = _aval(u)
     if isinstance(ct, Zero):
-        return [Zero(_aval(x)) if is_undefined(x) else None, Zero(ua) if is_undefined(u) else None, *nones]
+        return [
+            Zero(_aval(x)) if is_undefined(x) else None,
+            Zero(ua) if is_undefined(u) else None,
+            *nones,
+        ]
     t_x = sh.dynamic_update_slice_p.bind(ct, _zeros(u), *idx)[0] if is_undefined(x) else None
     t_u = sh.dynamic_slice_p.bind(ct, *idx, slice_sizes=ua.shape)[0] if is_undefined(u) else None
     return [t_x, t_u, *nones]
@@ -729,9 +743,7 @@ def take_along_axis(x: Any, idx: Any, axis: int) -> Any:
         operand_batching_dims=others,
         start_indices_batching_dims=others,
     )
-    return lax.gather(
-        x, lax.expand_dims(idx, (nd,)), dn, (1,) * nd, mode="promise_in_bounds"
-    )
+    return lax.gather(x, lax.expand_dims(idx, (nd,)), dn, (1,) * nd, mode="promise_in_bounds")
 
 
 # --- dot_general -----------------------------------------------------------------------------
@@ -869,7 +881,11 @@ def _scatter_add_t(
 ) -> Sequence[Any]:  # fmt: skip
     (ct,) = cts
     if isinstance(ct, Zero):
-        return [Zero(_aval(x)) if is_undefined(x) else None, None, Zero(_aval(u)) if is_undefined(u) else None]
+        return [
+            Zero(_aval(x)) if is_undefined(x) else None,
+            None,
+            Zero(_aval(u)) if is_undefined(u) else None,
+        ]
     t_x = ct if is_undefined(x) else None
     t_u = None
     if is_undefined(u):
@@ -911,7 +927,11 @@ def _scatter_t(
 ) -> Sequence[Any]:  # fmt: skip
     (ct,) = cts
     if isinstance(ct, Zero):
-        return [Zero(_aval(x)) if is_undefined(x) else None, None, Zero(_aval(u)) if is_undefined(u) else None]
+        return [
+            Zero(_aval(x)) if is_undefined(x) else None,
+            None,
+            Zero(_aval(u)) if is_undefined(u) else None,
+        ]
     ua = _aval(u)
     t_x = None
     if is_undefined(x):
@@ -953,6 +973,18 @@ def _scatter_mul_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: 
 jvp_rules[ix.scatter_mul_p] = _scatter_mul_jvp
 
 
+def _scatter_mul_t(cts: Sequence[Any], x: Any, idx: Any, u: Any, **params: Any) -> Sequence[Any]:
+    (ct,) = cts
+    if is_undefined(u):
+        raise TypeError("transpose of scatter-mul: the updates cannot be linear")
+    if isinstance(ct, Zero):
+        return [Zero(x.aval), None, None]
+    return [ix.scatter_mul_p.bind(ct, idx, u, **params)[0], None, None]
+
+
+transpose_rules[ix.scatter_mul_p] = _scatter_mul_t
+
+
 def _scatter_minmax_jvp(prim: Primitive) -> None:
     def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
         x, idx, u = primals
@@ -988,7 +1020,9 @@ def _sort_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, dimension: int
         *primals, iota, dimension=dimension, is_stable=is_stable, num_keys=num_keys
     )
     touts = [
-        Zero(tangent_aval(aval_of(o))) if isinstance(t, Zero) else take_along_axis(t, perm, dimension)
+        Zero(tangent_aval(aval_of(o)))
+        if isinstance(t, Zero)
+        else take_along_axis(t, perm, dimension)
         for o, t in zip(outs, tangents, strict=True)
     ]
     return outs, touts
@@ -1002,7 +1036,10 @@ def _top_k_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, k: int) -> An
     (t,) = tangents
     nd = aval_of(values).ndim
     if isinstance(t, Zero):
-        return [values, indices], [Zero(tangent_aval(aval_of(values))), Zero(tangent_aval(aval_of(indices)))]
+        return [values, indices], [
+            Zero(tangent_aval(aval_of(values))),
+            Zero(tangent_aval(aval_of(indices))),
+        ]
     # Gather the tangent at the chosen indices along the last axis.
     shape = _shape(t)
     lead = shape[:-1]

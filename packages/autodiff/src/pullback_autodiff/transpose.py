@@ -84,8 +84,8 @@ def backward_pass(
         if isinstance(v, Var) and v in linear and ct is not None and not isinstance(ct, Zero):
             ct_env[v] = add_tangents(ct_env[v], ct) if v in ct_env else ct
 
-    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-        write_ct(v, ct)
+    for out, ct in zip(jaxpr.outvars, cts_out, strict=True):
+        write_ct(out, ct)
     for eqn in reversed(linear_eqns):
         cts = [ct_env.pop(v, None) for v in eqn.outvars]
         if all(ct is None for ct in cts):
