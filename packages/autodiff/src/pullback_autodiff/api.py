@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import ShapedArray, aval_of
+from pullback_ir.control_flow import leaf_avals
 from pullback_ir.interpreter import eval_jaxpr
 from pullback_ir.staging import trace_to_jaxpr
 from pullback_ir.trace import CONTEXT, axis_size
@@ -73,16 +74,6 @@ def _flatten_fun_aux(
     return flat
 
 
-def _check_array_leaves(leaves: Sequence[Any], what: str) -> list[ShapedArray]:
-    out = []
-    for i, x in enumerate(leaves):
-        try:
-            out.append(aval_of(x))
-        except TypeError as e:
-            raise TypeError(f"{what}: leaf {i} is not a valid array: {e}") from None
-    return out
-
-
 def _tangent_of(t: Any, primal_aval: ShapedArray, where: str) -> Any:
     t_aval = aval_of(t)
     want = tangent_aval(primal_aval)
@@ -104,10 +95,6 @@ def _tangent_of(t: Any, primal_aval: ShapedArray, where: str) -> Any:
             f"{primal_aval.str_long()} and tangent {t_aval.str_long()}"
         )
     return t
-
-
-def _unzero(ts: Sequence[Any]) -> list[Any]:
-    return [instantiate(t) for t in ts]
 
 
 def jvp(
@@ -138,7 +125,7 @@ def jvp(
             "jvp: primal and tangent arguments must have the same tree structure:\n"
             f"  primals:  {in_tree}\n  tangents: {t_tree}"
         )
-    p_avals = _check_array_leaves(p_flat, "jvp primals")
+    p_avals = leaf_avals(p_flat, "jvp primals")
     ts = [
         _tangent_of(t, a, f"argument leaf {i}")
         for i, (t, a) in enumerate(zip(t_flat, p_avals, strict=True))
@@ -150,7 +137,10 @@ def jvp(
     )
     p_out, t_out = jvp_flat(flat, p_flat, ts)
     out_tree = store[0]
-    result = (tree_unflatten(out_tree, p_out), tree_unflatten(out_tree, _unzero(t_out)))
+    result = (
+        tree_unflatten(out_tree, p_out),
+        tree_unflatten(out_tree, [instantiate(t) for t in t_out]),
+    )
     return (*result, aux[0]) if has_aux else result
 
 
@@ -164,7 +154,7 @@ def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> 
         `(primals_out, f_jvp)` (and `aux` last if `has_aux`).
     """
     p_flat, in_tree = tree_flatten(primals)
-    p_avals = _check_array_leaves(p_flat, "linearize primals")
+    p_avals = leaf_avals(p_flat, "linearize primals")
     store: list[PyTreeDef] = []
     aux: list[Any] = []
     flat = (
@@ -240,7 +230,7 @@ def vjp(
         with one cotangent per primal. Integer primals get float0 cotangents.
     """
     p_flat, in_tree = tree_flatten(primals)
-    p_avals = _check_array_leaves(p_flat, "vjp primals")
+    p_avals = leaf_avals(p_flat, "vjp primals")
     store: list[PyTreeDef] = []
     aux: list[Any] = []
     flat = (
@@ -328,6 +318,29 @@ def _check_grad_inputs(args: Sequence[Any], holomorphic: bool, allow_int: bool, 
                 )
 
 
+def _split_argnums(
+    fun: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    argnums: int | Sequence[int],
+    what: str,
+    holomorphic: bool,
+    allow_int: bool,
+) -> tuple[tuple[Any, ...], Callable[..., Any]]:
+    """The differentiated arguments (checked) and `fun` as a function of them alone."""
+    nums = _argnums(argnums, len(args), what)
+    dyn = tuple(args[i] for i in nums)
+    _check_grad_inputs(dyn, holomorphic, allow_int, what)
+
+    def f_dyn(*d: Any) -> Any:
+        full = list(args)
+        for i, v in zip(nums, d, strict=True):
+            full[i] = v
+        return fun(*full, **kwargs)
+
+    return dyn, f_dyn
+
+
 def value_and_grad(
     fun: Callable[..., Any],
     argnums: int | Sequence[int] = 0,
@@ -346,15 +359,7 @@ def value_and_grad(
 
     @functools.wraps(fun)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), what)
-        dyn = tuple(args[i] for i in nums)
-        _check_grad_inputs(dyn, holomorphic, allow_int, what)
-
-        def f_dyn(*d: Any) -> Any:
-            full = list(args)
-            for i, v in zip(nums, d, strict=True):
-                full[i] = v
-            return fun(*full, **kwargs)
+        dyn, f_dyn = _split_argnums(fun, args, kwargs, argnums, what, holomorphic, allow_int)
 
         if has_aux:
             ans, vjp_fun, aux = vjp(f_dyn, *dyn, has_aux=True, reduce_axes=reduce_axes)
@@ -482,15 +487,7 @@ def _jacobian(
 
     @functools.wraps(fun)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), name)
-        dyn = tuple(args[i] for i in nums)
-        _check_grad_inputs(dyn, holomorphic, allow_int, name)
-
-        def f_dyn(*d: Any) -> Any:
-            full = list(args)
-            for i, v in zip(nums, d, strict=True):
-                full[i] = v
-            return fun(*full, **kwargs)
+        dyn, f_dyn = _split_argnums(fun, args, kwargs, argnums, name, holomorphic, allow_int)
 
         in_flat, in_tree = tree_flatten(dyn)
         store: list[PyTreeDef] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from pullback_ir import lax
 from pullback_ir.avals import ShapedArray, aval_of
 from pullback_ir.interpreter import eval_jaxpr
@@ -22,7 +21,14 @@ from pullback_ir.primitives import callbacks as cb, collectives as coll, control
 from pullback_ir.staging import StagingTrace, StagingTracer, trace_to_jaxpr
 from pullback_ir.trace import set_current_trace
 
-from pullback_autodiff.core import Zero, instantiate, jvp_flat, jvp_rules, tangent_aval
+from pullback_autodiff.core import (
+    Zero,
+    instantiate,
+    jvp_flat,
+    jvp_rules,
+    tangent_aval,
+    zeros_like_aval,
+)
 from pullback_autodiff.linearize import PartialEvalTrace, pe_rules
 from pullback_autodiff.transpose import (
     UndefinedPrimal,
@@ -264,14 +270,14 @@ def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, jaxpr: ClosedJ
     c_nz = [not isinstance(t, Zero) for t in t_consts]
     x_nz = [not isinstance(t, Zero) for t in t_xs]
     carry_nz = [not isinstance(t, Zero) for t in t_carry]
-    for _ in range(num_carry + 1):
+    # Fixpoint: a carry whose tangent becomes nonzero in the body is nonzero from the start.
+    while True:
         _, out_nz = jvp_jaxpr(jaxpr, [*c_nz, *carry_nz, *x_nz], False)
         new = [a or b for a, b in zip(carry_nz, out_nz[:num_carry], strict=True)]
         if new == carry_nz:
             break
         carry_nz = new
     n_y = len(jaxpr.out_avals) - num_carry
-    _, out_nz = jvp_jaxpr(jaxpr, [*c_nz, *carry_nz, *x_nz], [*carry_nz, *[False] * n_y])
     y_nz = out_nz[num_carry:]
     body, _ = jvp_jaxpr(jaxpr, [*c_nz, *carry_nz, *x_nz], [*carry_nz, *y_nz])
     nc, ncar, nx = num_consts, num_carry, len(xs)
@@ -420,11 +426,9 @@ def _scan_t(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, length: int, rev
     res_consts = [c for c in consts if not is_undefined(c)]
     res_xs = [x for x in xs if not is_undefined(x)]
     ct_carry = [instantiate(c) for c in cts[:num_carry]]
-    carry_avals_t = [tangent_aval(aval_of(c)) if not is_undefined(c) else c.aval for c in carry]
-    del carry_avals_t
     ct_ys = [instantiate(c) for c in cts[num_carry:]]
     lin_c_avals = [c.aval for c in consts if is_undefined(c)]
-    acc0 = [lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ()) for a in lin_c_avals]
+    acc0 = [zeros_like_aval(a) for a in lin_c_avals]
     in_avals = jaxpr.in_avals
     c_avals, carry_avals, x_avals = _split(in_avals, num_consts, num_carry)
     n_rc, n_acc, n_car = len(res_consts), len(acc0), len(carry)
@@ -571,14 +575,6 @@ _pminmax_jvp(coll.pmax_p)
 _pminmax_jvp(coll.pmin_p)
 
 
-def _zeros_of(a: ShapedArray) -> Any:
-    return (
-        lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ())
-        if a.shape
-        else np.zeros((), a.dtype)
-    )
-
-
 def _cond_partial_eval(
     trace: PartialEvalTrace, args: Sequence[Any], params: dict[str, Any]
 ) -> list[Any]:
@@ -610,9 +606,9 @@ def _cond_partial_eval(
             outs = eval_jaxpr(known.jaxpr, known.consts, *k)
             return [
                 *outs[:n_known],
-                *map(_zeros_of, before),
+                *map(zeros_like_aval, before),
                 *outs[n_known:],
-                *map(_zeros_of, after),
+                *map(zeros_like_aval, after),
             ]
 
         known_branches.append(trace_to_jaxpr(fun, known_avals))
@@ -665,7 +661,7 @@ def _while_partial_eval(
         if new == carry_uk:
             break
         carry_uk = new
-    filled = [_zeros_of(aval_of(x)) if u else x for x, u in zip(args, uk, strict=True)]
+    filled = [zeros_like_aval(aval_of(x)) if u else x for x, u in zip(args, uk, strict=True)]
     with set_current_trace(trace.parent):
         known = cf.while_p.bind(*filled, **params)
     staged = staging.process_primitive(cf.while_p, args, params)

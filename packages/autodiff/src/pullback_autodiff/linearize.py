@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pullback_ir.avals import ShapedArray
+from pullback_ir.avals import aval_of
 from pullback_ir.config import STATE
 from pullback_ir.jaxpr import ClosedJaxpr, check_jaxpr
 from pullback_ir.primitive import Primitive
@@ -76,8 +76,6 @@ def linearize_flat(
     pe = PartialEvalTrace(CONTEXT.trace, staging)
     tangents: list[Any] = []
     for p, m in zip(primals, tangent_mask, strict=True):
-        from pullback_ir.avals import aval_of
-
         aval = tangent_aval(aval_of(p))
         tangents.append(staging.new_arg(aval) if m else Zero(aval))
     try:
@@ -91,10 +89,3 @@ def linearize_flat(
     if STATE.checks:
         check_jaxpr(linear)
     return p_out, linear, zero_outs
-
-
-def tangent_avals(primals: Sequence[Any]) -> list[ShapedArray]:
-    """The tangent avals of `primals`."""
-    from pullback_ir.avals import aval_of
-
-    return [tangent_aval(aval_of(p)) for p in primals]

@@ -21,7 +21,14 @@ from pullback_ir.primitives import (
     sorting as so,
 )
 
-from pullback_autodiff.core import Zero, add_tangents, instantiate, jvp_rules, tangent_aval
+from pullback_autodiff.core import (
+    Zero,
+    add_tangents,
+    instantiate,
+    jvp_rules,
+    tangent_aval,
+    zeros_like_aval,
+)
 from pullback_autodiff.transpose import is_undefined, transpose_rules
 
 __all__ = ["NON_DIFFERENTIABLE"]
@@ -36,8 +43,7 @@ def _aval(x: Any) -> Any:
 
 
 def _zeros(x: Any) -> Any:
-    a = _aval(x)
-    return lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ())
+    return zeros_like_aval(_aval(x))
 
 
 # --- rule builders ---------------------------------------------------------------------------
@@ -52,10 +58,13 @@ def defjvp(prim: Primitive, *fns: Callable[..., Any] | None) -> None:
 
     def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
         (ans,) = prim.bind(*primals, **params)
+        shape = aval_of(ans).shape
         out: Any = Zero(tangent_aval(aval_of(ans)))
         for fn, t in zip(fns, tangents, strict=False):
             if fn is not None and not isinstance(t, Zero):
-                out = add_tangents(out, fn(t, ans, *primals, **params))
+                # A rank-0 operand of an elementwise op broadcasts: so does its tangent.
+                g = _broadcast_tangent(t, shape) if not _shape(t) else t
+                out = add_tangents(out, fn(g, ans, *primals, **params))
         return [ans], [out]
 
     jvp_rules[prim] = rule
@@ -183,17 +192,7 @@ transpose_rules[ew.add_p] = _add_t
 transpose_rules[ew.sub_p] = _sub_t
 
 
-def _mul_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
-    x, y = primals
-    (ans,) = ew.mul_p.bind(x, y)
-    shape = aval_of(ans).shape
-    tx, ty = (_broadcast_tangent(t, shape) for t in tangents)
-    out = Zero(tangent_aval(aval_of(ans)))
-    if not isinstance(tx, Zero):
-        out = add_tangents(out, ew.mul_p.bind(tx, y)[0])
-    if not isinstance(ty, Zero):
-        out = add_tangents(out, ew.mul_p.bind(x, ty)[0])
-    return [ans], [out]
+defjvp(ew.mul_p, lambda g, ans, x, y: lax.mul(g, y), lambda g, ans, x, y: lax.mul(x, g))
 
 
 def _mul_t(cts: Sequence[Any], x: Any, y: Any) -> Sequence[Any]:
@@ -205,21 +204,14 @@ def _mul_t(cts: Sequence[Any], x: Any, y: Any) -> Sequence[Any]:
     return [None, _unbroadcast(y, ct if isinstance(ct, Zero) else lax.mul(x, ct))]
 
 
-jvp_rules[ew.mul_p] = _mul_jvp
 transpose_rules[ew.mul_p] = _mul_t
 
 
-def _div_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
-    x, y = primals
-    (ans,) = ew.div_p.bind(x, y)
-    shape = aval_of(ans).shape
-    tx, ty = (_broadcast_tangent(t, shape) for t in tangents)
-    out = Zero(tangent_aval(aval_of(ans)))
-    if not isinstance(tx, Zero):
-        out = add_tangents(out, lax.div(tx, y))
-    if not isinstance(ty, Zero):
-        out = add_tangents(out, lax.neg(lax.mul(ty, lax.div(ans, y))))
-    return [ans], [out]
+defjvp(
+    ew.div_p,
+    lambda g, ans, x, y: lax.div(g, y),
+    lambda g, ans, x, y: lax.neg(lax.mul(g, lax.div(ans, y))),
+)
 
 
 def _div_t(cts: Sequence[Any], x: Any, y: Any) -> Sequence[Any]:
@@ -229,7 +221,6 @@ def _div_t(cts: Sequence[Any], x: Any, y: Any) -> Sequence[Any]:
     return [_unbroadcast(x, ct if isinstance(ct, Zero) else lax.div(ct, y)), None]
 
 
-jvp_rules[ew.div_p] = _div_jvp
 transpose_rules[ew.div_p] = _div_t
 
 
@@ -420,7 +411,6 @@ transpose_rules[ew.select_n_p] = _select_n_t
 
 
 def _clamp_lo(g: Any, ans: Any, lo: Any, x: Any, hi: Any) -> Any:
-    g = _broadcast_tangent(g, aval_of(ans).shape)
     return lax.select(lax.gt(lo, x), g, _zeros(g))
 
 
@@ -429,7 +419,6 @@ def _clamp_x(g: Any, ans: Any, lo: Any, x: Any, hi: Any) -> Any:
 
 
 def _clamp_hi(g: Any, ans: Any, lo: Any, x: Any, hi: Any) -> Any:
-    g = _broadcast_tangent(g, aval_of(ans).shape)
     return lax.select(lax.lt(hi, x), g, _zeros(g))
 
 
@@ -962,10 +951,7 @@ def _scatter_mul_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: 
         out = add_tangents(out, ix.scatter_mul_p.bind(tx, idx, u, **params)[0])
     if not isinstance(tu, Zero):
         # d(x * prod u_k) = ans * sum(du_k / u_k) over the updates hitting each element.
-        ones = _zeros(x)
-        ones = lax.add(ones, _c(ones, 1))
         ratio = ix.scatter_add_p.bind(_zeros(x), idx, lax.div(tu, u), **params)[0]
-        del ones
         out = add_tangents(out, lax.mul(ans, ratio))
     return [ans], [out]
 
@@ -1040,18 +1026,7 @@ def _top_k_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, k: int) -> An
             Zero(tangent_aval(aval_of(values))),
             Zero(tangent_aval(aval_of(indices))),
         ]
-    # Gather the tangent at the chosen indices along the last axis.
-    shape = _shape(t)
-    lead = shape[:-1]
-    dn = ix.GatherDimensionNumbers(
-        offset_dims=(),
-        collapsed_slice_dims=(nd - 1,),
-        start_index_map=(nd - 1,),
-        operand_batching_dims=tuple(range(nd - 1)),
-        start_indices_batching_dims=tuple(range(nd - 1)),
-    )
-    del lead
-    tv = lax.gather(t, lax.expand_dims(indices, (nd,)), dn, (1,) * nd, mode="promise_in_bounds")
+    tv = take_along_axis(t, indices, nd - 1)
     return [values, indices], [tv, Zero(tangent_aval(aval_of(indices)))]
 
 

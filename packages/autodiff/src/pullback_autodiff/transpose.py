@@ -16,7 +16,7 @@ from pullback_ir.errors import MissingRuleError
 from pullback_ir.jaxpr import Jaxpr, Literal, Var
 from pullback_ir.primitive import Primitive
 
-from pullback_autodiff.core import Zero, add_tangents, instantiate
+from pullback_autodiff.core import Zero, add_tangents
 
 __all__ = ["UndefinedPrimal", "backward_pass", "is_undefined", "transpose_rules"]
 
@@ -101,8 +101,3 @@ def backward_pass(
         ct_env.get(v, Zero(a.aval)) if is_undefined(a) else None
         for v, a in zip(jaxpr.invars, args, strict=True)
     ]
-
-
-def instantiate_ct(ct: Any) -> Any:
-    """A cotangent as an array (`Zero` becomes zeros)."""
-    return instantiate(ct)

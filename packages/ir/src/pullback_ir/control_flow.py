@@ -34,6 +34,7 @@ __all__ = [
     "cond",
     "fori_loop",
     "io_callback",
+    "leaf_avals",
     "map",
     "named_call",
     "pure_callback",
@@ -80,7 +81,8 @@ def trace_callable(
     return closed, consts, out_trees[0]
 
 
-def _avals(leaves: Sequence[Any], what: str) -> list[ShapedArray]:
+def leaf_avals(leaves: Sequence[Any], what: str) -> list[ShapedArray]:
+    """The avals of pytree leaves; a TypeError naming `what` and the leaf for a non-array."""
     out = []
     for i, x in enumerate(leaves):
         try:
@@ -109,7 +111,7 @@ def _trace_branches(
     branches: Sequence[Callable[..., Any]], ops: tuple[Any, ...], what: str
 ) -> tuple[list[ClosedJaxpr], list[list[Any]], PyTreeDef]:
     flat, in_tree = tree_flatten(ops)
-    in_avals = _avals(flat, f"{what} operands")
+    in_avals = leaf_avals(flat, f"{what} operands")
     traced = [
         trace_callable(b, in_tree, in_avals, f"{what} (branch {i})") for i, b in enumerate(branches)
     ]
@@ -319,7 +321,7 @@ def while_loop(
             carry's structure, shapes or dtypes.
     """
     init_flat, init_tree = tree_flatten(init_val)
-    carry_avals = _avals(init_flat, "while_loop init_val")
+    carry_avals = leaf_avals(init_flat, "while_loop init_val")
 
     def no_split(tree: PyTreeDef) -> tuple[PyTreeDef, None]:
         return tree, None
@@ -366,7 +368,7 @@ def scan(
         TypeError: if `f` does not return a `(carry, y)` pair with the carry's types.
     """
     xs_flat, xs_tree = tree_flatten(xs)
-    xs_avals = _avals(xs_flat, "scan xs")
+    xs_avals = leaf_avals(xs_flat, "scan xs")
     sizes = []
     for (path, _), a in zip(tree_flatten_with_path(xs)[0], xs_avals, strict=True):
         if not a.shape:
@@ -391,7 +393,7 @@ def scan(
     if int(unroll) < 1:
         raise ValueError(f"scan: unroll must be a positive int or a bool, got {unroll}")
     init_flat, _ = tree_flatten(init)
-    carry_avals = _avals(init_flat, "scan init")
+    carry_avals = leaf_avals(init_flat, "scan init")
     x_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in xs_avals]
 
     def split_out(tree: PyTreeDef) -> tuple[PyTreeDef, PyTreeDef]:
@@ -495,7 +497,7 @@ def named_call(f: Callable[..., Any], *, name: str | None = None) -> Callable[..
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         flat, in_tree = tree_flatten((args, kwargs))
         jaxpr, consts, out_tree = trace_callable(
-            lambda a, k: f(*a, **k), in_tree, _avals(flat, f"named_call {call_name}"),
+            lambda a, k: f(*a, **k), in_tree, leaf_avals(flat, f"named_call {call_name}"),
             f"named_call {call_name}",
         )  # fmt: skip
         outs = _cf.named_call_p.bind(*consts, *flat, call_jaxpr=jaxpr, name=call_name)
@@ -557,7 +559,7 @@ def pure_callback(
         )
     result_avals, out_tree = _result_avals(result_shape_dtypes, "pure_callback")
     flat, in_tree = tree_flatten(args)
-    _avals(flat, "pure_callback args")
+    leaf_avals(flat, "pure_callback args")
     outs = _cb.pure_callback_p.bind(
         *flat,
         callback=_flat_callback(callback, in_tree, out_tree, kwargs),
@@ -579,7 +581,7 @@ def io_callback(
     """Call a host function with side effects; `ordered=True` keeps program order."""
     result_avals, out_tree = _result_avals(result_shape_dtypes, "io_callback")
     flat, in_tree = tree_flatten(args)
-    _avals(flat, "io_callback args")
+    leaf_avals(flat, "io_callback args")
     outs = _cb.io_callback_p.bind(
         *flat,
         callback=_flat_callback(callback, in_tree, out_tree, kwargs),

@@ -10,6 +10,7 @@ from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives.families import NUMERIC, check_dtype, standard_primitive
+from pullback_ir.primitives.shapes import pad_impl
 
 __all__ = ["ConvDimensionNumbers", "conv_general_dilated_p", "conv_output_shape"]
 
@@ -156,43 +157,26 @@ def _conv_impl(
     x = np.transpose(lhs, lspec).astype(compute)  # N C *S
     w = np.transpose(rhs, rspec).astype(compute)  # O I *K
     nsp = x.ndim - 2
-    # lhs dilation: insert zeros between input elements.
-    if any(d > 1 for d in lhs_dilation):
-        shape = [
-            *x.shape[:2],
-            *(_dilate(s, d) for s, d in zip(x.shape[2:], lhs_dilation, strict=True)),
-        ]
-        xd = np.zeros(shape, compute)
-        xd[(slice(None), slice(None), *(slice(None, None, d) for d in lhs_dilation))] = x
-        x = xd
-    # Padding (negative padding crops).
-    x = np.pad(x, [(0, 0), (0, 0), *((max(lo, 0), max(hi, 0)) for lo, hi in padding)])
-    x = x[
-        (
-            slice(None),
-            slice(None),
-            *(
-                slice(-lo if lo < 0 else 0, x.shape[i + 2] + hi if hi < 0 else None)
-                for i, (lo, hi) in enumerate(padding)
-            ),
-        )
-    ]
-    # rhs dilation: insert zeros between kernel taps.
-    if any(d > 1 for d in rhs_dilation):
-        shape = [
-            *w.shape[:2],
-            *(_dilate(s, d) for s, d in zip(w.shape[2:], rhs_dilation, strict=True)),
-        ]
-        wd = np.zeros(shape, compute)
-        wd[(slice(None), slice(None), *(slice(None, None, d) for d in rhs_dilation))] = w
-        w = wd
+    # lhs dilation is interior padding of the input, rhs dilation that of the kernel; edge
+    # padding may be negative (it crops).
+    zero = np.zeros((), compute)
+    x = pad_impl(
+        x,
+        zero,
+        padding_config=(
+            (0, 0, 0),
+            (0, 0, 0),
+            *((lo, hi, d - 1) for (lo, hi), d in zip(padding, lhs_dilation, strict=True)),
+        ),
+    )
+    w = pad_impl(
+        w, zero, padding_config=((0, 0, 0), (0, 0, 0), *((0, 0, d - 1) for d in rhs_dilation))
+    )
     n, c = x.shape[:2]
     o = w.shape[0]
     ksz = w.shape[2:]
     out_sp = [
-        max(0, (x.shape[2 + i] - ksz[i]) // window_strides[i] + 1)
-        if x.shape[2 + i] >= ksz[i]
-        else 0
+        (x.shape[2 + i] - ksz[i]) // window_strides[i] + 1 if x.shape[2 + i] >= ksz[i] else 0
         for i in range(nsp)
     ]
     # Windows: N C *out *K.
@@ -211,7 +195,7 @@ def _conv_impl(
         # Batch groups: batch split into bg groups, each convolved with its slice of outputs.
         wg = windows.reshape(bg, n // bg, c, *windows.shape[2:])
         kg = w.reshape(bg, o // bg, *w.shape[1:])
-        out = np.einsum(f"gnc{sp}{kk},goc{kk}->ng o{sp}".replace(" ", ""), wg, kg)
+        out = np.einsum(f"gnc{sp}{kk},goc{kk}->ngo{sp}", wg, kg)
         out = out.reshape(n // bg, o, *out_sp)
     else:
         wg = windows.reshape(n, fg, c // fg, *windows.shape[2:])

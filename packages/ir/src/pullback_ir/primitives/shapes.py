@@ -159,8 +159,8 @@ def _pad_shape(
     return tuple(out)
 
 
-def _pad_impl(x: Any, value: Any, *, padding_config: tuple[tuple[int, int, int], ...]) -> Any:
-    # Interior padding first, then edge padding; negative edge padding crops.
+def pad_impl(x: Any, value: Any, *, padding_config: tuple[tuple[int, int, int], ...]) -> Any:
+    """Pad `x` with `value`: interior padding, then edge padding (negative edges crop)."""
     shape = [d + max(d - 1, 0) * i for d, (_, _, i) in zip(x.shape, padding_config, strict=True)]
     inner = np.full(shape, value, x.dtype)
     inner[tuple(slice(None, None, i + 1) for _, _, i in padding_config)] = x
@@ -173,7 +173,7 @@ def _pad_impl(x: Any, value: Any, *, padding_config: tuple[tuple[int, int, int],
     return out[crop]
 
 
-pad_p = standard_primitive("pad", _pad_shape, _same_dtype, _pad_impl, _weak)
+pad_p = standard_primitive("pad", _pad_shape, _same_dtype, pad_impl, _weak)
 
 
 def _concatenate_shape(*xs: ShapedArray, dimension: int) -> tuple[int, ...]:
