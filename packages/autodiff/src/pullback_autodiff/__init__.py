@@ -2,6 +2,7 @@
 
 from pullback_ir.lax import stop_gradient as stop_gradient
 
+from pullback_autodiff import checkpoint_policies as checkpoint_policies
 from pullback_autodiff.api import (
     fwd_and_bwd as fwd_and_bwd,
     grad as grad,
@@ -15,10 +16,30 @@ from pullback_autodiff.api import (
     value_and_grad as value_and_grad,
     vjp as vjp,
 )
+from pullback_autodiff.checkpoint import (
+    checkpoint as checkpoint,
+    checkpoint_name as checkpoint_name,
+    remat as remat,
+)
+from pullback_autodiff.custom import (
+    SymbolicZero as SymbolicZero,
+    closure_convert as closure_convert,
+    custom_gradient as custom_gradient,
+    custom_jvp as custom_jvp,
+    custom_vjp as custom_vjp,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SymbolicZero",
+    "checkpoint",
+    "checkpoint_name",
+    "checkpoint_policies",
+    "closure_convert",
+    "custom_gradient",
+    "custom_jvp",
+    "custom_vjp",
     "fwd_and_bwd",
     "grad",
     "hessian",
@@ -28,6 +49,7 @@ __all__ = [
     "jvp",
     "linear_transpose",
     "linearize",
+    "remat",
     "stop_gradient",
     "value_and_grad",
     "vjp",

@@ -4,7 +4,8 @@ cond and scan are differentiated into a cond/scan over primals and tangents. For
 a scan is split by partial evaluation into a known scan (the primal loop, which also emits
 per-iteration residuals) and an unknown scan (the tangent loop over those residuals), so the
 tangent loop can be transposed into a reverse-order scan. while loops have forward-mode rules
-only. Calls and checkpoints are inlined when differentiated.
+only. Calls are inlined when differentiated (checkpoint has its own rules in
+`checkpoint.py`, custom derivatives in `custom.py`).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def _split(xs: Sequence[Any], *sizes: int) -> list[list[Any]]:
 # --- calls: inlined ---------------------------------------------------------------------------
 
 
-def _inline_jvp(param: str) -> Callable[..., Any]:
+def inline_jvp(param: str) -> Callable[..., Any]:
     def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
         closed = params[param]
         return jvp_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs), primals, tangents)
@@ -110,20 +111,8 @@ def _inline_jvp(param: str) -> Callable[..., Any]:
     return rule
 
 
-jvp_rules[cf.closed_call_p] = _inline_jvp("call_jaxpr")
-jvp_rules[cf.named_call_p] = _inline_jvp("call_jaxpr")
-jvp_rules[cf.checkpoint_p] = _inline_jvp("jaxpr")
-
-
-def _custom_jvp_call_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
-    rule = params["jvp_jaxpr_fun"]
-    if rule is None:
-        return _inline_jvp("call_jaxpr")(primals, tangents, **params)
-    outs, touts = rule(list(primals), [instantiate(t) for t in tangents])
-    return list(outs), list(touts)
-
-
-jvp_rules[cf.custom_jvp_call_p] = _custom_jvp_call_jvp
+jvp_rules[cf.closed_call_p] = inline_jvp("call_jaxpr")
+jvp_rules[cf.named_call_p] = inline_jvp("call_jaxpr")
 
 
 def _callback_jvp(name: str) -> Callable[..., Any]:

@@ -56,6 +56,16 @@ class Zero:
     def __init__(self, aval: ShapedArray) -> None:
         self.aval = aval
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the zero."""
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of the zero."""
+        return self.aval.dtype
+
     def __repr__(self) -> str:
         return f"Zero({self.aval.str_short()})"
 

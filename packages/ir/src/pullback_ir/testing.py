@@ -521,6 +521,7 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(cf.scan_p, (dtypes.float32, dtypes.int32), _scan_args(False), _scan_ref(False)),
     OpRecord(cf.scan_p, (dtypes.float32,), _scan_args(True), _scan_ref(True)),
     OpRecord(cf.checkpoint_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"jaxpr": _jaxpr(lambda a: a * a * a, d, (4,)), "prevent_cse": True, "differentiated": False, "policy": None}), lambda a, **p: a**3),
+    OpRecord(cf.name_p, ALL, lambda r, d: ([random_array(r, (2, 3), d)], {"name": "h"}), lambda a, **p: a),
     OpRecord(cf.custom_jvp_call_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"call_jaxpr": _jaxpr(lambda a: a * a, d, (4,)), "jvp_jaxpr_fun": None, "num_consts": 0, "symbolic_zeros": False}), lambda a, **p: a * a),
     OpRecord(cf.custom_vjp_call_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"call_jaxpr": _jaxpr(lambda a: a + a, d, (4,)), "fwd_jaxpr_thunk": None, "bwd": None, "num_consts": 0, "out_trees": None, "symbolic_zeros": False}), lambda a, **p: 2 * a),
     OpRecord(cb.pure_callback_p, (dtypes.float32, dtypes.int32), _callback_args(cb.pure_callback_p), lambda a, **p: np.array([sum(a[: i + 1].tolist()) for i in range(len(a))])),

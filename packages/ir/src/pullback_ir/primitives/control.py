@@ -25,6 +25,7 @@ __all__ = [
     "cond_p",
     "custom_jvp_call_p",
     "custom_vjp_call_p",
+    "name_p",
     "named_call_p",
     "scan_p",
     "while_p",
@@ -291,6 +292,16 @@ checkpoint_p = Primitive(
     higher_order=True,
 )
 
+
+def _name_abstract(aval: ShapedArray, *, name: str) -> list[ShapedArray]:
+    del name  # unused
+    return [aval]
+
+
+#: The identity that names its operand for checkpoint policies (params: `name`; see
+#: `save_only_these_names`).
+name_p = Primitive("name", abstract_eval=_name_abstract, impl=lambda x, *, name: [x])
+
 # --- custom derivatives ----------------------------------------------------------------------
 
 
@@ -331,6 +342,7 @@ ALL: list[Primitive] = [
     while_p,
     scan_p,
     checkpoint_p,
+    name_p,
     custom_jvp_call_p,
     custom_vjp_call_p,
 ]
