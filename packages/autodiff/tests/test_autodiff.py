@@ -22,7 +22,6 @@ from pullback_ir.primitives import (
     bits,
     callbacks,
     control,
-    conv,
     elementwise as ew,
     indexing,
     sorting,
@@ -73,10 +72,7 @@ def _diff_cases():
 
 CASES = _diff_cases()
 # Missing transpose rules (issue 4): reverse mode of these fails with MissingRuleError.
-NO_TRANSPOSE = {
-    conv.conv_general_dilated_p: "issue 4: conv_general_dilated transpose rules",
-    indexing.scatter_p: "issue 4: scatter transpose with duplicate indices credits every update",
-}
+NO_TRANSPOSE: dict[object, str] = {}
 PARAMS = [
     pytest.param(
         c,
@@ -283,3 +279,35 @@ def test_pure_callback_is_not_differentiable():
     f = lambda x: lax.pure_callback(np.sin, ShapeDtypeStruct((), f64), x)  # noqa: E731
     with pytest.raises(TypeError, match="pure_callback cannot be differentiated"):
         grad(f)(f64(1.0))
+
+
+@pytest.mark.parametrize("mode", ["clip", "drop"])
+def test_scatter_with_duplicate_indices_credits_only_the_winning_update(mode):
+    dn = indexing.ScatterDimensionNumbers(
+        update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)
+    )
+    idx = np.array([[1], [1], [3], [7]], np.int32)  # 7 is out of bounds
+    x = np.arange(5, dtype=f32)
+    u = np.array([10.0, 20.0, 30.0, 40.0], f32)
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0], f32)
+
+    def f(x, u):
+        return (lax.scatter(x, idx, u, dn, mode=mode) * w).sum()
+
+    out = lax.scatter(x, idx, u, dn, mode=mode)
+    gx, gu = grad(f, argnums=(0, 1))(x, u)
+    winner = 0 if out[1] == 10.0 else 1
+    expected_u = np.zeros(4, f32)
+    expected_u[winner] = w[1]
+    expected_u[2] = w[3]
+    if mode == "clip":  # index 7 clips to 4
+        expected_u[3] = w[4]
+    np.testing.assert_array_equal(gu, expected_u)
+    expected_x = w.copy()
+    expected_x[[1, 3]] = 0
+    if mode == "clip":
+        expected_x[4] = 0
+    np.testing.assert_array_equal(gx, expected_x)
+    # Forward and reverse agree.
+    _, t = jvp(f, (x, u), (np.ones(5, f32), np.ones(4, f32)))
+    assert np.isclose(t, gx.sum() + gu.sum())

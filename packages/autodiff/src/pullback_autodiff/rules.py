@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import ShapedArray, aval_of
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import (
     bits,
@@ -900,14 +900,39 @@ transpose_rules[ix.scatter_add_p] = _scatter_add_t
 
 
 def _scatter_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
-    # Exact for unique indices; with duplicates the winning update's tangent is the one
-    # scattered last, which matches the reference implementation.
     x, idx, u = primals
     (ans,) = ix.scatter_p.bind(x, idx, u, **params)
     tx, _, tu = tangents
     if isinstance(tx, Zero) and isinstance(tu, Zero):
         return [ans], [Zero(tangent_aval(aval_of(ans)))]
-    return [ans], [ix.scatter_p.bind(instantiate(tx), idx, instantiate(tu), **params)[0]]
+    tx, tu = instantiate(tx), instantiate(tu)
+    if params["unique_indices"]:
+        return [ans], [ix.scatter_p.bind(tx, idx, tu, **params)[0]]
+    # With duplicate indices only one update lands at a location. To find which, scatter a
+    # distinct positive id per update (0 marks untouched operand elements) and gather the ids
+    # back: an update's tangent counts where its id survived, and the operand's tangent where
+    # no update landed. The tangent is then a scatter-add, whose transpose is exact.
+    dn = params["dimension_numbers"]
+    u_shape = aval_of(u).shape
+    ids_shape = [1 if d in dn.update_window_dims else n for d, n in enumerate(u_shape)]
+    n_ids = math.prod(ids_shape)
+    id_dtype = np.dtype(np.int32) if n_ids < 2**31 - 1 else np.dtype(np.int64)
+    ids = lax.add(lax.reshape(lax.iota(id_dtype, n_ids), ids_shape), np.ones((), id_dtype))
+    ids = lax.broadcast_in_dim(ids, u_shape, tuple(range(len(u_shape))))
+    x_shape = aval_of(x).shape
+    zero_ids = lax.broadcast_in_dim(np.zeros((), id_dtype), x_shape, ())
+    scattered = ix.scatter_p.bind(zero_ids, idx, ids, **params)[0]
+    gdn, sizes = _scatter_to_gather(dn, u_shape, len(x_shape))
+    landed = ix.gather_p.bind(
+        scattered, idx, dimension_numbers=gdn, slice_sizes=sizes, mode=params["mode"],
+        fill_value=0, indices_are_sorted=params["indices_are_sorted"],
+        unique_indices=False,
+    )[0]  # fmt: skip
+    keep_x = lax.eq(scattered, np.zeros((), id_dtype))
+    keep_u = lax.eq(ids, landed)
+    tx = lax.select(keep_x, tx, _zeros(tx))
+    tu = lax.select(keep_u, tu, _zeros(tu))
+    return [ans], [ix.scatter_add_p.bind(tx, idx, tu, **params)[0]]
 
 
 def _scatter_t(
@@ -1048,3 +1073,108 @@ def _conv_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) ->
 
 
 jvp_rules[cv.conv_general_dilated_p] = _conv_jvp
+
+
+# Both transposes are convolutions again. Write d(n) = (n - 1) * dilation + 1 for a dilated
+# size. For the lhs, the output cotangent is convolved with the spatially reversed kernel
+# (its in/out feature roles swapped): the forward strides become lhs dilation, the forward lhs
+# dilation becomes the stride, and the padding puts each kernel tap back over the input
+# element it read. For the rhs, the input is convolved with the cotangent as the kernel: the
+# forward strides become the kernel dilation and the batch dimension is contracted, so feature
+# groups turn into batch groups and vice versa.
+
+
+def _dilated(sizes: Sequence[int], dilation: Sequence[int]) -> list[int]:
+    return [0 if n == 0 else (n - 1) * d + 1 for n, d in zip(sizes, dilation, strict=True)]
+
+
+def _swap_spec(spec: Sequence[int]) -> tuple[int, ...]:
+    return (spec[1], spec[0], *spec[2:])
+
+
+def _split_axis(x: Any, axis: int, groups: int) -> Any:
+    shape = list(aval_of(x).shape)
+    shape[axis : axis + 1] = [groups, shape[axis] // groups]
+    return lax.reshape(x, shape)
+
+
+def _merge_axis_into(x: Any, src: int, dst: int) -> Any:
+    """Move axis `src` just before axis `dst` (numbered without `src`) and merge the two."""
+    shape = list(aval_of(x).shape)
+    perm = [i for i in range(len(shape)) if i != src]
+    perm.insert(dst, src)
+    size = shape.pop(src)
+    shape[dst] *= size
+    return lax.reshape(x, shape, perm)
+
+
+def _conv_t_params(params: dict[str, Any]) -> tuple[Any, ...]:
+    return (params["window_strides"], params["padding"], params["lhs_dilation"],
+            params["rhs_dilation"], params["dimension_numbers"],
+            params["feature_group_count"], params["batch_group_count"])  # fmt: skip
+
+
+def _conv_transpose_lhs(ct: Any, lhs_aval: ShapedArray, rhs: Any, params: dict[str, Any]) -> Any:
+    strides, padding, lhs_dil, rhs_dil, dn, fg, bg = _conv_t_params(params)
+    lspec, rspec, ospec = dn
+    rhs_shape = aval_of(rhs).shape
+    in_sp = [lhs_aval.shape[d] for d in lspec[2:]]
+    k_sp = [rhs_shape[d] for d in rspec[2:]]
+    out_sp = [aval_of(ct).shape[d] for d in ospec[2:]]
+    groups = fg
+    if fg > 1 or bg > 1:
+        # The group axis moves from the kernel's output features into its input features.
+        rhs = _merge_axis_into(_split_axis(rhs, rspec[0], max(fg, bg)), rspec[0], rspec[1])
+        groups = max(fg, bg)
+    k_d, in_d, out_d = _dilated(k_sp, rhs_dil), _dilated(in_sp, lhs_dil), _dilated(out_sp, strides)
+    before = [k - 1 - lo for k, (lo, _) in zip(k_d, padding, strict=True)]
+    after = [i + k - 1 - o - b for i, k, o, b in zip(in_d, k_d, out_d, before, strict=True)]
+    out = cv.conv_general_dilated_p.bind(
+        ct, lax.rev(rhs, rspec[2:]), window_strides=tuple(lhs_dil),
+        padding=tuple(zip(before, after, strict=True)), lhs_dilation=tuple(strides),
+        rhs_dilation=tuple(rhs_dil),
+        dimension_numbers=cv.ConvDimensionNumbers(ospec, _swap_spec(rspec), lspec),
+        feature_group_count=groups, batch_group_count=1, precision=params["precision"],
+        preferred_element_type=None,
+    )[0]  # fmt: skip
+    if bg > 1:
+        # Batch groups: the groups come back as features; move them to the batch axis.
+        out = _merge_axis_into(_split_axis(out, lspec[1], bg), lspec[1], lspec[0])
+    return out
+
+
+def _conv_transpose_rhs(ct: Any, lhs: Any, rhs_aval: ShapedArray, params: dict[str, Any]) -> Any:
+    strides, padding, lhs_dil, rhs_dil, dn, fg, bg = _conv_t_params(params)
+    lspec, rspec, ospec = dn
+    lhs_shape = aval_of(lhs).shape
+    in_sp = [lhs_shape[d] for d in lspec[2:]]
+    k_sp = [rhs_aval.shape[d] for d in rspec[2:]]
+    out_sp = [aval_of(ct).shape[d] for d in ospec[2:]]
+    k_d, in_d, out_d = _dilated(k_sp, rhs_dil), _dilated(in_sp, lhs_dil), _dilated(out_sp, strides)
+    lo = [p for p, _ in padding]
+    hi = [o - i + k - lo_ - 1 for o, i, k, lo_ in zip(out_d, in_d, k_d, lo, strict=True)]
+    return cv.conv_general_dilated_p.bind(
+        lhs, ct, window_strides=tuple(rhs_dil), padding=tuple(zip(lo, hi, strict=True)),
+        lhs_dilation=tuple(lhs_dil), rhs_dilation=tuple(strides),
+        dimension_numbers=cv.ConvDimensionNumbers(
+            _swap_spec(lspec), _swap_spec(ospec), _swap_spec(rspec)
+        ),
+        feature_group_count=bg, batch_group_count=fg, precision=params["precision"],
+        preferred_element_type=None,
+    )[0]  # fmt: skip
+
+
+def _conv_t(cts: Sequence[Any], lhs: Any, rhs: Any, **params: Any) -> Sequence[Any]:
+    (ct,) = cts
+    if is_undefined(lhs) and is_undefined(rhs):
+        raise TypeError("transpose of conv_general_dilated: it is linear in one operand only")
+    undefined = lhs if is_undefined(lhs) else rhs
+    if isinstance(ct, Zero):
+        return [Zero(lhs.aval), None] if is_undefined(lhs) else [None, Zero(rhs.aval)]
+    ct = lax.convert_element_type(ct, undefined.aval.dtype)
+    if is_undefined(lhs):
+        return [_conv_transpose_lhs(ct, lhs.aval, rhs, params), None]
+    return [None, _conv_transpose_rhs(ct, lhs, rhs.aval, params)]
+
+
+transpose_rules[cv.conv_general_dilated_p] = _conv_t
