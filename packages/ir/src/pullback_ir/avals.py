@@ -140,6 +140,8 @@ def aval_of(x: Any) -> ShapedArray:
     Raises:
         TypeError: if `x` is not an array-like value.
     """
+    if type(x) is np.ndarray:
+        return ShapedArray(x.shape, canonicalize_dtype(x.dtype), False)
     aval = getattr(x, "aval", None)
     if isinstance(aval, ShapedArray):
         return aval

@@ -39,6 +39,7 @@ class Primitive:
     """
 
     __slots__ = (
+        "_aval_cache",
         "_eager_cache",
         "abstract_eval",
         "effectful",
@@ -67,7 +68,23 @@ class Primitive:
         self.effects_rule = effects_rule
         self.higher_order = higher_order
         self._eager_cache: dict[Any, list[ShapedArray]] = {}
+        self._aval_cache: dict[Any, list[ShapedArray]] = {}
         REGISTRY[name] = self
+
+    def abstract_eval_cached(
+        self, avals: Sequence[ShapedArray], params: dict[str, Any]
+    ) -> list[ShapedArray]:
+        """`abstract_eval`, memoized per (avals, params) for first-order primitives."""
+        if self.higher_order:
+            return self.abstract_eval(*avals, **params)
+        key = (*avals, *params.items())
+        try:
+            return self._aval_cache[key]
+        except KeyError:
+            out = self._aval_cache[key] = self.abstract_eval(*avals, **params)
+            return out
+        except TypeError:  # unhashable params
+            return self.abstract_eval(*avals, **params)
 
     def bind(self, *args: Any, **params: Any) -> list[Any]:
         """Apply the primitive under the current trace; returns a list of outputs."""

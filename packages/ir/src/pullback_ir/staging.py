@@ -93,7 +93,7 @@ class StagingTrace(Trace):
     ) -> list[Any]:
         """Record one equation and return tracers of its outputs."""
         invars = [self.atom(x) for x in args]
-        out_avals = primitive.abstract_eval(*[v.aval for v in invars], **params)
+        out_avals = primitive.abstract_eval_cached([v.aval for v in invars], params)
         outvars = [Var(a) for a in out_avals]
         rule = primitive.effects_rule
         effects = rule(**params) if rule is not None else _NO_EFFECTS
