@@ -1,5 +1,7 @@
 """pullback_batching: the vectorising map `vmap`, with named axes."""
 
+from pullback_batching.api import vmap as vmap
+
 __version__ = "0.1.0"
 
-__all__: list[str] = []
+__all__ = ["vmap"]
