@@ -1,9 +1,9 @@
 """vmap against a Python loop for every primitive, plus vmap's parameters and errors."""
 
-import numpy as np
-import pytest
 import os
 
+import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 from pullback_batching import vmap
 from pullback_batching.core import batch_rules
@@ -61,9 +61,7 @@ def test_vmap_matches_loop(rec, dt, data):
     per_example = [args0] + [
         rec.make_args(np.random.default_rng(seed + 1 + b), dt)[0] for b in range(B - 1)
     ]
-    if any(
-        [np.shape(a) for a in ex] != [np.shape(a) for a in args0] for ex in per_example
-    ):
+    if any([np.shape(a) for a in ex] != [np.shape(a) for a in args0] for ex in per_example):
         pytest.skip("the record's argument shapes depend on the seed")
     n = len(args0)
     in_axes = []
@@ -88,8 +86,10 @@ def test_vmap_matches_loop(rec, dt, data):
         expected.append(rec.primitive.bind(*ex, **params))
     n_out = len(expected[0])
     out_axes = [
-        data.draw(st.integers(-np.ndim(expected[0][k]) - 1, np.ndim(expected[0][k])),
-                  label=f"out_axes[{k}]")  # fmt: skip
+        data.draw(
+            st.integers(-np.ndim(expected[0][k]) - 1, np.ndim(expected[0][k])),
+            label=f"out_axes[{k}]",
+        )
         for k in range(n_out)
     ]
     if rec.primitive is cb.pure_callback_p:
@@ -147,10 +147,9 @@ def test_out_axes_and_negative_axes():
     x = np.arange(24.0, dtype=np.float32).reshape(2, 3, 4)
     out = vmap(lambda a: lax.neg(a), in_axes=-1, out_axes=1)(x)
     np.testing.assert_allclose(out, np.moveaxis(-x, 2, 1))
-    a, b = vmap(lambda a: (a, lax.reduce_sum(a, (0,))), out_axes=(0, None))(
-        np.ones((3, 2), np.float32)
-    ) if False else (None, None)
-    del a, b
+    s, t = vmap(lambda a: (a, lax.reduce_sum(a, (0,))), out_axes=(-1, 0))(x)
+    np.testing.assert_allclose(s, np.moveaxis(x, 0, -1))
+    np.testing.assert_allclose(t, x.sum(1))
 
 
 def test_out_axes_none_for_a_mapped_output_raises():
@@ -169,7 +168,9 @@ def test_axis_size_required_without_mapped_inputs():
 
 
 def test_inconsistent_sizes_list_each_argument():
-    with pytest.raises(ValueError, match=r"args\[0\]\['x'\]: axis size 2\n  args\[1\]: axis size 3"):
+    with pytest.raises(
+        ValueError, match=r"args\[0\]\['x'\]: axis size 2\n  args\[1\]: axis size 3"
+    ):
         vmap(lambda p, y: p["x"] + y)({"x": np.ones(2, np.float32)}, np.ones(3, np.float32))
 
 
@@ -189,9 +190,11 @@ def test_nested_vmap_with_distinct_names_and_collectives():
     x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
 
     def f(v):
-        return lax.psum(v, "i") + lax.psum(v, "j") * 10 + lax.convert_element_type(
-            lax.axis_index("i"), np.float32
-        ) * 100
+        return (
+            lax.psum(v, "i")
+            + lax.psum(v, "j") * 10
+            + lax.convert_element_type(lax.axis_index("i"), np.float32) * 100
+        )
 
     out = vmap(vmap(f, axis_name="j"), axis_name="i")(x)
     expected = x.sum(0, keepdims=True) + x.sum(1, keepdims=True) * 10 + np.arange(2)[:, None] * 100
@@ -255,3 +258,41 @@ def test_vmap_of_matmul_is_one_dot_general():
 def test_keyword_arguments_are_mapped():
     out = vmap(lambda a, *, b: a * b)(np.ones(3, np.float32), b=np.arange(3.0, dtype=np.float32))
     np.testing.assert_allclose(out, np.arange(3.0))
+
+
+def test_cond_with_batched_predicate_becomes_select():
+    xs = np.array([-1.0, 2.0, -3.0], np.float32)
+    f = vmap(lambda x: lax.cond(x > 0, lambda v: v * 10.0, lambda v: v - 1.0, x))
+    np.testing.assert_allclose(f(xs), np.where(xs > 0, xs * 10, xs - 1))
+    names = [e.primitive.name for e in make_jaxpr(f)(xs).jaxpr.eqns]
+    assert "cond" not in names
+    assert "select_n" in names
+    # An unbatched predicate keeps the cond.
+    g = vmap(lambda x, p: lax.cond(p, lambda v: v * 10.0, lambda v: v, x), in_axes=(0, None))
+    assert "cond" in [e.primitive.name for e in make_jaxpr(g)(xs, True).jaxpr.eqns]
+    np.testing.assert_allclose(g(xs, True), xs * 10)
+
+
+def test_while_with_batched_predicate_runs_each_example_to_its_own_end():
+    limits = np.array([1, 5, 3], np.int32)
+
+    def count(limit):
+        return lax.while_loop(lambda c: c[0] < limit, lambda c: (c[0] + 1, c[1] * 2.0),
+                              (np.int32(0), np.float32(1.0)))  # fmt: skip
+
+    n, v = vmap(count)(limits)
+    np.testing.assert_array_equal(n, limits)
+    np.testing.assert_allclose(v, 2.0**limits)
+
+
+def test_scan_with_batched_xs_and_unbatched_carry():
+    xs = np.arange(12.0, dtype=np.float32).reshape(3, 4)  # batch 3, length 4
+
+    def cumulative(row):
+        return lax.scan(lambda c, x: (c + x, c * x), np.float32(0.0), row)
+
+    carry, ys = vmap(cumulative)(xs)
+    for b in range(3):
+        c, y = cumulative(xs[b])
+        np.testing.assert_allclose(carry[b], c)
+        np.testing.assert_allclose(ys[b], y)

@@ -31,7 +31,9 @@ def _is_none(x: Any) -> bool:
 def _check_axis_spec(spec: Any, what: str) -> None:
     for leaf in tree_flatten(spec, _is_none)[0]:
         if leaf is not None and not isinstance(leaf, int):
-            raise TypeError(f"vmap {what} must be ints, None, or (nested) containers of them; got {leaf!r}")
+            raise TypeError(
+                f"vmap {what} must be ints, None, or (nested) containers of them; got {leaf!r}"
+            )
 
 
 def vmap(
@@ -68,11 +70,8 @@ def vmap(
 
     @functools.wraps(fun)
     def batched(*args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            # Keyword arguments are mapped along axis 0 (as in JAX).
-            kw_leaves = tree_flatten(kwargs)[0]
-        else:
-            kw_leaves = []
+        # Keyword arguments are mapped along axis 0 (as in JAX).
+        kw_leaves = tree_flatten(kwargs)[0] if kwargs else []
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
             raise ValueError(
                 f"vmap in_axes must be an int, None, or a tuple of entries corresponding to the "
@@ -86,8 +85,7 @@ def vmap(
             )  # fmt: skip
         except ValueError as e:
             raise ValueError(
-                f"vmap in_axes specification must be a tree prefix of the corresponding "
-                f"value: {e}"
+                f"vmap in_axes specification must be a tree prefix of the corresponding value: {e}"
             ) from None
         paths_leaves, in_tree = tree_flatten_with_path((args, kwargs))
         leaves = [leaf for _, leaf in paths_leaves]
@@ -116,7 +114,9 @@ def vmap(
         if sizes:
             got = next(iter(sizes.values()))
             if size is not None and size != got:
-                raise ValueError(f"vmap got axis_size={size} but the mapped arguments have size {got}")
+                raise ValueError(
+                    f"vmap got axis_size={size} but the mapped arguments have size {got}"
+                )
             size = got
         if size is None:
             raise ValueError(
@@ -139,8 +139,7 @@ def vmap(
             )
         except ValueError as e:
             raise ValueError(
-                f"vmap out_axes specification must be a tree prefix of the corresponding "
-                f"value: {e}"
+                f"vmap out_axes specification must be a tree prefix of the corresponding value: {e}"
             ) from None
         final = []
         for i, (v, d, w) in enumerate(zip(vals, out_dims, want, strict=True)):

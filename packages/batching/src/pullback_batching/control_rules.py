@@ -108,9 +108,11 @@ def _while_rule(axis: AxisData, args: Sequence[Any], dims: Dims, *, cond_jaxpr: 
                 body_jaxpr: ClosedJaxpr, cond_nconsts: int, body_nconsts: int) -> Any:  # fmt: skip
     args = _front(args, dims)
     b = [d is not None for d in dims]
-    cc_b, bc_b, carry_b = b[:cond_nconsts], b[cond_nconsts : cond_nconsts + body_nconsts], b[
-        cond_nconsts + body_nconsts :
-    ]
+    cc_b, bc_b, carry_b = (
+        b[:cond_nconsts],
+        b[cond_nconsts : cond_nconsts + body_nconsts],
+        b[cond_nconsts + body_nconsts :],
+    )
     for _ in range(len(carry_b) + 1):
         _, out_b = batch_jaxpr(body_jaxpr, axis, [*bc_b, *carry_b], False)
         new = [x or y for x, y in zip(carry_b, out_b, strict=True)]
@@ -160,8 +162,10 @@ def _while_rule(axis: AxisData, args: Sequence[Any], dims: Dims, *, cond_jaxpr: 
     bc_avals = [aval_of(c) for c in bconsts]
     new_cond = trace_to_jaxpr(any_cond, [*cc_avals, *carry_avals])
     new_body = trace_to_jaxpr(masked_body, [*cc_avals, *bc_avals, *carry_avals])
-    outs = cf.while_p.bind(*cconsts, *cconsts, *bconsts, *carry, cond_jaxpr=new_cond,
-                           body_jaxpr=new_body, cond_nconsts=n_cc, body_nconsts=n_cc + n_bc)  # fmt: skip
+    outs = cf.while_p.bind(
+        *cconsts, *cconsts, *bconsts, *carry, cond_jaxpr=new_cond, body_jaxpr=new_body,
+        cond_nconsts=n_cc, body_nconsts=n_cc + n_bc,
+    )  # fmt: skip
     return outs, [0] * len(outs)
 
 
@@ -297,10 +301,7 @@ def _sequential(prim: Any, axis: AxisData, args: Sequence[Any], dims: Dims,
                 params: dict[str, Any]) -> Any:  # fmt: skip
     per_example = []
     for i in range(axis.size):
-        xs = [
-            a if d is None else take_along(a, i, d)
-            for a, d in zip(args, dims, strict=True)
-        ]
+        xs = [a if d is None else take_along(a, i, d) for a, d in zip(args, dims, strict=True)]
         per_example.append(prim.bind(*xs, **params))
     n = len(params["result_avals"])
     outs = [
@@ -359,7 +360,11 @@ def _reduce_collective(prim: Any, local: Callable[[Any, tuple[int, ...]], Any]) 
         outs = []
         for x, d in zip(args, dims, strict=True):
             if d is None:  # the same value on every member: psum multiplies by the size
-                y = lax.mul(x, np.asarray(axis.size, aval_of(x).dtype)) if prim is coll.psum_p else x
+                y = (
+                    lax.mul(x, np.asarray(axis.size, aval_of(x).dtype))
+                    if prim is coll.psum_p
+                    else x
+                )
             else:
                 y = local(x, (d,))
             outs.append(y)

@@ -176,6 +176,10 @@ def vmap_flat(
     """Run `fun` (flat in, flat out) batched along `axis`, with arguments batched at `in_dims`.
 
     Args:
+        fun: the function.
+        axis: the mapped axis.
+        args: the arguments (batched ones carry the mapped axis).
+        in_dims: each argument's batch dimension (None: unbatched).
         out_dims: where to put each output's batch axis; None (the default) leaves each output
             where the rules put it (None for an unbatched output). An entry of None in a list
             forces nothing for that output.

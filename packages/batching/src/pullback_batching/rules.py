@@ -121,8 +121,11 @@ def _reduce_rule(prim: Primitive) -> Any:
     return rule
 
 
-for _p in (red.reduce_sum_p, red.reduce_prod_p, red.reduce_max_p, red.reduce_min_p,
-           red.reduce_and_p, red.reduce_or_p, red.reduce_xor_p, red.argmax_p, red.argmin_p):  # fmt: skip
+_REDUCTIONS = (
+    red.reduce_sum_p, red.reduce_prod_p, red.reduce_max_p, red.reduce_min_p, red.reduce_and_p,
+    red.reduce_or_p, red.reduce_xor_p, red.argmax_p, red.argmin_p,
+)  # fmt: skip
+for _p in _REDUCTIONS:
     batch_rules[_p] = _reduce_rule(_p)
 
 
@@ -143,8 +146,10 @@ for _p in (red.cumsum_p, red.cumprod_p, red.cummax_p, red.cummin_p, red.cumlogsu
 # --- shapes ----------------------------------------------------------------------------------
 
 
-def _broadcast_in_dim_rule(axis: AxisData, args: Sequence[Any], dims: Dims, *,
-                           shape: Sequence[int], broadcast_dimensions: Sequence[int]) -> Any:  # fmt: skip
+def _broadcast_in_dim_rule(
+    axis: AxisData, args: Sequence[Any], dims: Dims, *, shape: Sequence[int],
+    broadcast_dimensions: Sequence[int],
+) -> Any:  # fmt: skip
     x = move_bdim(args[0], dims[0], 0)  # type: ignore[arg-type]
     return sh.broadcast_in_dim_p.bind(
         x, shape=(axis.size, *shape),
