@@ -775,11 +775,18 @@ def _dot_t_lhs(
         ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
     else:
         ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
-    dims = ((ans_y, y_kept), (ans_batch, y_batch))
     x_contract_sorted_by_y = [c for _, c in sorted(zip(y_contract, x_contract, strict=True))]
-    out_axes = list(np.argsort([*x_batch, *x_kept, *x_contract_sorted_by_y]))
-    res = lax.dot_general(ct, y, dims, precision)
-    res = lax.transpose(res, tuple(int(i) for i in out_axes))
+    out_axes = [int(i) for i in np.argsort([*x_batch, *x_kept, *x_contract_sorted_by_y])]
+    # With y as the first operand the result comes out as (batch, y's side, ct's side); take
+    # that order when it needs no transpose (outer products, as in per-example gradients).
+    flipped = [int(i) for i in np.argsort([*x_batch, *x_contract_sorted_by_y, *x_kept])]
+    identity = list(range(x_ndim))
+    if out_axes != identity and flipped == identity:
+        res = lax.dot_general(y, ct, ((y_kept, ans_y), (y_batch, ans_batch)), precision)
+    else:
+        res = lax.dot_general(ct, y, ((ans_y, y_kept), (ans_batch, y_batch)), precision)
+        if out_axes != identity:
+            res = lax.transpose(res, out_axes)
     if aval_of(res).dtype != x_aval.dtype:
         res = lax.convert_element_type(res, x_aval.dtype)
     return res
