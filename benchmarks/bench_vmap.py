@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _harness import main
 
-B, D, H, O = 64, 16, 64, 10
+B, D, H, OUT = 64, 16, 64, 10
 
 
 def cases(impl: str) -> dict[str, Callable[[], object]]:
@@ -45,18 +45,21 @@ def cases(impl: str) -> dict[str, Callable[[], object]]:
         # The same per-example gradients, batched by hand: outer products as dot_generals.
         (w1, b1), (w2, b2) = p  # type: ignore[misc]
         h = lax.tanh(lax.add(lax.dot(x, w1), lax.broadcast_in_dim(b1, (B, H), (1,))))
-        d = lax.sub(lax.add(lax.dot(h, w2), lax.broadcast_in_dim(b2, (B, O), (1,))), y)
+        d = lax.sub(lax.add(lax.dot(h, w2), lax.broadcast_in_dim(b2, (B, OUT), (1,))), y)
         g_out = lax.mul(d, 2.0)
+        batched_outer = (((2,), (1,)), ((0,), (0,)))
         g_w2 = lax.dot_general(
-            lax.broadcast_in_dim(h, (B, H, 1), (0, 1)), lax.broadcast_in_dim(g_out, (B, 1, O), (0, 2)),
-            (((2,), (1,)), ((0,), (0,))),
-        )  # fmt: skip
+            lax.broadcast_in_dim(h, (B, H, 1), (0, 1)),
+            lax.broadcast_in_dim(g_out, (B, 1, OUT), (0, 2)),
+            batched_outer,
+        )
         g_h = lax.mul(lax.dot_general(g_out, w2, (((1,), (1,)), ((), ()))),
                       lax.sub(1.0, lax.mul(h, h)))  # fmt: skip
         g_w1 = lax.dot_general(
-            lax.broadcast_in_dim(x, (B, D, 1), (0, 1)), lax.broadcast_in_dim(g_h, (B, 1, H), (0, 2)),
-            (((2,), (1,)), ((0,), (0,))),
-        )  # fmt: skip
+            lax.broadcast_in_dim(x, (B, D, 1), (0, 1)),
+            lax.broadcast_in_dim(g_h, (B, 1, H), (0, 2)),
+            batched_outer,
+        )
         return ((g_w1, g_h), (g_w2, g_out))
 
     per_example = vmap(grad(loss), in_axes=(None, 0, 0))
@@ -82,7 +85,7 @@ def cases(impl: str) -> dict[str, Callable[[], object]]:
             return lambda: eval_jaxpr(closed.jaxpr, closed.consts, *leaves)
 
     return {
-        f"vmap(grad) MLP {D}-{H}-{O}, batch {B}": lambda: per_example(params, x, y),
+        f"vmap(grad) MLP {D}-{H}-{OUT}, batch {B}": lambda: per_example(params, x, y),
         f"hand-batched grads, batch {B}": lambda: by_hand(params, x, y),
         "staged vmap(grad) program, evaluated": staged(per_example),
         "staged hand-batched program, evaluated": staged(by_hand),
@@ -93,7 +96,7 @@ def _params() -> object:
     rng = np.random.default_rng(0)
     return (
         (rng.standard_normal((D, H)).astype(np.float32), np.zeros(H, np.float32)),
-        (rng.standard_normal((H, O)).astype(np.float32), np.zeros(O, np.float32)),
+        (rng.standard_normal((H, OUT)).astype(np.float32), np.zeros(OUT, np.float32)),
     )
 
 
@@ -101,7 +104,7 @@ def _data() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(1)
     return (
         rng.standard_normal((B, D)).astype(np.float32),
-        rng.standard_normal((B, O)).astype(np.float32),
+        rng.standard_normal((B, OUT)).astype(np.float32),
     )
 
 
