@@ -164,8 +164,12 @@ class custom_jvp:
     """A function with a custom JVP rule, set with `defjvp` or `defjvps`.
 
     Example:
-        >>> f = custom_jvp(lambda x: x ** 3)
-        >>> f.defjvp(lambda primals, tangents: (f(*primals), 3 * primals[0] ** 2 * tangents[0]))
+        >>> import numpy as np
+        >>> from pullback_autodiff import jvp
+        >>> f = custom_jvp(lambda x: x * x * x)
+        >>> rule = f.defjvp(lambda p, t: (f(*p), 3 * p[0] * p[0] * t[0]))
+        >>> jvp(f, (np.float32(2.0),), (np.float32(1.0),))[1]
+        np.float32(12.0)
     """
 
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
