@@ -11,7 +11,6 @@ from those residuals.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from pullback_pytrees import tree_flatten, tree_map, tree_unflatten
 
 from pullback_autodiff.control_rules import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
 from pullback_autodiff.core import Zero, instantiate, jvp_rules, tangent_aval
+from pullback_autodiff.custom import merge_static, split_static, static_positions
 from pullback_autodiff.linearize import PartialEvalTrace, pe_rules
 from pullback_autodiff.rules import deflinear
 from pullback_autodiff.transpose import is_undefined, transpose_rules
@@ -115,21 +115,6 @@ def _trace_known(fun: Callable[..., Sequence[Any]], args: Sequence[Any]) -> Clos
 # --- the API -----------------------------------------------------------------------------------
 
 
-def _static_argnums(static_argnums: int | Sequence[int], n: int) -> frozenset[int]:
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    out = set()
-    for a in nums:
-        if not isinstance(a, int):
-            raise TypeError(f"checkpoint: static_argnums must be ints, got {a!r}")
-        if not -n <= a < n:
-            raise ValueError(
-                f"checkpoint: static_argnums {static_argnums} is out of range for a call with "
-                f"{n} positional arguments"
-            )
-        out.add(a % n)
-    return frozenset(out)
-
-
 def checkpoint(
     fun: Callable[..., Any],
     *,
@@ -158,16 +143,14 @@ def checkpoint(
 
     @functools.wraps(fun)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        static = _static_argnums(static_argnums, len(args)) if static_argnums != () else frozenset()
-        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+        static = static_positions(static_argnums, len(args), "checkpoint", "static_argnums")
+        _, dyn = split_static(args, static)
         flat, in_tree = tree_flatten((dyn, kwargs))
         out_trees = []
 
         def flat_fun(*leaves: Any) -> list[Any]:
             d, kw = tree_unflatten(in_tree, leaves)
-            it = iter(d)
-            full = [a if i in static else next(it) for i, a in enumerate(args)]
-            out_leaves, out_tree = tree_flatten(fun(*full, **kw))
+            out_leaves, out_tree = tree_flatten(fun(*merge_static(args, static, d), **kw))
             out_trees.append(out_tree)
             return out_leaves
 
@@ -182,7 +165,6 @@ def checkpoint(
         )  # fmt: skip
         return tree_unflatten(out_trees[0], outs)
 
-    wrapper.__signature__ = inspect.signature(fun)  # type: ignore[attr-defined]
     return wrapper
 
 

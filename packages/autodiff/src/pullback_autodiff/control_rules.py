@@ -31,6 +31,7 @@ from pullback_autodiff.core import (
     zeros_like_aval,
 )
 from pullback_autodiff.linearize import PartialEvalTrace, pe_rules
+from pullback_autodiff.rules import deflinear
 from pullback_autodiff.transpose import (
     UndefinedPrimal,
     backward_pass,
@@ -477,16 +478,6 @@ transpose_rules[cf.scan_p] = _scan_t
 # --- collectives ------------------------------------------------------------------------------
 
 
-def _linear_collective(prim: Primitive, transpose: Callable[..., Any]) -> None:
-    def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
-        outs = prim.bind(*primals, **params)
-        touts = prim.bind(*[instantiate(t) for t in tangents], **params)
-        return outs, touts
-
-    jvp_rules[prim] = jvp
-    transpose_rules[prim] = transpose
-
-
 def _psum_t(cts: Sequence[Any], *xs: Any, **params: Any) -> Sequence[Any]:
     cts_i = [instantiate(c) for c in cts]
     return coll.psum_p.bind(*cts_i, **params)
@@ -528,11 +519,11 @@ def _all_to_all_t(cts: Sequence[Any], x: Any, *, split_axis: int, concat_axis: i
     )
 
 
-_linear_collective(coll.psum_p, _psum_t)
-_linear_collective(coll.all_gather_p, _all_gather_t)
-_linear_collective(coll.psum_scatter_p, _psum_scatter_t)
-_linear_collective(coll.ppermute_p, _ppermute_t)
-_linear_collective(coll.all_to_all_p, _all_to_all_t)
+deflinear(coll.psum_p, _psum_t)
+deflinear(coll.all_gather_p, _all_gather_t)
+deflinear(coll.psum_scatter_p, _psum_scatter_t)
+deflinear(coll.ppermute_p, _ppermute_t)
+deflinear(coll.all_to_all_p, _all_to_all_t)
 
 
 def _axis_index_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:

@@ -19,7 +19,6 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray, aval_of
 from pullback_ir.control_flow import leaf_avals, trace_callable
@@ -37,7 +36,7 @@ from pullback_pytrees import (
 )
 
 from pullback_autodiff.control_rules import inline_jvp
-from pullback_autodiff.core import Zero, instantiate, jvp_rules, tangent_aval
+from pullback_autodiff.core import Zero, instantiate, jvp_rules, tangent_aval, zeros_like_aval
 from pullback_autodiff.transpose import transpose_rules
 
 __all__ = [
@@ -86,25 +85,35 @@ def _resolve_args(
     return tuple(bound.args)
 
 
-def _nondiff(nondiff_argnums: Sequence[int], n: int, what: str) -> tuple[int, ...]:
-    out = []
-    for i in nondiff_argnums:
+def static_positions(nums: int | Sequence[int], n: int, what: str, param: str) -> tuple[int, ...]:
+    """Positional-argument numbers (negative ones count from the end), sorted and checked.
+
+    Raises:
+        TypeError: for a number that is not an int; ValueError: for one out of range, naming
+            `param` (for example "nondiff_argnums") and `what`.
+    """
+    given = (nums,) if isinstance(nums, int) else tuple(nums)
+    out = set()
+    for i in given:
+        if not isinstance(i, int):
+            raise TypeError(f"{what}: {param} must be ints, got {i!r}")
         if not -n <= i < n:
             raise ValueError(
-                f"{what}: nondiff_argnums {tuple(nondiff_argnums)} is out of range for a call "
-                f"with {n} positional arguments"
+                f"{what}: {param} {nums} is out of range for a call with {n} positional arguments"
             )
-        out.append(i % n)
-    return tuple(sorted(set(out)))
+        out.add(i % n)
+    return tuple(sorted(out))
 
 
-def _split_static(
+def split_static(
     args: tuple[Any, ...], static: tuple[int, ...]
 ) -> tuple[list[Any], tuple[Any, ...]]:
+    """`(static values, dynamic arguments)` of a call."""
     return [args[i] for i in static], tuple(a for i, a in enumerate(args) if i not in static)
 
 
-def _merge(args: tuple[Any, ...], static: tuple[int, ...], dyn: Sequence[Any]) -> list[Any]:
+def merge_static(args: tuple[Any, ...], static: tuple[int, ...], dyn: Sequence[Any]) -> list[Any]:
+    """The full argument list: `args` at the static positions, `dyn` elsewhere."""
     it = iter(dyn)
     return [args[i] if i in static else next(it) for i in range(len(args))]
 
@@ -134,6 +143,22 @@ def _check_outs(
                 f"{what}: the {kind} must have the shapes and dtypes of the function's output, "
                 f"but leaf {i} is {got.str_short()} where {a.str_short()} is expected"
             )
+
+
+def _primal_pair(
+    out: Any, rule: str, pair: str, out_tree: PyTreeDef, out_avals: Sequence[ShapedArray]
+) -> tuple[list[Any], Any]:
+    """Check a rule's `(primal output, second)` pair.
+
+    Returns:
+        The primal output's leaves (checked against the function's output) and the second
+        entry as returned.
+    """
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise TypeError(f"{rule} must return a pair {pair}, got {type(out).__name__}")
+    leaves, tree = tree_flatten(out[0])
+    _check_outs(rule, "primal output", leaves, tree, out_tree, out_avals)
+    return leaves, out[1]
 
 
 def _as_tangent(x: Any, primal: ShapedArray, what: str, i: int) -> Any:
@@ -223,9 +248,12 @@ class custom_jvp:
                         f"leaves for an output with {len(out_leaves)}"
                     )
                 total = [c if s is None else s + c for s, c in zip(total, contrib, strict=True)]
-            zeros = [np.zeros(np.shape(o), tangent_aval(aval_of(o)).dtype) for o in out_leaves]
             return out, tree_unflatten(
-                out_tree, [z if s is None else s for s, z in zip(total, zeros, strict=True)]
+                out_tree,
+                [
+                    zeros_like_aval(tangent_aval(aval_of(o))) if s is None else s
+                    for s, o in zip(total, out_leaves, strict=True)
+                ],
             )
 
         self.defjvp(jvp)
@@ -237,13 +265,13 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using defjvp.")
         args = _resolve_args(self._sig, args, kwargs, what)
-        static = _nondiff(self.nondiff_argnums, len(args), what)
-        static_vals, dyn = _split_static(args, static)
+        static = static_positions(self.nondiff_argnums, len(args), what, "nondiff_argnums")
+        static_vals, dyn = split_static(args, static)
         flat, in_tree = tree_flatten(dyn)
         avals = leaf_avals(flat, f"{what} arguments")
         fun = self.fun
         closed, consts, out_tree = trace_callable(
-            lambda *d: fun(*_merge(args, static, d)), in_tree, avals, what
+            lambda *d: fun(*merge_static(args, static, d)), in_tree, avals, what
         )
         out_avals = closed.out_avals
         user_jvp = self.jvp
@@ -251,16 +279,11 @@ class custom_jvp:
         def jvp_fun(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:
             p_args = tree_unflatten(in_tree, primals)
             t_args = tree_unflatten(in_tree, tangents)
-            out = user_jvp(*static_vals, p_args, t_args)
-            if not isinstance(out, tuple | list) or len(out) != 2:
-                raise TypeError(
-                    f"the JVP rule of {what} must return a pair (primal_out, tangent_out), got "
-                    f"{type(out).__name__}"
-                )
-            p_leaves, p_tree = tree_flatten(out[0])
-            _check_outs(f"the JVP rule of {what}", "primal output", p_leaves, p_tree, out_tree,
-                        out_avals)  # fmt: skip
-            t_leaves, t_tree = tree_flatten(out[1], is_leaf=lambda x: isinstance(x, Zero))
+            p_leaves, t_out = _primal_pair(
+                user_jvp(*static_vals, p_args, t_args), f"the JVP rule of {what}",
+                "(primal_out, tangent_out)", out_tree, out_avals,
+            )  # fmt: skip
+            t_leaves, t_tree = tree_flatten(t_out, is_leaf=lambda x: isinstance(x, Zero))
             if t_tree != out_tree:
                 raise TypeError(
                     f"the JVP rule of {what} must return primal and tangent outputs with the "
@@ -374,28 +397,23 @@ class custom_vjp:
         if self.fwd is None or self.bwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
         args = _resolve_args(self._sig, args, kwargs, what)
-        static = _nondiff(self.nondiff_argnums, len(args), what)
-        static_vals, dyn = _split_static(args, static)
+        static = static_positions(self.nondiff_argnums, len(args), what, "nondiff_argnums")
+        static_vals, dyn = split_static(args, static)
         flat, in_tree = tree_flatten(dyn)
         avals = leaf_avals(flat, f"{what} arguments")
         fun, user_fwd, user_bwd = self.fun, self.fwd, self.bwd
         closed, consts, out_tree = trace_callable(
-            lambda *d: fun(*_merge(args, static, d)), in_tree, avals, what
+            lambda *d: fun(*merge_static(args, static, d)), in_tree, avals, what
         )
         out_avals = closed.out_avals
         res_trees: list[PyTreeDef] = []
 
         def fwd(*primals: Any) -> tuple[list[Any], list[Any]]:
-            out = user_fwd(*_merge(args, static, tree_unflatten(in_tree, primals)))
-            if not isinstance(out, tuple | list) or len(out) != 2:
-                raise TypeError(
-                    f"the fwd rule of {what} must return a pair (output, residuals), got "
-                    f"{type(out).__name__}"
-                )
-            p_leaves, p_tree = tree_flatten(out[0])
-            _check_outs(f"the fwd rule of {what}", "primal output", p_leaves, p_tree, out_tree,
-                        out_avals)  # fmt: skip
-            res_leaves, res_tree = tree_flatten(out[1])
+            p_leaves, res = _primal_pair(
+                user_fwd(*merge_static(args, static, tree_unflatten(in_tree, primals))),
+                f"the fwd rule of {what}", "(output, residuals)", out_tree, out_avals,
+            )  # fmt: skip
+            res_leaves, res_tree = tree_flatten(res)
             leaf_avals(res_leaves, f"the residuals of the fwd rule of {what}")
             res_trees.append(res_tree)
             return p_leaves, res_leaves

@@ -738,16 +738,21 @@ def take_along_axis(x: Any, idx: Any, axis: int) -> Any:
 # --- dot_general -----------------------------------------------------------------------------
 
 
-def _dot_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
-    x, y = primals
-    (ans,) = la.dot_general_p.bind(x, y, **params)
-    tx, ty = tangents
-    out: Any = Zero(tangent_aval(aval_of(ans)))
-    if not isinstance(tx, Zero):
-        out = add_tangents(out, la.dot_general_p.bind(tx, y, **params)[0])
-    if not isinstance(ty, Zero):
-        out = add_tangents(out, la.dot_general_p.bind(x, ty, **params)[0])
-    return [ans], [out]
+def _bilinear_jvp(prim: Primitive) -> Callable[..., Any]:
+    """The JVP of a primitive linear in each of its two operands: f(dx, y) + f(x, dy)."""
+
+    def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
+        x, y = primals
+        (ans,) = prim.bind(x, y, **params)
+        tx, ty = tangents
+        out: Any = Zero(tangent_aval(aval_of(ans)))
+        if not isinstance(tx, Zero):
+            out = add_tangents(out, prim.bind(tx, y, **params)[0])
+        if not isinstance(ty, Zero):
+            out = add_tangents(out, prim.bind(x, ty, **params)[0])
+        return [ans], [out]
+
+    return rule
 
 
 def _ranges_like(*xs: Sequence[int]) -> list[list[int]]:
@@ -809,7 +814,7 @@ def _dot_t(cts: Sequence[Any], x: Any, y: Any, *, dimension_numbers: Any, precis
     return [None, _dot_t_lhs(ct, y.aval, x, swapped, precision, swap=True)]
 
 
-jvp_rules[la.dot_general_p] = _dot_jvp
+jvp_rules[la.dot_general_p] = _bilinear_jvp(la.dot_general_p)
 transpose_rules[la.dot_general_p] = _dot_t
 
 # --- gather / scatter ------------------------------------------------------------------------
@@ -1067,19 +1072,7 @@ jvp_rules[so.top_k_p] = _top_k_jvp
 # --- convolution -----------------------------------------------------------------------------
 
 
-def _conv_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
-    lhs, rhs = primals
-    (ans,) = cv.conv_general_dilated_p.bind(lhs, rhs, **params)
-    tl, tr = tangents
-    out: Any = Zero(tangent_aval(aval_of(ans)))
-    if not isinstance(tl, Zero):
-        out = add_tangents(out, cv.conv_general_dilated_p.bind(tl, rhs, **params)[0])
-    if not isinstance(tr, Zero):
-        out = add_tangents(out, cv.conv_general_dilated_p.bind(lhs, tr, **params)[0])
-    return [ans], [out]
-
-
-jvp_rules[cv.conv_general_dilated_p] = _conv_jvp
+jvp_rules[cv.conv_general_dilated_p] = _bilinear_jvp(cv.conv_general_dilated_p)
 
 
 # Both transposes are convolutions again. Write d(n) = (n - 1) * dilation + 1 for a dilated

@@ -17,7 +17,7 @@ from pullback_pytrees import (
 )
 
 from pullback_batching import control_rules as _control_rules, rules as _rules  # rule tables
-from pullback_batching.core import AxisData, broadcast_batched, move_bdim, vmap_flat
+from pullback_batching.core import AxisData, bdim_at, vmap_flat
 
 __all__ = ["vmap"]
 
@@ -156,12 +156,7 @@ def vmap(
                 raise ValueError(
                     f"vmap out_axes {w} is out of range for output leaf {i} of rank {nd - 1}"
                 )
-            final.append(vmap_flat_out(v, d, w % nd, size))
+            final.append(bdim_at(v, d, size, w % nd))
         return tree_unflatten(out_tree, final)
 
     return batched
-
-
-def vmap_flat_out(v: Any, d: int | None, w: int, size: int) -> Any:
-    """An output with its batch axis (added if missing) at `w`."""
-    return broadcast_batched(v, size, w) if d is None else move_bdim(v, d, w)

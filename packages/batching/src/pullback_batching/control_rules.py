@@ -224,13 +224,15 @@ def _custom_jvp_rule(axis: AxisData, args: Sequence[Any], dims: Dims, *, call_ja
 
         def new_fun(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
             tdims = [d if not _is_zero(t) else None for t, d in zip(tangents, in_dims, strict=True)]
+            n = len(primals)
+
+            def flat(*xs: Any) -> list[Any]:
+                p_out, t_out = jvp_jaxpr_fun(list(xs[:n]), list(xs[n:]))
+                return [*p_out, *t_out]
+
             outs, _ = vmap_flat(
-                lambda *xs: [
-                    *(r := jvp_jaxpr_fun(list(xs[: len(primals)]), list(xs[len(primals) :])))[0],
-                    *r[1],
-                ],
-                axis, [*primals, *tangents], [*in_dims, *tdims], [0] * (2 * n_out),
-            )  # fmt: skip
+                flat, axis, [*primals, *tangents], [*in_dims, *tdims], [0] * (2 * n_out)
+            )
             return outs[:n_out], outs[n_out:]
 
         new_fun.__name__ = getattr(jvp_jaxpr_fun, "__name__", "jvp")

@@ -37,6 +37,7 @@ __all__ = [
     "BatchTracer",
     "batch_jaxpr",
     "batch_rules",
+    "bdim_at",
     "bdim_at_front",
     "broadcast_batched",
     "move_bdim",
@@ -109,7 +110,7 @@ class BatchTrace(Trace):
             vals.append(v)
             dims.append(d)
         rule = batch_rules.get(primitive)
-        if all(d is None for d in dims) and not (rule is not None and _reads_axis(primitive)):
+        if all(d is None for d in dims) and primitive not in READS_AXIS:
             with set_current_trace(self.parent):
                 return primitive.bind(*vals, **params)
         if rule is None:
@@ -124,10 +125,6 @@ class BatchTrace(Trace):
 #: Primitives whose batching rule must run even without batched operands (they read the
 #: mapped axis itself: axis_index, and collectives over a constant).
 READS_AXIS: set[Primitive] = set()
-
-
-def _reads_axis(primitive: Primitive) -> bool:
-    return primitive in READS_AXIS
 
 
 # --- helpers for rules ----------------------------------------------------------------------------
@@ -151,9 +148,14 @@ def broadcast_batched(x: Any, size: int, dst: int = 0) -> Any:
     return lax.broadcast_in_dim(x, shape, dims)
 
 
+def bdim_at(x: Any, d: int | None, size: int, dst: int) -> Any:
+    """`x` with its batch axis at `dst` (broadcast along a new one if unbatched)."""
+    return broadcast_batched(x, size, dst) if d is None else move_bdim(x, d, dst)
+
+
 def bdim_at_front(x: Any, d: int | None, size: int) -> Any:
     """`x` with its batch axis first (broadcast along a new one if unbatched)."""
-    return broadcast_batched(x, size) if d is None else move_bdim(x, d, 0)
+    return bdim_at(x, d, size, 0)
 
 
 def take_along(x: Any, i: int, d: int, keepdims: bool = False) -> Any:
@@ -203,11 +205,7 @@ def vmap_flat(
     if out_dims is not None:
         for i, want in enumerate(out_dims):
             if want is not None:
-                vals[i] = (
-                    broadcast_batched(vals[i], axis.size, want)
-                    if dims[i] is None
-                    else move_bdim(vals[i], dims[i], want)  # type: ignore[arg-type]
-                )
+                vals[i] = bdim_at(vals[i], dims[i], axis.size, want)
                 dims[i] = want
     return vals, dims
 
@@ -237,12 +235,10 @@ def batch_jaxpr(
         )
         outs = []
         for v, d, f in zip(vals, dims, force, strict=True):
-            if d is None and f:
-                v, d = broadcast_batched(v, axis.size), 0
-            elif d is not None:
-                v, d = move_bdim(v, d, 0), 0
+            if d is not None or f:
+                v = bdim_at_front(v, d, axis.size)
             outs.append(v)
-            out_batched.append(d is not None)
+            out_batched.append(d is not None or f)
         return outs
 
     avals = [

@@ -225,13 +225,18 @@ def _index_vector(idx: Sequence[Any], dims: Dims, size: int) -> Any:
     return lax.concatenate([lax.broadcast_in_dim(c, (size, 1), (0,)) for c in cols], 1)
 
 
+def _zero_index(idx: Sequence[Any]) -> Any:
+    """A zero start index for the batch axis, of the other start indices' dtype."""
+    return np.zeros((), aval_of(idx[0]).dtype) if idx else np.int32(0)
+
+
 def _dynamic_slice_rule(axis: AxisData, args: Sequence[Any], dims: Dims, *,
                         slice_sizes: Sequence[int]) -> Any:  # fmt: skip
     x, *idx = args
     dx, *di = dims
     if all(d is None for d in di):
         x = move_bdim(x, dx, 0)  # type: ignore[arg-type]
-        zero = np.zeros((), aval_of(idx[0]).dtype) if idx else np.int32(0)
+        zero = _zero_index(idx)
         return sh.dynamic_slice_p.bind(x, zero, *idx, slice_sizes=(axis.size, *slice_sizes)), [0]
     # Batched start indices: one gather with a batching dimension (clamped like dynamic_slice).
     x = bdim_at_front(x, dx, axis.size)
@@ -254,7 +259,7 @@ def _dynamic_update_slice_rule(axis: AxisData, args: Sequence[Any], dims: Dims) 
     x = bdim_at_front(x, dx, axis.size)
     u = bdim_at_front(u, du, axis.size)
     if all(d is None for d in di):
-        zero = np.zeros((), aval_of(idx[0]).dtype) if idx else np.int32(0)
+        zero = _zero_index(idx)
         return sh.dynamic_update_slice_p.bind(x, u, zero, *idx), [0]
     nd = len(_shape(u)) - 1
     dn = ix.ScatterDimensionNumbers(

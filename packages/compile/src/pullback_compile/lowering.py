@@ -58,6 +58,10 @@ def dense(value: Any, aval: ShapedArray) -> str:
     return f'dense<"0x{a.tobytes().hex().upper()}"> : {mlir_type(aval)}'
 
 
+def _i64s(xs: Sequence[int]) -> str:
+    return f"array<i64{': ' + ', '.join(str(int(x)) for x in xs) if len(xs) else ''}>"
+
+
 class LoweringContext:
     """Accumulates the lines of one function body and names its SSA values."""
 
@@ -102,20 +106,26 @@ class LoweringContext:
         if aval.shape == shape:
             return x
         out = ShapedArray(shape, aval.dtype)
-        dims = ", ".join(str(i) for i in range(len(shape) - len(aval.shape), len(shape)))
+        dims = range(len(shape) - len(aval.shape), len(shape))
         return self.op(
-            "stablehlo.broadcast_in_dim", [x], [aval], [out],
-            f"broadcast_dimensions = array<i64{': ' + dims if dims else ''}>",
-        )[0]  # fmt: skip
+            "stablehlo.broadcast_in_dim",
+            [x],
+            [aval],
+            [out],
+            f"broadcast_dimensions = {_i64s(dims)}",
+        )[0]
+
+    def broadcast_all(
+        self, args: Sequence[str], avals: Sequence[ShapedArray], shape: tuple[int, ...]
+    ) -> tuple[list[str], list[ShapedArray]]:
+        """Elementwise operands broadcast to `shape`, with their new avals."""
+        xs = [self.broadcast(x, a, shape) for x, a in zip(args, avals, strict=True)]
+        return xs, [ShapedArray(shape, a.dtype) for a in avals]
 
 
 LoweringRule = Callable[..., list[str]]
 #: `primitive -> rule(ctx, args, in_avals, out_avals, **params) -> [result names]`.
 lowering_rules: dict[Primitive, LoweringRule] = {}
-
-
-def _i64s(xs: Sequence[int]) -> str:
-    return f"array<i64{': ' + ', '.join(str(int(x)) for x in xs) if len(xs) else ''}>"
 
 
 def lower_jaxpr(closed: ClosedJaxpr, name: str = "main_fn") -> str:
@@ -167,9 +177,7 @@ def _lower_eqns(ctx: LoweringContext, j: Jaxpr, env: dict[Var, str]) -> None:
 def _elementwise(op: str) -> LoweringRule:
     def rule(ctx: LoweringContext, args: Sequence[str], in_avals: Sequence[ShapedArray],
              out_avals: Sequence[ShapedArray], **params: Any) -> list[str]:  # fmt: skip
-        (out,) = out_avals
-        xs = [ctx.broadcast(x, a, out.shape) for x, a in zip(args, in_avals, strict=True)]
-        full = [ShapedArray(out.shape, a.dtype) for a in in_avals]
+        xs, full = ctx.broadcast_all(args, in_avals, out_avals[0].shape)
         return ctx.op(op, xs, full, out_avals)
 
     return rule
@@ -187,11 +195,9 @@ _SIMPLE = {
     ew.min_p: "minimum", ew.atan2_p: "atan2", ew.and_p: "and", ew.or_p: "or", ew.xor_p: "xor",
     ew.shift_left_p: "shift_left", ew.shift_right_arithmetic_p: "shift_right_arithmetic",
     ew.shift_right_logical_p: "shift_right_logical", ew.complex_p: "complex",
-    ew.stop_gradient_p: None,
 }  # fmt: skip
 for _p, _name in _SIMPLE.items():
-    if _name is not None:
-        lowering_rules[_p] = _elementwise(f"stablehlo.{_name}")
+    lowering_rules[_p] = _elementwise(f"stablehlo.{_name}")
 lowering_rules[ew.stop_gradient_p] = lambda ctx, args, i, o, **p: [args[0]]
 
 _DIRECTIONS = {ew.eq_p: "EQ", ew.ne_p: "NE", ew.lt_p: "LT", ew.le_p: "LE", ew.gt_p: "GT",
@@ -208,8 +214,7 @@ def _compare(direction: str) -> LoweringRule:
             else "SIGNED" if dtypes.is_signed(dt) and dt != np.bool_
             else "UNSIGNED"
         )  # fmt: skip
-        xs = [ctx.broadcast(x, a, out.shape) for x, a in zip(args, in_avals, strict=True)]
-        full = [ShapedArray(out.shape, a.dtype) for a in in_avals]
+        xs, full = ctx.broadcast_all(args, in_avals, out.shape)
         attrs = (f"comparison_direction = #stablehlo<comparison_direction {direction}>, "
                  f"compare_type = #stablehlo<comparison_type {kind}>")  # fmt: skip
         return ctx.op("stablehlo.compare", xs, full, out_avals, attrs)
@@ -232,10 +237,9 @@ def _convert(ctx: LoweringContext, args: Sequence[str], in_avals: Sequence[Shape
                              a.shape)  # fmt: skip
         return _compare("NE")(ctx, [x, zero], [a, a], out_avals)
     if dtypes.is_complex(a.dtype) and not dtypes.is_complex(out.dtype):
-        x = ctx.op(
-            "stablehlo.real", [x], [a], [ShapedArray(a.shape, np.real(np.zeros((), a.dtype)).dtype)]
-        )[0]
-        a = ShapedArray(a.shape, np.real(np.zeros((), a.dtype)).dtype)
+        # Complex to real keeps the real part (as NumPy's astype does).
+        real = ShapedArray(a.shape, np.real(np.zeros((), a.dtype)).dtype)
+        x, a = ctx.op("stablehlo.real", [x], [a], [real])[0], real
         if a.dtype == out.dtype:
             return [x]
     return ctx.op("stablehlo.convert", [x], [a], out_avals)
