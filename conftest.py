@@ -6,6 +6,9 @@ environment variable `HYPOTHESIS_PROFILE`.
 
 import os
 
+# pmap tests need several devices: four virtual CPU devices, set before the client exists.
+os.environ.setdefault("PULLBACK_NUM_CPU_DEVICES", "4")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.util
 import os
+import re
+import warnings
 from typing import Any
 
 import ml_dtypes
@@ -62,19 +65,25 @@ def _sharding(device: Any) -> Any:
     return _DeviceSharding(device)
 
 
-def device_put(x: np.ndarray[Any, Any], device: Any, *, x64: bool) -> Any:
+def device_put(x: np.ndarray[Any, Any], device: Any, *, x64: bool, zero_copy: bool = False) -> Any:
     """Copy the host array `x` to `device`, returning a jaxlib array.
 
     `x` must already have its canonical dtype (64-bit types only when `x64`): with x64 off
-    jaxlib narrows 64-bit data on transfer but keeps the aval it was given.
+    jaxlib narrows 64-bit data on transfer but keeps the aval it was given. With `zero_copy`
+    a CPU device may alias `x`'s memory: only for arrays nobody will write to again.
     """
+    sem = (
+        xla_client.HostBufferSemantics.ZERO_COPY
+        if zero_copy
+        else xla_client.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
+    )
     return xla_client.batched_device_put(
         Aval(x.shape, x.dtype),
         _sharding(device),
         [x],
         [device],
         True,
-        host_buffer_semantics=xla_client.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL,
+        host_buffer_semantics=sem,
         enable_x64=x64,
     )
 
@@ -102,8 +111,14 @@ _NO_DLPACK = frozenset(
 )
 
 
-def to_numpy(arr: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
-    """A read-only, zero-copy host view of the CPU-resident jaxlib array `arr`."""
+def to_numpy(
+    arr: Any, shape: tuple[int, ...], dtype: np.dtype[Any], platform: str = "cpu"
+) -> np.ndarray[Any, Any]:
+    """A read-only host view of the jaxlib array `arr` (zero-copy when it is on the CPU)."""
+    if platform != "cpu":  # an accelerator: jaxlib copies to the host
+        host, _ = arr._single_device_array_to_np_array_did_copy()
+        out_h: np.ndarray[Any, Any] = np.asarray(host)
+        return out_h
     if dtype not in _NO_DLPACK:
         out: np.ndarray[Any, Any] = np.from_dlpack(
             _DLPackCapsule(_jax.buffer_to_dlpack_managed_tensor(arr))
@@ -123,34 +138,265 @@ def to_numpy(arr: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarr
     return view
 
 
+# --- clients and devices -------------------------------------------------------------------------
+
+
+def _cpu_device_count() -> int:
+    # PULLBACK_NUM_CPU_DEVICES, else XLA's own flag (as JAX reads it), else one device.
+    n = os.environ.get("PULLBACK_NUM_CPU_DEVICES")
+    if n is None:
+        m = re.search(
+            r"--xla_force_host_platform_device_count=(\d+)", os.environ.get("XLA_FLAGS", "")
+        )
+        n = m.group(1) if m else "1"
+    try:
+        count = int(n)
+    except ValueError:
+        raise ValueError(f"PULLBACK_NUM_CPU_DEVICES must be an integer, got {n!r}") from None
+    if count < 1:
+        raise ValueError(f"the number of CPU devices must be at least 1, got {count}")
+    return count
+
+
+_CPU_COUNT: list[int] = []  # set once the CPU client exists
+
+
+def set_cpu_device_count(n: int) -> None:
+    """Ask for `n` virtual CPU devices; only before the CPU client is first used."""
+    if _CPU_COUNT and _CPU_COUNT[0] != n:
+        raise RuntimeError(
+            f"the CPU client already exists with {_CPU_COUNT[0]} devices; set the device count "
+            "before the first computation"
+        )
+    os.environ["PULLBACK_NUM_CPU_DEVICES"] = str(int(n))
+
+
+def _plugin_paths() -> dict[str, str]:
+    # PJRT plugins a user installed: PULLBACK_PJRT_PLUGINS="name:/path/lib.so,...", and the CUDA
+    # plugin wheels (found without importing them: their __init__ imports jax).
+    found: dict[str, str] = {}
+    for item in filter(None, os.environ.get("PULLBACK_PJRT_PLUGINS", "").split(",")):
+        name, _, path = item.partition(":")
+        found[name.strip()] = path.strip()
+    for pkg in ("jax_cuda13_plugin", "jax_cuda12_plugin"):
+        try:
+            spec = importlib.util.find_spec(pkg)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for loc in spec.submodule_search_locations:
+            lib = os.path.join(loc, "xla_cuda_plugin.so")
+            if os.path.exists(lib):
+                found.setdefault("cuda", lib)
+    return found
+
+
+@functools.cache
+def clients() -> dict[str, Any]:
+    """Every usable PJRT client by platform name; "cpu" is always there."""
+    out: dict[str, Any] = {}
+    for name, path in _plugin_paths().items():
+        try:
+            if not xla_client.pjrt_plugin_loaded(name):
+                xla_client.load_pjrt_plugin_dynamically(name, path)
+            if not xla_client.pjrt_plugin_initialized(name):
+                xla_client.initialize_pjrt_plugin(name)
+            client = xla_client.make_c_api_client(name, {}, None)
+            if client.devices():
+                out[client.platform] = client
+        except Exception as e:  # a broken plugin must not break the CPU
+            warnings.warn(f"pullback: PJRT plugin {name!r} ({path}) unusable: {e}", stacklevel=2)
+    out["cpu"] = cpu_client(_cpu_device_count())
+    _CPU_COUNT[:] = [len(out["cpu"].devices())]
+    return out
+
+
+def default_backend() -> str:
+    """The platform used when none is named: an accelerator if there is one, else "cpu"."""
+    return next(iter(clients()))
+
+
+def client_for(backend: str | None) -> Any:
+    """The client of `backend` (None: the default backend); ValueError for unknown names."""
+    cs = clients()
+    name = default_backend() if backend is None else backend
+    name = {"gpu": "cuda"}.get(name, name) if name not in cs else name
+    try:
+        return cs[name]
+    except KeyError:
+        raise ValueError(
+            f"backend {backend!r} is not available; available backends: {sorted(cs)}"
+        ) from None
+
+
 # --- compile and execute -------------------------------------------------------------------------
 
 
-def result_handler(aval: Aval, device: Any) -> Any:
-    """A prebuilt handler that turns one output buffer into a jaxlib array (no jax hooks)."""
+def result_handler(aval: Aval, sharding: Any) -> Any:
+    """A prebuilt handler that turns output buffers into a jaxlib array (no jax hooks)."""
     try:
-        return xla_client.array_result_handler(aval, _sharding(device), True, _skip_checks=True)
+        return xla_client.array_result_handler(aval, sharding, True, _skip_checks=True)
     except TypeError:  # later jaxlib releases drop _skip_checks (shared notes, section 12)
-        return xla_client.array_result_handler(aval, _sharding(device), True)
+        return xla_client.array_result_handler(aval, sharding, True)
+
+
+class _MultiSharding(_jax.GSPMDSharding):  # type: ignore[misc]
+    # An array split along its first axis over several devices (pmap's global values).
+    def _to_xla_hlo_sharding(self, ndim: int) -> Any:
+        del ndim  # unused
+        return self._hlo_sharding
+
+    @property
+    def memory_kind(self) -> Any:
+        return self._memory_kind
+
+
+@functools.cache
+def stacked_sharding(devices: tuple[Any, ...]) -> Any:
+    """The sharding of a value whose leading axis is split one slice per device."""
+    return _MultiSharding(
+        xla_client.DeviceList(devices), xla_client.HloSharding.iota_tile([len(devices), 1])
+    )
+
+
+@functools.cache
+def replicated_sharding(devices: tuple[Any, ...]) -> Any:
+    """The sharding of a value held whole on each of `devices`."""
+    return _MultiSharding(xla_client.DeviceList(devices), xla_client.HloSharding.replicate())
+
+
+def device_put_stacked(slices: list[np.ndarray[Any, Any]], devices: tuple[Any, ...],
+                       global_aval: Aval, *, x64: bool) -> Any:  # fmt: skip
+    """One global array from per-device host slices (slice k on device k)."""
+    return xla_client.batched_device_put(
+        global_aval, stacked_sharding(devices), slices, list(devices), True,
+        host_buffer_semantics=xla_client.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL,
+        enable_x64=x64,
+    )  # fmt: skip
+
+
+@functools.cache
+def _mlir_context() -> Any:
+    from jaxlib.mlir import ir
+    from jaxlib.mlir._mlir_libs import _jax_mlir_ext
+    from jaxlib.mlir.dialects import chlo, stablehlo
+
+    registry = ir.DialectRegistry()
+    _jax_mlir_ext.register_dialects(registry)
+    ctx = ir.Context()
+    ctx.append_dialect_registry(registry)
+    ctx.load_all_available_dialects()
+    stablehlo.register_dialect(ctx)
+    chlo.register_dialect(ctx)
+    return ctx
+
+
+def parse_module(text: str) -> Any:
+    """Parse StableHLO text into an `ir.Module` (needed to compile with host callbacks)."""
+    from jaxlib.mlir import ir
+
+    return ir.Module.parse(text, context=_mlir_context())
+
+
+def _options(devices: tuple[Any, ...]) -> Any:
+    opts = xla_client.CompileOptions()
+    opts.num_replicas = len(devices)
+    opts.device_assignment = xla_client.DeviceAssignment.create(
+        np.array([[d.id] for d in devices], dtype=np.int64)
+    )
+    return opts
+
+
+def versions_key(devices: tuple[Any, ...]) -> str:
+    """What a serialized executable depends on besides its program (for on-disk cache keys)."""
+    d = devices[0]
+    return "|".join(
+        [str(JAXLIB_EXTENSION_VERSION), jaxlib_version(), d.client.platform,
+         d.client.platform_version, d.device_kind, ",".join(str(x.id) for x in devices)]
+    )  # fmt: skip
+
+
+def jaxlib_version() -> str:
+    """The installed jaxlib's version string."""
+    import jaxlib.version
+
+    return str(jaxlib.version.__version__)
 
 
 class Loaded:
-    """A compiled StableHLO program on one device, with its output handlers built once."""
+    """A compiled StableHLO program on one device or one replica per device.
 
-    __slots__ = ("device", "exe", "handlers")
+    Its output handlers are built once.
+    With several devices the program is a replica program: arguments and results are global
+    arrays whose leading axis is split one slice per device.
+    """
 
-    def __init__(self, text: str, device: Any, out_avals: list[Aval]) -> None:
-        client = device.client
-        self.device = device
-        self.exe = client.compile_and_load(
-            text, xla_client.DeviceList((device,)), xla_client.CompileOptions()
-        )
-        self.handlers = [result_handler(a, device) for a in out_avals]
+    __slots__ = ("_consume", "devices", "exe", "handlers", "out_avals")
+
+    def __init__(
+        self,
+        text: str,
+        devices: tuple[Any, ...],
+        out_avals: list[Aval],
+        *,
+        host_callbacks: tuple[Any, ...] = (),
+        serialized: bytes | None = None,
+    ) -> None:
+        client = devices[0].client
+        self.devices = devices
+        self.out_avals = out_avals
+        dl = xla_client.DeviceList(devices)
+        if serialized is not None:
+            kw = {"host_callbacks": list(host_callbacks)} if host_callbacks else {}
+            self.exe = client.deserialize_executable(serialized, dl, _options(devices), **kw)
+        elif host_callbacks:
+            self.exe = client.compile_and_load(
+                parse_module(text), dl, _options(devices), host_callbacks=list(host_callbacks)
+            )
+        else:
+            self.exe = client.compile_and_load(text, dl, _options(devices))
+        sh = _sharding(devices[0]) if len(devices) == 1 else stacked_sharding(devices)
+        self.handlers = [result_handler(a, sh) for a in out_avals]
+        self._consume = self.exe.execute_sharded
 
     def execute(self, args: list[Any]) -> list[Any]:
         """Run on device-resident jaxlib arrays; returns jaxlib arrays (asynchronously)."""
-        return list(self.exe.execute_sharded(args).consume_with_handlers(self.handlers))
+        return self._consume(args).consume_with_handlers(self.handlers)  # type: ignore[no-any-return]
 
     def hlo_text(self) -> str:
         """The optimized HLO XLA compiled."""
         return str(self.exe.get_hlo_text())
+
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's cost estimates (flops, transcendentals, bytes accessed...)."""
+        return dict(self.exe.cost_analysis())
+
+    def memory_analysis(self) -> Any:
+        """XLA's compiled memory statistics (argument, output, temp and alias sizes)."""
+        return self.exe.get_compiled_memory_stats()
+
+    def serialize(self) -> bytes:
+        """The executable as bytes, for the on-disk compilation cache."""
+        return bytes(self.devices[0].client.serialize_executable(self.exe))
+
+
+def block_until_ready(arrays: list[Any]) -> None:
+    """Wait until every jaxlib array in `arrays` is computed."""
+    if arrays:
+        xla_client.batched_block_until_ready(arrays)
+
+
+def is_deleted(arr: Any) -> bool:
+    """Whether the jaxlib array's buffer was deleted or donated."""
+    return bool(arr.is_deleted())
+
+
+def delete(arr: Any) -> None:
+    """Free the jaxlib array's buffer now."""
+    arr.delete()
+
+
+def dlpack_capsule(arr: Any) -> Any:
+    """A DLPack capsule of a single-device jaxlib array."""
+    return _jax.buffer_to_dlpack_managed_tensor(arr)

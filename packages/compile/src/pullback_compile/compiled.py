@@ -23,7 +23,7 @@ class CompiledJaxpr:
         self.out_avals = list(closed.out_avals)
         self.device = _jaxlib.cpu_client().devices()[0]
         self._loaded = _jaxlib.Loaded(
-            self.text, self.device, [_jaxlib.Aval(a.shape, a.dtype) for a in self.out_avals]
+            self.text, (self.device,), [_jaxlib.Aval(a.shape, a.dtype) for a in self.out_avals]
         )
 
     def __call__(self, *args: Any) -> list[np.ndarray[Any, Any]]:

@@ -21,7 +21,14 @@ from pullback_ir.jaxpr import ClosedJaxpr, Jaxpr, Literal, Var
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import elementwise as ew, linalg, reductions as red, shapes as sh
 
-__all__ = ["LoweringContext", "lower_jaxpr", "lowering_rules", "mlir_type"]
+__all__ = [
+    "LoweredModule",
+    "LoweringContext",
+    "lower_jaxpr",
+    "lower_module",
+    "lowering_rules",
+    "mlir_type",
+]
 
 _ELEMENT = {
     "bool": "i1", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
@@ -63,16 +70,30 @@ def _i64s(xs: Sequence[int]) -> str:
 
 
 class LoweringContext:
-    """Accumulates the lines of one function body and names its SSA values."""
+    """Accumulates the lines of one module and names its SSA values.
 
-    def __init__(self) -> None:
+    `lines` is the body being emitted (a region's body while a region is open); `loc` is the
+    location written after each operation (the equation's name stack and primitive);
+    `callbacks` collects the host callables of `pure_callback`/`io_callback` in the order XLA
+    gets them; `axis_env` maps pmap axis names to their sizes for collectives.
+    """
+
+    def __init__(self, axis_env: Sequence[tuple[Any, int]] = ()) -> None:
         self.lines: list[str] = []
         self._count = 0
+        self.loc = ""
+        self.callbacks: list[Callable[..., Any]] = []
+        self.side_effects = False
+        self.axis_env = list(axis_env)
+        self.scope: tuple[str, ...] = ()
 
     def fresh(self) -> str:
         """A new SSA value name."""
         self._count += 1
         return f"%v{self._count}"
+
+    def _suffix(self) -> str:
+        return f" loc({json.dumps(self.loc)})" if self.loc else ""
 
     def op(
         self,
@@ -81,8 +102,12 @@ class LoweringContext:
         in_avals: Sequence[ShapedArray],
         out_avals: Sequence[ShapedArray],
         attrs: str = "",
+        regions: Sequence[str] = (),
     ) -> list[str]:
-        """Emit one operation in generic form; returns its result names."""
+        """Emit one operation in generic form; returns its result names.
+
+        `regions` are region texts from `region` (each `{ ^bb0(...): ... }`).
+        """
         results = [self.fresh() for _ in out_avals]
         lhs = f"{', '.join(results)} = " if results else ""
         if len(results) > 1:
@@ -91,15 +116,43 @@ class LoweringContext:
         else:
             names = results
         attr = f" {{{attrs}}}" if attrs else ""
+        reg = f" ({', '.join(regions)})" if regions else ""
         ins = ", ".join(mlir_type(a) for a in in_avals)
         outs = ", ".join(mlir_type(a) for a in out_avals)
         outs = f"({outs})" if len(out_avals) != 1 else outs
-        self.lines.append(f'{lhs}"{name}"({", ".join(operands)}){attr} : ({ins}) -> {outs}')
+        self.lines.append(
+            f'{lhs}"{name}"({", ".join(operands)}){reg}{attr} : ({ins}) -> {outs}{self._suffix()}'
+        )
         return names
+
+    def region(
+        self,
+        arg_avals: Sequence[ShapedArray],
+        body: Callable[[list[str]], tuple[list[str], Sequence[ShapedArray]]],
+        terminator: str = "stablehlo.return",
+    ) -> str:
+        """A one-block region: `body(block_args) -> (results, result avals)` emits into it."""
+        args = [self.fresh() for _ in arg_avals]
+        saved, self.lines = self.lines, []
+        try:
+            results, avals = body(args)
+            types = ", ".join(mlir_type(a) for a in avals)
+            self.lines.append(f'"{terminator}"({", ".join(results)}) : ({types}) -> ()')
+            inner = self.lines
+        finally:
+            self.lines = saved
+        head = ", ".join(f"{n}: {mlir_type(a)}" for n, a in zip(args, arg_avals, strict=True))
+        block = "\n".join("  " + line for line in inner)
+        return f"{{\n^bb0({head}):\n{block}\n}}"
 
     def constant(self, value: Any, aval: ShapedArray) -> str:
         """A constant (scalars stay scalars; callers broadcast)."""
         return self.op("stablehlo.constant", [], [], [aval], f"value = {dense(value, aval)}")[0]
+
+    def full(self, value: Any, aval: ShapedArray) -> str:
+        """A constant of `aval`'s shape filled with `value` (a scalar broadcast)."""
+        scalar = ShapedArray((), aval.dtype)
+        return self.broadcast(self.constant(value, scalar), scalar, aval.shape)
 
     def broadcast(self, x: str, aval: ShapedArray, shape: tuple[int, ...]) -> str:
         """`x` broadcast to `shape` (a rank-0 `x` to every position)."""
@@ -122,34 +175,106 @@ class LoweringContext:
         xs = [self.broadcast(x, a, shape) for x, a in zip(args, avals, strict=True)]
         return xs, [ShapedArray(shape, a.dtype) for a in avals]
 
+    def jaxpr(self, closed: ClosedJaxpr, args: Sequence[str]) -> list[str]:
+        """Lower a closed jaxpr inline on the SSA values `args`; returns its result names."""
+        j = closed.jaxpr
+        env: dict[Var, str] = dict(zip(j.invars, args, strict=True))
+        for v, c in zip(j.constvars, closed.consts, strict=True):
+            env[v] = self.constant(c, v.aval)
+        _lower_eqns(self, j, env)
+        return [_read(self, env, x) for x in j.outvars]
+
 
 LoweringRule = Callable[..., list[str]]
 #: `primitive -> rule(ctx, args, in_avals, out_avals, **params) -> [result names]`.
 lowering_rules: dict[Primitive, LoweringRule] = {}
 
 
-def lower_jaxpr(closed: ClosedJaxpr, name: str = "main_fn") -> str:
-    """The StableHLO module text of a closed jaxpr (entry function `main`)."""
-    ctx = LoweringContext()
+class LoweredModule:
+    """A StableHLO module's text and what compiling it needs besides."""
+
+    __slots__ = ("callbacks", "kept_inputs", "num_consts", "side_effects", "text")
+
+    def __init__(self, text: str, callbacks: list[Callable[..., Any]], side_effects: bool,
+                 kept_inputs: list[bool], num_consts: int) -> None:  # fmt: skip
+        self.text = text
+        self.callbacks = callbacks
+        self.side_effects = side_effects
+        self.kept_inputs = kept_inputs
+        self.num_consts = num_consts
+
+
+def lower_module(
+    closed: ClosedJaxpr,
+    name: str = "main_fn",
+    *,
+    consts_as_args: bool = False,
+    donated: Sequence[bool] = (),
+    keep_unused: bool = True,
+    num_replicas: int = 1,
+    axis_env: Sequence[tuple[Any, int]] = (),
+) -> LoweredModule:
+    """Lower a closed jaxpr to a StableHLO module whose entry function is `main`.
+
+    Args:
+        closed: the jaxpr.
+        name: the module's name (`jit_<name>`).
+        consts_as_args: pass the jaxpr's constants as leading arguments instead of embedding
+            them in the text (big closed-over arrays stay out of the program text).
+        donated: one flag per input: let XLA reuse that input's buffer for an output.
+        keep_unused: keep inputs nothing reads (else they are dropped from `main`; see
+            `kept_inputs`).
+        num_replicas: the number of replicas (pmap's devices).
+        axis_env: `(axis_name, size)` pairs of the pmap axes collectives refer to.
+    """
     j = closed.jaxpr
+    if not keep_unused:
+        from pullback_ir.dce import dce_jaxpr
+
+        j, kept = dce_jaxpr(j, [True] * len(j.outvars))
+        kept = [bool(k) for k in kept]
+    else:
+        kept = [True] * len(j.invars)
+    ctx = LoweringContext(axis_env)
     env: dict[Var, str] = {}
-    params = []
+    params: list[str] = []
+    nconsts = 0
+    if consts_as_args:
+        for v in j.constvars:
+            env[v] = f"%arg{len(params)}"
+            params.append(f"%arg{len(params)}: {mlir_type(v.aval)}")
+        nconsts = len(params)
+    else:
+        for v, c in zip(j.constvars, closed.consts, strict=True):
+            env[v] = ctx.constant(c, v.aval)
+    donated_kept = [d for d, k in zip(donated or [False] * len(kept), kept, strict=True) if k]
     for i, v in enumerate(j.invars):
-        env[v] = f"%arg{i}"
-        params.append(f"%arg{i}: {mlir_type(v.aval)}")
-    for v, c in zip(j.constvars, closed.consts, strict=True):
-        env[v] = ctx.constant(c, v.aval)
+        n = len(params)
+        env[v] = f"%arg{n}"
+        attr = " {jax.buffer_donor = true}" if donated_kept[i] else ""
+        params.append(f"%arg{n}: {mlir_type(v.aval)}{attr}")
     _lower_eqns(ctx, j, env)
     outs = [_read(ctx, env, x) for x in j.outvars]
     out_types = ", ".join(mlir_type(x.aval) for x in j.outvars)
     body = "\n    ".join(ctx.lines)
     ret = f"func.return {', '.join(outs)} : {out_types}" if outs else "func.return"
-    return (
-        f"module @jit_{name} attributes {{mhlo.num_partitions = 1 : i32, "
-        f"mhlo.num_replicas = 1 : i32}} {{\n"
+    text = (
+        f"module @jit_{_symbol(name)} attributes {{mhlo.num_partitions = 1 : i32, "
+        f"mhlo.num_replicas = {int(num_replicas)} : i32}} {{\n"
         f"  func.func public @main({', '.join(params)}) -> ({out_types}) {{\n"
         f"    {body}\n    {ret}\n  }}\n}}\n"
     )
+    return LoweredModule(text, ctx.callbacks, ctx.side_effects, kept, nconsts)
+
+
+def _symbol(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return cleaned or "fn"
+
+
+def lower_jaxpr(closed: ClosedJaxpr, name: str = "main_fn") -> str:
+    """The StableHLO module text of a closed jaxpr (entry function `main`)."""
+    return lower_module(closed, name).text
 
 
 def _read(ctx: LoweringContext, env: dict[Var, str], x: Var | Literal) -> str:
@@ -159,16 +284,22 @@ def _read(ctx: LoweringContext, env: dict[Var, str], x: Var | Literal) -> str:
 
 
 def _lower_eqns(ctx: LoweringContext, j: Jaxpr, env: dict[Var, str]) -> None:
-    for eqn in j.eqns:
-        rule = lowering_rules.get(eqn.primitive)
-        if rule is None:
-            raise NotImplementedError(
-                f"no StableHLO lowering for primitive '{eqn.primitive.name}' yet"
-            )
-        args = [_read(ctx, env, x) for x in eqn.invars]
-        outs = rule(ctx, args, [x.aval for x in eqn.invars], [v.aval for v in eqn.outvars],
-                    **eqn.params)  # fmt: skip
-        env.update(zip(eqn.outvars, outs, strict=True))
+    outer_loc, outer_scope = ctx.loc, ctx.scope
+    try:
+        for eqn in j.eqns:
+            rule = lowering_rules.get(eqn.primitive)
+            if rule is None:
+                raise NotImplementedError(
+                    f"no StableHLO lowering for primitive '{eqn.primitive.name}' yet"
+                )
+            args = [_read(ctx, env, x) for x in eqn.invars]
+            ctx.scope = (*outer_scope, *eqn.name_stack)
+            ctx.loc = "/".join((*ctx.scope, eqn.primitive.name))
+            outs = rule(ctx, args, [x.aval for x in eqn.invars], [v.aval for v in eqn.outvars],
+                        **eqn.params)  # fmt: skip
+            env.update(zip(eqn.outvars, outs, strict=True))
+    finally:
+        ctx.loc, ctx.scope = outer_loc, outer_scope
 
 
 # --- elementwise -----------------------------------------------------------------------------
@@ -392,19 +523,15 @@ lowering_rules[sh.pad_p] = _pad
 def _reduce(op: str, init: Callable[[np.dtype[Any]], Any]) -> LoweringRule:
     def rule(ctx: LoweringContext, args: Sequence[str], in_avals: Sequence[ShapedArray],
              out_avals: Sequence[ShapedArray], *, axes: Any) -> list[str]:  # fmt: skip
-        (x,), (a,), (out,) = args, in_avals, out_avals
+        (x,), (a,) = args, in_avals
         scalar = ShapedArray((), a.dtype)
         start = ctx.constant(init(a.dtype), scalar)
-        t = mlir_type(scalar)
-        r = ctx.fresh()
-        ctx.lines.append(
-            f'{r} = "stablehlo.reduce"({x}, {start}) ({{\n'
-            f"    ^bb0(%acc: {t}, %elt: {t}):\n"
-            f'      %s = "stablehlo.{op}"(%acc, %elt) : ({t}, {t}) -> {t}\n'
-            f'      "stablehlo.return"(%s) : ({t}) -> ()\n'
-            f"    }}) {{dimensions = {_i64s(axes)}}} : ({mlir_type(a)}, {t}) -> {mlir_type(out)}"
+        body = ctx.region(
+            [scalar, scalar],
+            lambda b: (ctx.op(f"stablehlo.{op}", b, [scalar, scalar], [scalar]), [scalar]),
         )
-        return [r]
+        return ctx.op("stablehlo.reduce", [x, start], [a, scalar], out_avals,
+                      f"dimensions = {_i64s(axes)}", [body])  # fmt: skip
 
     return rule
 

@@ -1,0 +1,133 @@
+"""Devices and single-device shardings.
+
+Devices are the PJRT device objects of jaxlib's clients (`CpuDevice(id=0)`, ...), as JAX users
+know them. The CPU backend always exists; set `PULLBACK_NUM_CPU_DEVICES=N` (or XLA's
+`--xla_force_host_platform_device_count=N` in `XLA_FLAGS`) before the first computation for N
+virtual CPU devices. PJRT plugins a user installed (the CUDA plugin wheels, or
+`PULLBACK_PJRT_PLUGINS="name:/path/plugin.so"`) add their backends.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pullback_compile import _jaxlib
+
+__all__ = [
+    "Device",
+    "SingleDeviceSharding",
+    "default_backend",
+    "default_device",
+    "device_count",
+    "devices",
+    "local_device_count",
+    "local_devices",
+    "resolve_device",
+]
+
+#: A PJRT device (jaxlib's device object: `.id`, `.platform`, `.device_kind`).
+Device = Any
+
+
+def devices(backend: str | None = None) -> list[Device]:
+    """All devices of `backend` (default: the default backend), in id order."""
+    return list(_jaxlib.client_for(backend).devices())
+
+
+def local_devices(process_index: int | None = None, backend: str | None = None) -> list[Device]:
+    """The devices of `backend` attached to this process (or to `process_index`)."""
+    client = _jaxlib.client_for(backend)
+    if process_index is None:
+        return list(client.local_devices())
+    return [d for d in client.devices() if d.process_index == process_index]
+
+
+def device_count(backend: str | None = None) -> int:
+    """The number of devices of `backend`."""
+    return len(devices(backend))
+
+
+def local_device_count(backend: str | None = None) -> int:
+    """The number of devices of `backend` attached to this process."""
+    return len(local_devices(backend=backend))
+
+
+def default_backend() -> str:
+    """The platform name used when none is given ("cpu" unless an accelerator is present)."""
+    return _jaxlib.default_backend()
+
+
+@functools.cache
+def _default_device() -> Device:
+    return _jaxlib.client_for(None).devices()[0]
+
+
+def default_device() -> Device:
+    """The device computations run on unless told otherwise (the default backend's first)."""
+    return _default_device()
+
+
+def resolve_device(device: Any, backend: str | None, what: str) -> Device:
+    """The device named by a `device=`/`backend=` pair (either may be None).
+
+    Raises:
+        TypeError: if `device` is not a device.
+        ValueError: for an unknown backend, or a device of another backend.
+    """
+    if device is None:
+        return default_device() if backend is None else devices(backend)[0]
+    if isinstance(device, SingleDeviceSharding):
+        device = device.device
+    if not (hasattr(device, "platform") and hasattr(device, "client")):
+        raise TypeError(f"{what}: device must be a Device (from devices()), got {device!r}")
+    if backend is not None and _jaxlib.client_for(backend) is not device.client:
+        raise ValueError(f"{what}: device {device} does not belong to backend {backend!r}")
+    return device
+
+
+class SingleDeviceSharding:
+    """The sharding of an array held whole on one device."""
+
+    __slots__ = ("_device", "_memory_kind")
+
+    def __init__(self, device: Device, *, memory_kind: str | None = None) -> None:
+        self._device = resolve_device(device, None, "SingleDeviceSharding")
+        self._memory_kind = memory_kind
+
+    @property
+    def device(self) -> Device:
+        """The device."""
+        return self._device
+
+    @property
+    def device_set(self) -> set[Device]:
+        """The set of devices (one)."""
+        return {self._device}
+
+    @property
+    def memory_kind(self) -> str | None:
+        """The memory kind (None: the device's default memory)."""
+        return self._memory_kind
+
+    @property
+    def num_devices(self) -> int:
+        """The number of devices (one)."""
+        return 1
+
+    def is_fully_replicated(self) -> bool:
+        """True: one device holds everything."""
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, SingleDeviceSharding)
+            and other._device is self._device
+            and other._memory_kind == self._memory_kind
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self._device), self._memory_kind))
+
+    def __repr__(self) -> str:
+        return f"SingleDeviceSharding(device={self._device!r})"

@@ -1,0 +1,694 @@
+"""`jit`: trace once per signature, lower to StableHLO, compile with XLA, call the executable.
+
+The hot path of a compiled call is pure Python kept short: split off static arguments, flatten
+the rest, look the signature up in a dict, hand the device buffers to the executable and wrap
+its outputs. Under another transformation (`grad`, `vmap`, an enclosing `jit`) the function
+is staged as a `named_call` of its jaxpr, so every transformation sees through it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from pullback_ir import dtypes
+from pullback_ir.avals import ShapedArray
+from pullback_ir.config import STATE
+from pullback_ir.control_flow import trace_callable
+from pullback_ir.jaxpr import ClosedJaxpr
+from pullback_ir.primitives import control as cf
+from pullback_ir.staging import trace_to_jaxpr
+from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
+from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
+
+from pullback_compile import _jaxlib
+from pullback_compile.array import Array
+from pullback_compile.devices import Device, SingleDeviceSharding, resolve_device
+from pullback_compile.lowering import LoweredModule, lower_module
+
+__all__ = [
+    "Compiled",
+    "Lowered",
+    "clear_caches",
+    "effects_barrier",
+    "jit",
+    "set_compilation_cache_dir",
+]
+
+
+# --- argument handling -----------------------------------------------------------------------
+
+
+def _leaf_aval(x: Any, where: str) -> ShapedArray:
+    t = type(x)
+    if t is Array:
+        return x._aval  # type: ignore[no-any-return]
+    if t is np.ndarray:
+        return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype), False)
+    if t in (bool, int, float, complex) or isinstance(x, np.generic):
+        dt, weak = dtypes.dtype_and_weak(x)
+        return ShapedArray((), dt, weak)
+    aval = getattr(x, "aval", None)
+    if isinstance(aval, ShapedArray):
+        return aval
+    if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
+        return ShapedArray(tuple(x.shape), dtypes.canonicalize_dtype(x.dtype), False)
+    raise TypeError(
+        f"{where} is a {type(x).__qualname__}, which is not a valid array: expected an Array, "
+        "a NumPy array or scalar, or a Python bool, int, float or complex (mark non-array "
+        "arguments static with static_argnums/static_argnames)"
+    )
+
+
+def _arg_avals(fn_name: str, leaves: Sequence[Any], dyn: Any) -> list[ShapedArray]:
+    """The avals of argument leaves; a TypeError naming the argument's key path for a bad one."""
+    try:
+        return [x._aval if type(x) is Array else _leaf_aval(x, "") for x in leaves]
+    except TypeError:
+        pass
+    from pullback_pytrees import keystr, tree_flatten_with_path
+
+    for path, x in tree_flatten_with_path(dyn)[0]:
+        where = ("args" if getattr(path[0], "idx", 0) == 0 else "kwargs") + keystr(path[1:])
+        _leaf_aval(x, f"jit({fn_name}): argument {where}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _to_buffer(x: Any, aval: ShapedArray, device: Device) -> Any:
+    if type(x) is Array:
+        return x._buffer_on(device)
+    return _jaxlib.device_put(np.asarray(x, aval.dtype), device, x64=STATE.x64)
+
+
+def _normalize_nums(nums: Any, what: str) -> tuple[int, ...]:
+    if nums is None:
+        return ()
+    if isinstance(nums, int):
+        return (nums,)
+    try:
+        out = tuple(nums)
+    except TypeError:
+        raise TypeError(f"jit: {what} must be an int or a sequence of ints, got {nums!r}") from None
+    for n in out:
+        if not isinstance(n, int):
+            raise TypeError(f"jit: {what} must contain ints, got {n!r}")
+    return out
+
+
+def _normalize_names(names: Any, what: str) -> tuple[str, ...]:
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        return (names,)
+    out = tuple(names)
+    for n in out:
+        if not isinstance(n, str):
+            raise TypeError(f"jit: {what} must contain strings, got {n!r}")
+    return out
+
+
+def _infer(
+    fun: Callable[..., Any], nums: tuple[int, ...], names: tuple[str, ...], what: str
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Complete argnums from argnames and vice versa with `fun`'s signature (as JAX does)."""
+    try:
+        sig = inspect.signature(fun)
+    except (TypeError, ValueError):
+        return nums, names
+    params = list(sig.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    has_varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+    for n in nums:
+        if not has_varargs and not -len(positional) <= n < len(positional):
+            raise ValueError(
+                f"jit: {what}nums {n} is out of range for {getattr(fun, '__name__', fun)} with "
+                f"{len(positional)} positional parameters"
+            )
+    by_name = {p.name: i for i, p in enumerate(positional) if p.kind is not p.POSITIONAL_ONLY}
+    if not names:
+        names = tuple(positional[n].name for n in nums if 0 <= n < len(positional)
+                      and positional[n].kind is not positional[n].POSITIONAL_ONLY)  # fmt: skip
+    elif not nums:
+        nums = tuple(by_name[n] for n in names if n in by_name)
+    return nums, names
+
+
+def _hashable_static(value: Any, where: str) -> Any:
+    try:
+        hash(value)
+    except TypeError as e:
+        raise TypeError(
+            f"jit: static argument {where} must be hashable, got a {type(value).__qualname__} "
+            f"({value!r}): {e}. Pass a tuple instead of a list, or make it a traced argument."
+        ) from None
+    return value
+
+
+# --- shardings -------------------------------------------------------------------------------
+
+
+def _sharding_devices(spec: Any, what: str) -> list[Device]:
+    """The devices named in an in_shardings/out_shardings pytree (validated)."""
+    if spec is None:
+        return []
+    leaves, _ = tree_flatten(spec, is_leaf=lambda x: isinstance(x, SingleDeviceSharding))
+    out = []
+    for leaf in leaves:
+        if isinstance(leaf, SingleDeviceSharding):
+            out.append(leaf.device)
+        elif hasattr(leaf, "platform") and hasattr(leaf, "client"):
+            out.append(leaf)
+        else:
+            raise TypeError(
+                f"jit: {what} entries must be SingleDeviceSharding objects (or None), got "
+                f"{leaf!r}; multi-device shardings are not supported, use pmap"
+            )
+    return out
+
+
+# --- the compiled executable -----------------------------------------------------------------
+
+_CACHE_DIR: list[str | None] = [os.environ.get("PULLBACK_COMPILATION_CACHE_DIR") or None]
+_EXECUTABLES: dict[tuple[Any, ...], _jaxlib.Loaded] = {}
+_EXECUTABLES_MAX = 4096
+_LOCK = threading.RLock()
+_EFFECTFUL_OUTPUTS: list[Any] = []
+
+
+def set_compilation_cache_dir(path: str | os.PathLike[str] | None) -> None:
+    """Keep compiled executables in `path` across processes (None: memory only).
+
+    Also read from the environment variable `PULLBACK_COMPILATION_CACHE_DIR`.
+    """
+    _CACHE_DIR[0] = None if path is None else os.fspath(path)
+
+
+def clear_caches() -> None:
+    """Forget every compiled executable held in memory."""
+    with _LOCK:
+        _EXECUTABLES.clear()
+
+
+def compile_lowered(
+    lowered: LoweredModule, devices: tuple[Device, ...], out_avals: list[ShapedArray]
+) -> _jaxlib.Loaded:
+    """Compile (or fetch from the memory and disk caches) a lowered module."""
+    jl_avals = [_jaxlib.Aval(a.shape, a.dtype, a.weak_type) for a in out_avals]
+    key = (lowered.text, devices, STATE.x64)
+    callbacks = tuple(lowered.callbacks)
+    if not callbacks:
+        with _LOCK:
+            hit = _EXECUTABLES.get(key)
+        if hit is not None:
+            return hit
+    loaded = None
+    path = None
+    cache_dir = _CACHE_DIR[0]
+    if cache_dir is not None and not callbacks:
+        digest = hashlib.sha256(
+            f"{lowered.text}\n{_jaxlib.versions_key(devices)}\n{STATE.x64}".encode()
+        ).hexdigest()
+        path = os.path.join(cache_dir, f"{digest}.xla")
+        if os.path.exists(path):
+            try:
+                with open(path, "rb") as f:
+                    loaded = _jaxlib.Loaded("", devices, jl_avals, serialized=f.read())
+            except Exception:  # a stale or corrupt entry: compile afresh
+                loaded = None
+    if loaded is None:
+        loaded = _jaxlib.Loaded(lowered.text, devices, jl_avals, host_callbacks=callbacks)
+        if path is not None:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                f.write(loaded.serialize())
+            os.replace(tmp, path)
+    if not callbacks:
+        with _LOCK:
+            if len(_EXECUTABLES) >= _EXECUTABLES_MAX:
+                _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
+            _EXECUTABLES[key] = loaded
+    return loaded
+
+
+def effects_barrier() -> None:
+    """Wait until every computation launched so far with side effects (callbacks) finished."""
+    with _LOCK:
+        pending = list(_EFFECTFUL_OUTPUTS)
+        _EFFECTFUL_OUTPUTS.clear()
+    live = [b for b in pending if not _jaxlib.is_deleted(b)]
+    _jaxlib.block_until_ready(live)
+
+
+class _Executable:
+    """One compiled signature of a jitted function: what a call needs, precomputed."""
+
+    __slots__ = ("all_kept", "closed", "consts", "device", "donated", "effectful", "execute",
+                 "in_avals", "kept", "loaded", "lowered", "out_avals", "out_tree",
+                 "single", "x64")  # fmt: skip
+
+    def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef, lowered: LoweredModule,
+                 device: Device, donated: list[bool]) -> None:  # fmt: skip
+        self.closed = closed
+        self.lowered = lowered
+        self.out_tree = out_tree
+        self.device = device
+        self.in_avals = list(closed.in_avals)
+        self.out_avals = list(closed.out_avals)
+        self.kept = [i for i, k in enumerate(lowered.kept_inputs) if k]
+        self.donated = [i for i in self.kept if donated[i]]
+        self.effectful = lowered.side_effects or bool(lowered.callbacks)
+        self.all_kept = len(self.kept) == len(self.in_avals) and not self.donated
+        self.loaded = compile_lowered(lowered, (device,), self.out_avals)
+        self.execute = self.loaded.execute
+        self.x64 = STATE.x64
+        # A single array output needs no unflattening.
+        self.single = out_tree.num_leaves == 1 and tree_unflatten(out_tree, [0]) == 0
+        # Constants go in as arguments only when the lowering hoisted them out of the text.
+        self.consts = (
+            [
+                _jaxlib.device_put(np.asarray(c, v.aval.dtype), device, x64=STATE.x64)
+                for c, v in zip(closed.consts, closed.jaxpr.constvars, strict=True)
+            ]
+            if lowered.num_consts
+            else []
+        )
+
+    def run_arrays(self, args: Sequence[Array]) -> Any:
+        """The fast path: every argument an Array, all kept, nothing donated or effectful."""
+        device = self.device
+        bufs = [
+            a._buf if a._device is device and a._buf is not None else a._buffer_on(device)
+            for a in args
+        ]
+        if self.consts:
+            bufs = [*self.consts, *bufs]
+        outs = self.execute(bufs)
+        if self.single:
+            out = object.__new__(Array)
+            out._aval = self.out_avals[0]
+            out._host = None
+            out._buf = outs[0]
+            out._device = device
+            out._owned = True
+            out._deleted = False
+            return out
+        new = Array._from_buffer
+        return tree_unflatten(
+            self.out_tree,
+            [new(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)],
+        )
+
+    def run(self, leaves: Sequence[Any]) -> list[Any]:
+        device = self.device
+        in_avals = self.in_avals
+        bufs = [*self.consts, *(_to_buffer(leaves[i], in_avals[i], device) for i in self.kept)]
+        outs = self.loaded.execute(bufs)
+        if self.effectful:
+            with _LOCK:
+                _EFFECTFUL_OUTPUTS[:] = outs[-1:] if outs else []
+            if not outs:
+                _jaxlib.block_until_ready([])
+        for i in self.donated:
+            x = leaves[i]
+            if type(x) is Array and x._buf is not None and _jaxlib.is_deleted(x._buf):
+                x._mark_donated()
+        return [Array._from_buffer(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)]
+
+
+# --- jit ---------------------------------------------------------------------------------------
+
+
+class Lowered:
+    """A jitted function lowered for one signature: `as_text()` is its StableHLO."""
+
+    def __init__(self, fn: JitFunction, exe_args: tuple[Any, ...]) -> None:
+        self._fn = fn
+        self._closed: ClosedJaxpr = exe_args[0]
+        self._out_tree: PyTreeDef = exe_args[1]
+        self._lowered: LoweredModule = exe_args[2]
+        self._device: Device = exe_args[3]
+        self._donated: list[bool] = exe_args[4]
+
+    def as_text(self, dialect: str = "stablehlo", *, debug_info: bool = False) -> str:
+        """The StableHLO module text (`debug_info`: keep the op locations)."""
+        if dialect != "stablehlo":
+            raise ValueError(f"Lowered.as_text: only the 'stablehlo' dialect, got {dialect!r}")
+        text = self._lowered.text
+        if not debug_info:
+            text = _strip_locations(text)
+        return text
+
+    @property
+    def out_info(self) -> Any:
+        """The output shapes and dtypes (a pytree of ShapedArrays)."""
+        return tree_unflatten(self._out_tree, list(self._closed.out_avals))
+
+    def jaxpr(self) -> ClosedJaxpr:
+        """The traced jaxpr."""
+        return self._closed
+
+    def compile(self) -> Compiled:
+        """Compile with XLA."""
+        exe = _Executable(self._closed, self._out_tree, self._lowered, self._device,
+                          self._donated)  # fmt: skip
+        return Compiled(self._fn, exe)
+
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's cost estimates (compiles first)."""
+        return self.compile().cost_analysis()
+
+
+def _strip_locations(text: str) -> str:
+    import re
+
+    return re.sub(r' loc\("(?:[^"\\]|\\.)*"\)', "", text)
+
+
+class Compiled:
+    """A jitted function compiled for one signature; call it with arguments of that signature."""
+
+    def __init__(self, fn: JitFunction, exe: _Executable) -> None:
+        self._fn = fn
+        self._exe = exe
+
+    def as_text(self) -> str:
+        """The optimized HLO XLA compiled (fusions, layouts, op metadata)."""
+        return self._exe.loaded.hlo_text()
+
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's cost estimates: flops, transcendentals, bytes accessed..."""
+        return self._exe.loaded.cost_analysis()
+
+    def memory_analysis(self) -> Any:
+        """XLA's memory statistics: argument, output, alias, temp and peak sizes in bytes."""
+        return self._exe.loaded.memory_analysis()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run on arguments of the compiled signature (checked)."""
+        fn = self._fn
+        _statics, leaves, tree = fn._split(args, kwargs)
+        avals = _arg_avals(fn._name, leaves, tree_unflatten(tree, leaves))
+        expected = self._exe.in_avals
+        if len(avals) != len(expected) or any(
+            a.shape != b.shape or a.dtype != b.dtype for a, b in zip(avals, expected, strict=True)
+        ):
+            got = ", ".join(a.str_short() for a in avals)
+            want = ", ".join(a.str_short() for a in expected)
+            raise TypeError(
+                f"Compiled function called with argument types ({got}) but it was compiled "
+                f"for ({want})"
+            )
+        return tree_unflatten(self._exe.out_tree, self._exe.run(leaves))
+
+
+class JitFunction:
+    """The callable `jit` returns (see `jit`)."""
+
+    def __init__(self, fun: Callable[..., Any], *, in_shardings: Any, out_shardings: Any,
+                 static_argnums: Any, static_argnames: Any, donate_argnums: Any,
+                 donate_argnames: Any, keep_unused: bool, device: Any, backend: str | None,
+                 inline: bool, abstracted_axes: Any) -> None:  # fmt: skip
+        if not callable(fun):
+            raise TypeError(f"jit: expected a callable, got {type(fun).__qualname__}")
+        if abstracted_axes is not None:
+            raise NotImplementedError(
+                "jit: abstracted_axes (symbolic shapes) is not supported; pass None"
+            )
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._name = getattr(fun, "__name__", type(fun).__name__)
+        self._static_nums, self._static_names = _infer(
+            fun, _normalize_nums(static_argnums, "static_argnums"),
+            _normalize_names(static_argnames, "static_argnames"), "static_arg",
+        )  # fmt: skip
+        self._donate_nums, self._donate_names = _infer(
+            fun, _normalize_nums(donate_argnums, "donate_argnums"),
+            _normalize_names(donate_argnames, "donate_argnames"), "donate_arg",
+        )  # fmt: skip
+        both = set(self._static_nums) & set(self._donate_nums)
+        if both:
+            raise ValueError(f"jit: arguments {sorted(both)} are both static and donated")
+        self._keep_unused = bool(keep_unused)
+        self._inline = bool(inline)
+        named = [*_sharding_devices(in_shardings, "in_shardings"),
+                 *_sharding_devices(out_shardings, "out_shardings")]  # fmt: skip
+        dev = resolve_device(device, backend, "jit") if device is not None else None
+        for d in named:
+            if dev is None:
+                dev = d
+            elif d is not dev:
+                raise ValueError(
+                    f"jit: in_shardings/out_shardings and device name different devices "
+                    f"({dev} and {d}); a jitted function runs on one device"
+                )
+        if dev is None:
+            dev = resolve_device(None, backend, "jit")
+        self._device = dev
+        self._in_shardings = in_shardings
+        self._cache: dict[Any, _Executable] = {}
+        self._fast: dict[Any, _Executable] = {}
+        # The per-call fast path applies when nothing is static or donated and no kwargs.
+        self._plain = not (self._static_nums or self._static_names or self._donate_nums
+                           or self._donate_names)  # fmt: skip
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<jitted function {self._name}>"
+
+    # --- splitting the arguments ---------------------------------------------------------
+
+    def _split(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], list[Any], PyTreeDef]:
+        n = len(args)
+        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+        statics: list[Any] = []
+        dyn_args = []
+        for i, a in enumerate(args):
+            if i in static_pos:
+                statics.append(_hashable_static(a, f"{i} (static_argnums)"))
+            else:
+                dyn_args.append(a)
+        dyn_kwargs = {}
+        for k in sorted(kwargs):
+            if k in self._static_names:
+                statics.append((k, _hashable_static(kwargs[k], f"'{k}' (static_argnames)")))
+            else:
+                dyn_kwargs[k] = kwargs[k]
+        leaves, tree = tree_flatten((tuple(dyn_args), dyn_kwargs))
+        return tuple(statics), leaves, tree
+
+    def _donated_leaves(self, args: tuple[Any, ...], kwargs: dict[str, Any],
+                        nleaves: int) -> list[bool]:  # fmt: skip
+        if not (self._donate_nums or self._donate_names):
+            return [False] * nleaves
+        n = len(args)
+        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+        donate_pos = {i + n if i < 0 else i for i in self._donate_nums}
+        flags: list[bool] = []
+        for i, a in enumerate(args):
+            if i not in static_pos:
+                flags += [i in donate_pos] * len(tree_flatten(a)[0])
+        for k in sorted(kwargs):
+            if k not in self._static_names:
+                flags += [k in self._donate_names] * len(tree_flatten(kwargs[k])[0])
+        return flags
+
+    def _check_in_shardings(self, args: tuple[Any, ...]) -> None:
+        spec = self._in_shardings
+        if spec is None or isinstance(spec, SingleDeviceSharding):
+            return
+        if isinstance(spec, (tuple, list)) and len(spec) != len(args):
+            raise ValueError(
+                f"jit: in_shardings has {len(spec)} entries but {self._name} was called with "
+                f"{len(args)} positional arguments"
+            )
+
+    # --- tracing and compiling -----------------------------------------------------------
+
+    def _trace(
+        self, statics: tuple[Any, ...], tree: PyTreeDef, avals: list[ShapedArray],
+        args: tuple[Any, ...], kwargs: dict[str, Any],
+    ) -> tuple[ClosedJaxpr, PyTreeDef]:  # fmt: skip
+        out_trees: list[PyTreeDef] = []
+        n = len(args)
+        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+
+        def flat_fun(*flat: Any) -> list[Any]:
+            dyn_args, dyn_kwargs = tree_unflatten(tree, flat)
+            it = iter(dyn_args)
+            full = [args[i] if i in static_pos else next(it) for i in range(n)]
+            kw = {**{k: v for k, v in kwargs.items() if k in self._static_names}, **dyn_kwargs}
+            outs, out_tree = tree_flatten(self._fun(*full, **kw))
+            for i, o in enumerate(outs):
+                _leaf_aval(o, f"jit({self._name}): output leaf {i}")
+            out_trees.append(out_tree)
+            return outs
+
+        closed = trace_to_jaxpr(flat_fun, avals)
+        return closed, out_trees[0]
+
+    def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any], statics: tuple[Any, ...],
+                 leaves: list[Any], tree: PyTreeDef) -> tuple[Any, ...]:  # fmt: skip
+        self._check_in_shardings(args)
+        avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
+        closed, out_tree = self._trace(statics, tree, avals, args, kwargs)
+        big = any(np.size(c) > 1 for c in closed.consts)
+        donated = self._donated_leaves(args, kwargs, len(leaves))
+        lowered = lower_module(closed, self._name, consts_as_args=big, donated=donated,
+                               keep_unused=self._keep_unused)  # fmt: skip
+        return closed, out_tree, lowered, self._device, donated
+
+    def _executable(self, args: tuple[Any, ...], kwargs: dict[str, Any], key: Any,
+                    statics: tuple[Any, ...], leaves: list[Any],
+                    tree: PyTreeDef) -> _Executable:  # fmt: skip
+        closed, out_tree, lowered, device, donated = self._prepare(args, kwargs, statics,
+                                                                   leaves, tree)  # fmt: skip
+        exe = _Executable(closed, out_tree, lowered, device, donated)
+        self._cache[key] = exe
+        return exe
+
+    # --- calling -------------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if type(CONTEXT.trace) is not EvalTrace:
+            return self._staged(args, kwargs)
+        if self._plain and not kwargs:
+            # Fastest: positional Arrays only (AttributeError otherwise), a signature seen before.
+            try:
+                fast = self._fast.get(tuple([a._aval for a in args]))
+            except AttributeError:
+                fast = None
+            if fast is not None and fast.x64 is STATE.x64:
+                return fast.run_arrays(args)
+            leaves, tree = tree_flatten(args)
+            sig = _arg_avals(self._name, leaves, (args, {}))
+            key = (tree, STATE.x64, *sig)
+            exe = self._cache.get(key)
+            if exe is None:
+                for x in leaves:
+                    if isinstance(x, Tracer):
+                        return self._staged(args, kwargs)
+                exe = self._executable(args, kwargs, key, (), leaves,
+                                       tree_flatten(((*args,), {}))[1])  # fmt: skip
+                if (exe.all_kept and not exe.effectful and len(leaves) == len(args)
+                        and all(type(a) is Array for a in args)):  # fmt: skip
+                    self._fast[tuple(a._aval for a in args)] = exe
+            return tree_unflatten(exe.out_tree, exe.run(leaves))
+        statics, leaves, tree = self._split(args, kwargs)
+        for x in leaves:
+            if isinstance(x, Tracer):
+                return self._staged(args, kwargs)
+        key = (
+            tree,
+            statics,
+            STATE.x64,
+            *_arg_avals(self._name, leaves, tree_unflatten(tree, leaves)),
+        )
+        exe = self._cache.get(key)
+        if exe is None:
+            exe = self._executable(args, kwargs, key, statics, leaves, tree)
+        return tree_unflatten(exe.out_tree, exe.run(leaves))
+
+    def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if self._inline:
+            return self._fun(*args, **kwargs)
+        _statics, leaves, tree = self._split(args, kwargs)
+        avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
+        n = len(args)
+        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+
+        def call(*flat: Any) -> Any:
+            dyn_args, dyn_kwargs = flat
+            it = iter(dyn_args)
+            full = [args[i] if i in static_pos else next(it) for i in range(n)]
+            kw = {**{k: v for k, v in kwargs.items() if k in self._static_names}, **dyn_kwargs}
+            return self._fun(*full, **kw)
+
+        jaxpr, consts, out_tree = trace_callable(call, tree, avals, f"jit({self._name})")
+        outs = cf.named_call_p.bind(*consts, *leaves, call_jaxpr=jaxpr, name=self._name)
+        return tree_unflatten(out_tree, outs)
+
+    # --- ahead of time -------------------------------------------------------------------
+
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """Trace and lower for these arguments (arrays or ShapeDtypeStructs)."""
+        statics, leaves, tree = self._split(args, kwargs)
+        return Lowered(self, self._prepare(args, kwargs, statics, leaves, tree))
+
+    def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
+        """The output shapes and dtypes for these arguments, without compiling."""
+        return self.lower(*args, **kwargs).out_info
+
+    def clear_cache(self) -> None:
+        """Forget this function's compiled signatures."""
+        self._cache.clear()
+        self._fast.clear()
+
+    def _cache_size(self) -> int:
+        return len(self._cache)
+
+
+def jit(
+    fun: Callable[..., Any] | None = None,
+    in_shardings: Any = None,
+    out_shardings: Any = None,
+    static_argnums: int | Sequence[int] | None = None,
+    static_argnames: str | Sequence[str] | None = None,
+    donate_argnums: int | Sequence[int] | None = None,
+    donate_argnames: str | Sequence[str] | None = None,
+    keep_unused: bool = False,
+    device: Any = None,
+    backend: str | None = None,
+    inline: bool = False,
+    abstracted_axes: Any = None,
+) -> Any:
+    """Compile `fun` with XLA: traced once per argument signature, then cached.
+
+    Args:
+        fun: the function; its arguments and results are pytrees of arrays.
+        in_shardings: None, a `SingleDeviceSharding`, or one per positional argument; they
+            pick the device (multi-device shardings: use `pmap`).
+        out_shardings: like `in_shardings`, for the outputs.
+        static_argnums: positions of arguments passed as Python values (hashable; a new value
+            traces again).
+        static_argnames: names of keyword arguments passed as Python values.
+        donate_argnums: positions of arguments whose buffers XLA may reuse for outputs; a
+            donated Array cannot be used afterwards.
+        donate_argnames: names of keyword arguments to donate.
+        keep_unused: keep arguments the function does not read in the compiled program.
+        device: the device to run on (default: the default device).
+        backend: the backend ("cpu", "cuda", ...) to run on.
+        inline: when called under another trace, inline the function instead of staging
+            one call.
+        abstracted_axes: must be None (symbolic shapes are not supported).
+
+    Returns:
+        The compiled function, with `.lower(*args)` and `.eval_shape(*args)`.
+
+    Example:
+        >>> import numpy as np
+        >>> from pullback_ir import lax
+        >>> f = jit(lambda x, y: lax.sin(x) * y)
+        >>> f(np.zeros(2, np.float32), np.ones(2, np.float32))
+        Array([0., 0.], dtype=float32)
+    """
+    kw = dict(in_shardings=in_shardings, out_shardings=out_shardings,
+              static_argnums=static_argnums, static_argnames=static_argnames,
+              donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+              keep_unused=keep_unused, device=device, backend=backend, inline=inline,
+              abstracted_axes=abstracted_axes)  # fmt: skip
+    if fun is None:
+        return lambda f: JitFunction(f, **kw)
+    return JitFunction(fun, **kw)
