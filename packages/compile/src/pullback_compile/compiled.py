@@ -9,7 +9,8 @@ from pullback_ir.config import STATE
 from pullback_ir.jaxpr import ClosedJaxpr
 
 from pullback_compile import _jaxlib
-from pullback_compile.lowering import lower_jaxpr
+from pullback_compile.devices import default_device
+from pullback_compile.lowering import lower_module
 
 __all__ = ["CompiledJaxpr", "compile_jaxpr"]
 
@@ -18,12 +19,16 @@ class CompiledJaxpr:
     """A jaxpr lowered to StableHLO and compiled by XLA for one CPU device."""
 
     def __init__(self, closed: ClosedJaxpr, name: str = "fn") -> None:
-        self.text = lower_jaxpr(closed, name)
+        lowered = lower_module(closed, name)
+        self.text = lowered.text
         self.in_avals = list(closed.in_avals)
         self.out_avals = list(closed.out_avals)
-        self.device = _jaxlib.cpu_client().devices()[0]
+        self.device = default_device()
         self._loaded = _jaxlib.Loaded(
-            self.text, (self.device,), [_jaxlib.Aval(a.shape, a.dtype) for a in self.out_avals]
+            self.text,
+            (self.device,),
+            [_jaxlib.Aval(a.shape, a.dtype) for a in self.out_avals],
+            host_callbacks=tuple(lowered.callbacks),
         )
 
     def __call__(self, *args: Any) -> list[np.ndarray[Any, Any]]:
