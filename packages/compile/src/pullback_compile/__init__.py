@@ -15,6 +15,7 @@ from pullback_compile.jit import (
     jit as jit,
     set_compilation_cache_dir as set_compilation_cache_dir,
 )
+from pullback_compile.pmap import pmap as pmap
 from pullback_compile.transfer import (
     block_until_ready as block_until_ready,
     device_get as device_get,
@@ -38,5 +39,6 @@ __all__ = [
     "jit",
     "local_device_count",
     "local_devices",
+    "pmap",
     "set_compilation_cache_dir",
 ]

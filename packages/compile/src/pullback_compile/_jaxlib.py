@@ -253,10 +253,11 @@ class _MultiSharding(_jax.GSPMDSharding):  # type: ignore[misc]
 
 
 @functools.cache
-def stacked_sharding(devices: tuple[Any, ...]) -> Any:
-    """The sharding of a value whose leading axis is split one slice per device."""
+def stacked_sharding(devices: tuple[Any, ...], ndim: int) -> Any:
+    """The sharding of a rank-`ndim` value whose leading axis is split one slice per device."""
     return _MultiSharding(
-        xla_client.DeviceList(devices), xla_client.HloSharding.iota_tile([len(devices), 1])
+        xla_client.DeviceList(devices),
+        xla_client.HloSharding.iota_tile([len(devices)] + [1] * (ndim - 1)),
     )
 
 
@@ -270,7 +271,7 @@ def device_put_stacked(slices: list[np.ndarray[Any, Any]], devices: tuple[Any, .
                        global_aval: Aval, *, x64: bool) -> Any:  # fmt: skip
     """One global array from per-device host slices (slice k on device k)."""
     return xla_client.batched_device_put(
-        global_aval, stacked_sharding(devices), slices, list(devices), True,
+        global_aval, stacked_sharding(devices, global_aval.ndim), slices, list(devices), True,
         host_buffer_semantics=xla_client.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL,
         enable_x64=x64,
     )  # fmt: skip
@@ -342,6 +343,7 @@ class Loaded:
         *,
         host_callbacks: tuple[Any, ...] = (),
         serialized: bytes | None = None,
+        replicated_outputs: bool = False,
     ) -> None:
         client = devices[0].client
         self.devices = devices
@@ -356,8 +358,13 @@ class Loaded:
             )
         else:
             self.exe = client.compile_and_load(text, dl, _options(devices))
-        sh = _sharding(devices[0]) if len(devices) == 1 else stacked_sharding(devices)
-        self.handlers = [result_handler(a, sh) for a in out_avals]
+        if len(devices) == 1:
+            shardings = [_sharding(devices[0])] * len(out_avals)
+        elif replicated_outputs:
+            shardings = [replicated_sharding(devices)] * len(out_avals)
+        else:
+            shardings = [stacked_sharding(devices, a.ndim) for a in out_avals]
+        self.handlers = [result_handler(a, sh) for a, sh in zip(out_avals, shardings, strict=True)]
         self._consume = self.exe.execute_sharded
 
     def execute(self, args: list[Any]) -> list[Any]:

@@ -24,6 +24,9 @@ from pullback_compile.devices import Device, SingleDeviceSharding, default_devic
 __all__ = ["Array", "DeletedArrayError"]
 
 
+_SEVERAL = object()  # the `_device` of a value replicated over several devices
+
+
 class DeletedArrayError(RuntimeError):
     """An Array whose buffer was donated to a compiled call, or deleted, was used."""
 
@@ -48,7 +51,8 @@ class Array:
         Array([2., 4.], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_aval", "_buf", "_deleted", "_device", "_host", "_owned")
+    __slots__ = ("__weakref__", "_aval", "_buf", "_deleted", "_device", "_host", "_owned",
+                 "_replicas")  # fmt: skip
     __array_priority__ = 100
 
     _aval: ShapedArray
@@ -57,6 +61,7 @@ class Array:
     _device: Device
     _owned: bool
     _deleted: bool
+    _replicas: tuple[Device, ...] | None  # pmap outputs: held whole on each of these devices
 
     def __init__(self) -> None:
         raise TypeError("Array has no public constructor: use pullback.numpy.asarray or device_put")
@@ -79,18 +84,28 @@ class Array:
         self._device = device if device is not None else default_device()
         self._owned = owned
         self._deleted = False
+        self._replicas = None
         return self
 
     @classmethod
-    def _from_buffer(cls, buf: Any, aval: ShapedArray, device: Device) -> Array:
-        """Wrap a jaxlib device buffer holding a value of `aval`."""
+    def _from_buffer(
+        cls,
+        buf: Any,
+        aval: ShapedArray,
+        device: Device,
+        replicas: tuple[Device, ...] | None = None,
+    ) -> Array:
+        """Wrap a jaxlib device buffer holding a value of `aval` (on each of `replicas`)."""
         self = object.__new__(cls)
         self._aval = aval
         self._host = None
         self._buf = buf
-        self._device = device
+        # A replicated value has no single device: the sentinel keeps the jit fast path (which
+        # checks `_device is device`) from handing its multi-device buffer to one device.
+        self._device = device if replicas is None else _SEVERAL
         self._owned = True
         self._deleted = False
+        self._replicas = replicas
         return self
 
     # --- state ------------------------------------------------------------------------------
@@ -109,22 +124,27 @@ class Array:
         host = self._host
         if host is None:
             self._check_alive()
+            dev = self._replicas[0] if self._replicas else self._device
             host = self._host = _jaxlib.to_numpy(
-                self._buf, self._aval.shape, self._aval.dtype, self._device.platform
+                self._buf, self._aval.shape, self._aval.dtype, dev.platform
             )
         return host
 
     def _buffer_on(self, device: Device) -> Any:
         """The jaxlib buffer of this value on `device` (transferred and kept if needed)."""
         self._check_alive()
-        if self._buf is not None and self._device is device:
+        if self._buf is not None and self._device is device and self._replicas is None:
             return self._buf
         zero_copy = self._owned and self._host is not None
         value = _readonly(self._value) if zero_copy else self._value
         buf = _jaxlib.device_put(value, device, x64=STATE.x64, zero_copy=zero_copy)
-        if self._device is device or self._buf is None:
+        if self._buf is None or (self._device is device and self._replicas is None):
             self._buf, self._device = buf, device
         return buf
+
+    def _home(self) -> Device:
+        # The device a value derived from this one lands on.
+        return self._replicas[0] if self._replicas else self._device
 
     def _mark_donated(self) -> None:
         self._buf = None
@@ -175,17 +195,25 @@ class Array:
 
     @property
     def device(self) -> Device:
-        """The device holding the value."""
+        """The device holding the value.
+
+        Raises:
+            ValueError: for a pmap output, which every device of the pmap holds.
+        """
+        if self._replicas:
+            raise ValueError(
+                "Array.device: this pmap output is held by several devices; use .devices()"
+            )
         return self._device
 
     def devices(self) -> set[Device]:
         """The set of devices holding the value."""
-        return {self._device}
+        return set(self._replicas) if self._replicas else {self._device}
 
     @property
     def sharding(self) -> SingleDeviceSharding:
         """The value's sharding: the whole array on one device."""
-        return SingleDeviceSharding(self._device)
+        return SingleDeviceSharding(self.device)
 
     @property
     def is_fully_replicated(self) -> bool:
@@ -252,7 +280,7 @@ class Array:
 
     def copy(self) -> Array:
         """A copy on the same device."""
-        return Array._from_host(np.array(self._value), self._aval.weak_type, self._device)
+        return Array._from_host(np.array(self._value), self._aval.weak_type, self._home())
 
     def __bool__(self) -> bool:
         return bool(self._value)
@@ -282,7 +310,7 @@ class Array:
         if not self._aval.shape:
             raise TypeError("iteration over a 0-d Array")
         v = self._value
-        return iter([Array._from_host(v[i], False, self._device, owned=False)
+        return iter([Array._from_host(v[i], False, self._home(), owned=False)
                      for i in range(v.shape[0])])  # fmt: skip
 
     def __hash__(self) -> int:
@@ -392,9 +420,10 @@ def _binary(name: str, reflected: bool) -> Any:
                     new._aval = aval
                     new._host = out
                     new._buf = None
-                    new._device = self._device
+                    new._device = self._home() if self._replicas else self._device
                     new._owned = True
                     new._deleted = False
+                    new._replicas = None
                     return new
             return _wrap(table[name](other, self) if reflected else table[name](self, other))
 

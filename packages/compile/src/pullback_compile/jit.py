@@ -298,6 +298,7 @@ class _Executable:
             out._device = device
             out._owned = True
             out._deleted = False
+            out._replicas = None
             return out
         new = Array._from_buffer
         return tree_unflatten(
