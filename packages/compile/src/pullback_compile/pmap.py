@@ -71,8 +71,8 @@ def _lower_replicas(
     outs = ctx.jaxpr(closed, args)
     groups = np.arange(n, dtype=np.int64).reshape(1, n)
     results, out_avals = [], []
-    for o, v, ax in zip(outs, j.outvars, out_axes, strict=True):
-        a = ShapedArray(v.aval.shape, v.aval.dtype)
+    for o, oa, ax in zip(outs, closed.out_avals, out_axes, strict=True):
+        a = ShapedArray(oa.shape, oa.dtype)
         if ax is None:  # unmapped: every replica holds the same value
             results.append(o)
             out_avals.append(a)
