@@ -625,7 +625,7 @@ def _host_function(callback: Callable[..., Any], result_avals: Avals,
     # as the reference implementation does.
     def run(*arrays: Any) -> tuple[Any, ...]:
         checked = call_host(what, callback, tuple(result_avals), arrays)
-        return tuple(np.ascontiguousarray(x) for x in checked)
+        return tuple(np.asarray(x, order="C") for x in checked)  # (0-d stays 0-d)
 
     return run
 
