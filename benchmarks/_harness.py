@@ -40,18 +40,34 @@ def _run_child(path: str, impl: str) -> dict[str, float]:
 def main(path: str, cases: Callable[[str], dict[str, Callable[[], object]]]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--impl", choices=["pullback", "jax"])
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate the two implementations' processes this many times (machine noise "
+        "drifts between processes; the median over rounds is reported)",
+    )
     args = parser.parse_args()
     if args.impl:
         _child(cases, args.impl)
         return
-    ours = _run_child(path, "pullback")
     have_jax = importlib.util.find_spec("jax") is not None
-    theirs = _run_child(path, "jax") if have_jax else {}
-    print(f"{'case':40s} {'pullback':>12s} {'jax':>12s} {'ratio':>8s}")
-    for name, t in ours.items():
-        j = theirs.get(name)
+    ours_runs: list[dict[str, float]] = []
+    theirs_runs: list[dict[str, float]] = []
+    for _ in range(max(1, args.rounds)):
+        ours_runs.append(_run_child(path, "pullback"))
+        if have_jax:
+            theirs_runs.append(_run_child(path, "jax"))
+    print(f"{'case':40s} {'pullback':>12s} {'jax':>12s} {'ratio':>8s}  per-round ratios")
+    for name in ours_runs[0]:
+        t = statistics.median(r[name] for r in ours_runs)
+        js = [r[name] for r in theirs_runs if name in r]
+        j = statistics.median(js) if js else None
         jtxt = f"{j * 1e6:10.2f}us" if j else "         n/a"
         ratio = f"{t / j:7.2f}x" if j else "     n/a"
-        print(f"{name:40s} {t * 1e6:10.2f}us {jtxt} {ratio}")
+        rounds = " ".join(
+            f"{o[name] / r[name]:.2f}" for o, r in zip(ours_runs, theirs_runs, strict=False)
+        )
+        print(f"{name:40s} {t * 1e6:10.2f}us {jtxt} {ratio}  {rounds}")
     if not have_jax:
         print("(jax is not installed: run through `hatch run bench:...` to compare)")

@@ -26,6 +26,7 @@ from pullback_ir.primitives import control as cf
 from pullback_ir.staging import trace_to_jaxpr
 from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
 from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
+from pullback_pytrees.codegen import make_builder, make_matcher
 
 from pullback_compile import _jaxlib
 from pullback_compile.array import Array
@@ -249,9 +250,24 @@ def effects_barrier() -> None:
 class _Executable:
     """One compiled signature of a jitted function: what a call needs, precomputed."""
 
-    __slots__ = ("all_kept", "closed", "consts", "device", "donated", "effectful", "execute",
-                 "in_avals", "kept", "loaded", "lowered", "out_avals", "out_tree",
-                 "single", "x64")  # fmt: skip
+    __slots__ = (
+        "all_kept",
+        "build",
+        "closed",
+        "consts",
+        "device",
+        "donated",
+        "effectful",
+        "execute",
+        "in_avals",
+        "kept",
+        "loaded",
+        "lowered",
+        "out_avals",
+        "out_tree",
+        "single",
+        "x64",
+    )  # fmt: skip
 
     def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef, lowered: LoweredModule,
                  device: Device, donated: list[bool]) -> None:  # fmt: skip
@@ -270,6 +286,7 @@ class _Executable:
         self.x64 = STATE.x64
         # A single array output needs no unflattening.
         self.single = out_tree.num_leaves == 1 and tree_unflatten(out_tree, [0]) == 0
+        self.build = make_builder(out_tree)
         # Constants go in as arguments only when the lowering hoisted them out of the text.
         self.consts = (
             [
@@ -301,10 +318,9 @@ class _Executable:
             out._replicas = None
             return out
         new = Array._from_buffer
-        return tree_unflatten(
-            self.out_tree,
-            [new(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)],
-        )
+        arrays = [new(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)]
+        build = self.build
+        return build(arrays) if build is not None else tree_unflatten(self.out_tree, arrays)
 
     def run(self, leaves: Sequence[Any]) -> list[Any]:
         device = self.device
@@ -455,6 +471,8 @@ class JitFunction:
         self._in_shardings = in_shardings
         self._cache: dict[Any, _Executable] = {}
         self._fast: dict[Any, _Executable] = {}
+        # (generated matcher, executables by leaf avals, the tree it matches)
+        self._matcher: tuple[Any, dict[Any, _Executable], PyTreeDef] | None = None
         # The per-call fast path applies when nothing is static or donated and no kwargs.
         self._plain = not (self._static_nums or self._static_names or self._donate_nums
                            or self._donate_names)  # fmt: skip
@@ -573,6 +591,17 @@ class JitFunction:
                 fast = None
             if fast is not None and fast.x64 is STATE.x64:
                 return fast.run_arrays(args)
+            # Next: the argument structure seen last, matched by generated code, all Arrays.
+            matcher = self._matcher
+            if matcher is not None:
+                leaves_m = matcher[0](args)
+                if leaves_m is not None:
+                    try:
+                        hit = matcher[1].get(tuple([a._aval for a in leaves_m]))
+                    except AttributeError:
+                        hit = None
+                    if hit is not None and hit.x64 is STATE.x64:
+                        return hit.run_arrays(leaves_m)
             leaves, tree = tree_flatten(args)
             sig = _arg_avals(self._name, leaves, (args, {}))
             key = (tree, STATE.x64, *sig)
@@ -583,9 +612,14 @@ class JitFunction:
                         return self._staged(args, kwargs)
                 exe = self._executable(args, kwargs, key, (), leaves,
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
-                if (exe.all_kept and not exe.effectful and len(leaves) == len(args)
-                        and all(type(a) is Array for a in args)):  # fmt: skip
-                    self._fast[tuple(a._aval for a in args)] = exe
+                if exe.all_kept and not exe.effectful and all(type(a) is Array for a in leaves):
+                    if len(leaves) == len(args) and all(type(a) is Array for a in args):
+                        self._fast[tuple(a._aval for a in args)] = exe
+                    elif self._matcher is None or self._matcher[2] != tree:
+                        m = make_matcher(tree)
+                        self._matcher = None if m is None else (m, {}, tree)
+                    if self._matcher is not None and self._matcher[2] == tree:
+                        self._matcher[1][tuple(a._aval for a in leaves)] = exe
             return tree_unflatten(exe.out_tree, exe.run(leaves))
         statics, leaves, tree = self._split(args, kwargs)
         for x in leaves:
@@ -636,6 +670,7 @@ class JitFunction:
         """Forget this function's compiled signatures."""
         self._cache.clear()
         self._fast.clear()
+        self._matcher = None
 
     def _cache_size(self) -> int:
         return len(self._cache)

@@ -60,8 +60,28 @@ def device_get(x: Any) -> Any:
     return tree_map(lambda v: np.array(v) if isinstance(v, Array) else v, x)
 
 
+def _collect(x: Any, out: list[Any]) -> bool:
+    # The buffers of the Arrays in plain containers; False if another node type is met.
+    t = type(x)
+    if t is Array:
+        if x._buf is not None:
+            out.append(x._buf)
+        return True
+    if t is list or t is tuple or t is dict:
+        for v in x.values() if t is dict else x:
+            if type(v) is Array:
+                if v._buf is not None:
+                    out.append(v._buf)
+            elif not _collect(v, out):
+                return False
+        return True
+    return x is None or isinstance(x, (np.ndarray, np.generic, int, float, complex))
+
+
 def block_until_ready(x: Any) -> Any:
     """Wait until every Array in the pytree `x` is computed; returns `x`."""
-    bufs = [v._buf for v in tree_flatten(x)[0] if type(v) is Array and v._buf is not None]
+    bufs: list[Any] = []
+    if not _collect(x, bufs):
+        bufs = [v._buf for v in tree_flatten(x)[0] if type(v) is Array and v._buf is not None]
     _jaxlib.block_until_ready(bufs)
     return x
