@@ -1,0 +1,58 @@
+"""Record jax.random outputs for tests/test_random.py (run with `hatch run bench:python ...`).
+
+The goldens pin pullback.random to JAX's threefry derivations bit for bit (floats from bits
+through erf_inv are compared to a tolerance).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def main() -> None:
+    out: dict[str, object] = {}
+    for seed in (0, 1, 42, 2**31 - 1, -7):
+        k = jax.random.PRNGKey(seed)
+        out[f"key/{seed}"] = np.asarray(k).tolist()
+    k = jax.random.PRNGKey(42)
+    out["split/2"] = np.asarray(jax.random.split(k)).tolist()
+    out["split/5"] = np.asarray(jax.random.split(k, 5)).tolist()
+    out["split/2x3"] = np.asarray(jax.random.split(k, (2, 3))).tolist()
+    out["fold_in/7"] = np.asarray(jax.random.fold_in(k, 7)).tolist()
+    out["fold_in/123456"] = np.asarray(jax.random.fold_in(k, 123456)).tolist()
+    out["bits/3x4"] = np.asarray(jax.random.bits(k, (3, 4))).tolist()
+    out["uniform/f32/10"] = np.asarray(jax.random.uniform(k, (10,))).tolist()
+    out["uniform/f32/range"] = np.asarray(
+        jax.random.uniform(k, (2, 3), minval=-2.0, maxval=5.0)
+    ).tolist()
+    out["uniform/f16/6"] = (
+        np.asarray(jax.random.uniform(k, (6,), jnp.float16)).astype(np.float32).tolist()
+    )
+    out["uniform/bf16/6"] = (
+        np.asarray(jax.random.uniform(k, (6,), jnp.bfloat16)).astype(np.float32).tolist()
+    )
+    out["normal/f32/10"] = np.asarray(jax.random.normal(k, (10,))).tolist()
+    out["bernoulli/0.3/12"] = np.asarray(jax.random.bernoulli(k, 0.3, (12,))).tolist()
+    out["randint/0-10/12"] = np.asarray(jax.random.randint(k, (12,), 0, 10)).tolist()
+    out["randint/-5-1000/6"] = np.asarray(jax.random.randint(k, (6,), -5, 1000)).tolist()
+    out["categorical/4x5"] = np.asarray(
+        jax.random.categorical(k, jnp.log(jnp.arange(1.0, 6.0)) * jnp.ones((4, 1)))
+    ).tolist()
+    out["permutation/10"] = np.asarray(jax.random.permutation(k, 10)).tolist()
+    out["permutation/2d"] = np.asarray(
+        jax.random.permutation(k, jnp.arange(12).reshape(4, 3))
+    ).tolist()
+    out["gumbel/5"] = np.asarray(jax.random.gumbel(k, (5,))).tolist()
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/jax_random_goldens.json")
+    path.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {path} (jax {jax.__version__})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""`pullback.nn`: activation functions and friends (JAX's `jax.nn`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pullback_ir import dtypes, lax
+from pullback_ir.avals import aval_of
+
+from pullback_api import numpy as jnp
+from pullback_api.numpy._core import asarray_arg, axes_of, export, promote_inexact, to_dtype
+from pullback_api.numpy._math import logaddexp as _logaddexp
+
+__all__ = ["celu", "elu", "gelu", "glu", "hard_tanh", "leaky_relu", "log_sigmoid", "log_softmax",
+           "logsumexp", "one_hot", "relu", "relu6", "selu", "sigmoid", "silu", "soft_sign",
+           "softmax", "softplus", "standardize", "swish", "tanh"]  # fmt: skip
+
+
+def _f(x: Any, name: str) -> Any:
+    return promote_inexact(name, x)[0]
+
+
+def _zero(x: Any) -> Any:
+    return np.asarray(0, aval_of(x).dtype)
+
+
+@export
+def relu(x: Any) -> Any:
+    """max(x, 0)."""
+    x = asarray_arg(x, "relu")
+    return lax.max(x, _zero(x))
+
+
+@export
+def relu6(x: Any) -> Any:
+    """min(max(x, 0), 6)."""
+    x = asarray_arg(x, "relu6")
+    return lax.min(lax.max(x, _zero(x)), np.asarray(6, aval_of(x).dtype))
+
+
+@export
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + exp(-x))."""
+    return lax.logistic(_f(x, "sigmoid"))
+
+
+@export
+def log_sigmoid(x: Any) -> Any:
+    """log(sigmoid(x)) = -softplus(-x)."""
+    return lax.neg(softplus(lax.neg(_f(x, "log_sigmoid"))))
+
+
+@export
+def softplus(x: Any) -> Any:
+    """log(1 + exp(x)), computed stably."""
+    x = _f(x, "softplus")
+    return _logaddexp(x, _zero(x))
+
+
+@export
+def soft_sign(x: Any) -> Any:
+    """X / (|x| + 1)."""
+    x = _f(x, "soft_sign")
+    return lax.div(x, lax.add(lax.abs(x), np.asarray(1, aval_of(x).dtype)))
+
+
+@export
+def silu(x: Any) -> Any:
+    """X * sigmoid(x)."""
+    x = _f(x, "silu")
+    return lax.mul(x, lax.logistic(x))
+
+
+swish = silu
+
+
+@export
+def gelu(x: Any, approximate: bool = True) -> Any:
+    """The Gaussian error linear unit (tanh approximation by default, as in JAX)."""
+    x = _f(x, "gelu")
+    dt = aval_of(x).dtype
+    half = np.asarray(0.5, dt)
+    if approximate:
+        c = np.asarray(np.sqrt(2 / np.pi), dt)
+        inner = lax.mul(c, lax.add(x, lax.mul(np.asarray(0.044715, dt), lax.integer_pow(x, 3))))
+        return lax.mul(lax.mul(half, x), lax.add(np.asarray(1, dt), lax.tanh(inner)))
+    cdf = lax.add(np.asarray(1, dt), lax.erf(lax.div(x, np.asarray(np.sqrt(2), dt))))
+    return lax.mul(lax.mul(half, x), cdf)
+
+
+@export
+def elu(x: Any, alpha: float = 1.0) -> Any:
+    """X for x > 0, alpha * (exp(x) - 1) otherwise."""
+    x = _f(x, "elu")
+    safe = lax.min(x, _zero(x))
+    return jnp.where(lax.gt(x, _zero(x)), x, lax.mul(np.asarray(alpha, aval_of(x).dtype),
+                                                      lax.expm1(safe)))  # fmt: skip
+
+
+@export
+def celu(x: Any, alpha: float = 1.0) -> Any:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    x = _f(x, "celu")
+    a = np.asarray(alpha, aval_of(x).dtype)
+    return lax.add(lax.max(x, _zero(x)), lax.min(_zero(x), lax.mul(a, lax.expm1(lax.div(x, a)))))
+
+
+@export
+def selu(x: Any) -> Any:
+    """The scaled exponential linear unit."""
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    x = _f(x, "selu")
+    return lax.mul(np.asarray(scale, aval_of(x).dtype), elu(x, alpha))
+
+
+@export
+def leaky_relu(x: Any, negative_slope: float = 1e-2) -> Any:
+    """X for x >= 0, negative_slope * x otherwise."""
+    x = _f(x, "leaky_relu")
+    return jnp.where(
+        lax.ge(x, _zero(x)), x, lax.mul(x, np.asarray(negative_slope, aval_of(x).dtype))
+    )
+
+
+@export
+def hard_tanh(x: Any) -> Any:
+    """X clipped to [-1, 1]."""
+    x = asarray_arg(x, "hard_tanh")
+    one = np.asarray(1, aval_of(x).dtype)
+    return lax.max(lax.min(x, one), lax.neg(one))
+
+
+@export
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent."""
+    return lax.tanh(_f(x, "tanh"))
+
+
+@export
+def glu(x: Any, axis: int = -1) -> Any:
+    """The gated linear unit: first half * sigmoid(second half) along `axis`."""
+    a, b = jnp.split(x, 2, axis)
+    return lax.mul(a, lax.logistic(b))
+
+
+@export
+def log_softmax(x: Any, axis: Any = -1, where: Any = None, initial: Any = None) -> Any:
+    """X - logsumexp(x) over `axis`, computed stably."""
+    x = _f(x, "log_softmax")
+    axes = axes_of(axis, len(aval_of(x).shape), "log_softmax")
+    m = lax.stop_gradient(jnp.max(x, axes, keepdims=True, where=where, initial=initial))
+    shifted = lax.sub(x, jnp.broadcast_to(m, aval_of(x).shape))
+    s = jnp.sum(lax.exp(shifted), axes, keepdims=True, where=where)
+    return lax.sub(shifted, jnp.broadcast_to(lax.log(s), aval_of(x).shape))
+
+
+@export
+def softmax(x: Any, axis: Any = -1, where: Any = None, initial: Any = None) -> Any:
+    """exp(x) / sum(exp(x)) over `axis`, computed stably."""
+    x = _f(x, "softmax")
+    axes = axes_of(axis, len(aval_of(x).shape), "softmax")
+    m = lax.stop_gradient(jnp.max(x, axes, keepdims=True, where=where, initial=initial))
+    e = lax.exp(lax.sub(x, jnp.broadcast_to(m, aval_of(x).shape)))
+    if where is not None:
+        e = jnp.where(where, e, _zero(e))
+    s = jnp.sum(e, axes, keepdims=True)
+    return lax.div(e, jnp.broadcast_to(s, aval_of(e).shape))
+
+
+logsumexp = jnp.logsumexp
+
+
+@export
+def standardize(x: Any, axis: Any = -1, mean: Any = None, variance: Any = None,
+                epsilon: float = 1e-5, where: Any = None) -> Any:  # fmt: skip
+    """(x - mean) / sqrt(variance + epsilon) over `axis`."""
+    x = _f(x, "standardize")
+    if mean is None:
+        mean = jnp.mean(x, axis, keepdims=True, where=where)
+    if variance is None:
+        d = lax.sub(x, jnp.broadcast_to(mean, aval_of(x).shape))
+        variance = jnp.mean(lax.mul(d, d), axis, keepdims=True, where=where)
+    d = lax.sub(x, jnp.broadcast_to(mean, aval_of(x).shape))
+    v = lax.add(jnp.broadcast_to(variance, aval_of(x).shape), np.asarray(epsilon, aval_of(x).dtype))
+    return lax.mul(d, lax.rsqrt(v))
+
+
+@export
+def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1) -> Any:
+    """One-hot encoding of integer labels along a new `axis` (out-of-range labels: zeros)."""
+    x = asarray_arg(x, "one_hot")
+    dt = dtypes.default_float_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
+    s = aval_of(x).shape
+    nd = len(s) + 1
+    ax = axis % nd
+    out_shape = (*s[:ax], int(num_classes), *s[ax:])
+    iota = lax.broadcasted_iota(aval_of(x).dtype if dtypes.is_integer(aval_of(x).dtype)
+                                else np.dtype(np.int32), out_shape, ax)  # fmt: skip
+    xe = lax.broadcast_in_dim(x, out_shape, tuple(d for d in range(nd) if d != ax))
+    return to_dtype(lax.eq(xe, to_dtype(iota, aval_of(xe).dtype)), dt)

@@ -1,0 +1,404 @@
+"""Elementwise math of `pullback.numpy` with JAX's promotion and broadcasting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pullback_compile import Array
+from pullback_ir import dtypes, lax
+from pullback_ir.avals import aval_of
+from pullback_ir.trace import CONTEXT, EvalTrace
+
+from pullback_api.numpy._core import asarray_arg, export, promote, promote_inexact, to_dtype
+
+__all__: list[str] = []  # filled below
+
+
+def _public(name: str, f: Any) -> Any:
+    f.__name__ = f.__qualname__ = name
+    g = export(f)
+    globals()[name] = g
+    __all__.append(name)
+    return g
+
+
+# --- unary ----------------------------------------------------------------------------------
+
+# Eager fast path: a host-backed float Array goes straight to NumPy's ufunc, which computes
+# what the reference implementation would (same dtype out).
+_NP_FAST = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
+            "tanh": np.tanh, "sqrt": np.sqrt, "negative": np.negative,
+            "absolute": np.absolute, "log1p": np.log1p, "expm1": np.expm1}  # fmt: skip
+_FAST_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def _float_unary(name: str, op: Any, fast: Any = None) -> None:
+    def f(x: Any) -> Any:
+        if fast is not None and type(x) is Array and type(CONTEXT.trace) is EvalTrace:
+            h = x._host
+            if h is not None and h.dtype in _FAST_DTYPES:
+                with np.errstate(all="ignore"):
+                    return Array._from_host(fast(h))
+        (x,) = promote_inexact(name, x)
+        return op(x)
+
+    f.__doc__ = f"Elementwise {name} (integers promote to the default float type)."
+    _public(name, f)
+
+
+for _n, _op in {
+    "sin": lax.sin, "cos": lax.cos, "tan": lax.tan, "arcsin": lax.asin, "arccos": lax.acos,
+    "arctan": lax.atan, "sinh": lax.sinh, "cosh": lax.cosh, "tanh": lax.tanh,
+    "arcsinh": lax.asinh, "arccosh": lax.acosh, "arctanh": lax.atanh, "exp": lax.exp,
+    "exp2": lax.exp2, "expm1": lax.expm1, "log": lax.log, "log1p": lax.log1p, "sqrt": lax.sqrt,
+    "cbrt": lax.cbrt,
+}.items():  # fmt: skip
+    _float_unary(_n, _op, _NP_FAST.get(_n))
+
+
+def _const(value: Any, like: Any) -> Any:
+    """A 0-d constant of `like`'s dtype (the primitives broadcast 0-d operands)."""
+    return np.asarray(value, aval_of(like).dtype)
+
+
+def _full(value: Any, like: Any) -> Any:
+    """`value` in `like`'s shape and dtype."""
+    a = aval_of(like)
+    c = np.asarray(value, a.dtype)
+    return lax.broadcast_in_dim(c, a.shape, ()) if a.shape else c
+
+
+def _log_base(name: str, base: float) -> None:
+    def f(x: Any) -> Any:
+        (x,) = promote_inexact(name, x)
+        return lax.div(lax.log(x), _const(np.log(base), x))
+
+    _public(name, f)
+
+
+_log_base("log2", 2.0)
+_log_base("log10", 10.0)
+
+
+def _same_type_unary(name: str, op: Any, fast: Any = None) -> None:
+    def f(x: Any) -> Any:
+        if fast is not None and type(x) is Array and type(CONTEXT.trace) is EvalTrace:
+            h = x._host
+            if h is not None and h.dtype in _FAST_DTYPES:
+                return Array._from_host(fast(h))
+        return op(asarray_arg(x, name))
+
+    _public(name, f)
+
+
+_same_type_unary("negative", lax.neg, np.negative)
+_same_type_unary("absolute", lax.abs, np.absolute)
+_same_type_unary("sign", lax.sign)
+_same_type_unary("conjugate", lax.conj)
+_same_type_unary("real", lax.real)
+_same_type_unary("imag", lax.imag)
+
+
+def positive(x: Any) -> Any:
+    """The argument itself."""
+    return asarray_arg(x, "positive")
+
+
+_public("positive", positive)
+
+
+def _rounding(name: str, op: Any) -> None:
+    def f(x: Any) -> Any:
+        x = asarray_arg(x, name)
+        if not dtypes.is_inexact(aval_of(x).dtype):
+            return x
+        return op(x)
+
+    _public(name, f)
+
+
+_rounding("floor", lax.floor)
+_rounding("ceil", lax.ceil)
+_rounding("rint", lambda x: lax.round(x, 1))
+_rounding("trunc", lambda x: lax.mul(lax.sign(x), lax.floor(lax.abs(x))))
+
+
+def round(a: Any, decimals: int = 0) -> Any:
+    """Round half to even to `decimals` decimal places."""
+    a = asarray_arg(a, "round")
+    dt = aval_of(a).dtype
+    if not dtypes.is_inexact(dt):
+        return a
+    if decimals == 0:
+        return lax.round(a, 1)
+    scale = np.asarray(10.0**decimals, dt)
+    return lax.div(lax.round(lax.mul(a, scale), 1), scale)
+
+
+_public("round", round)
+
+
+def square(x: Any) -> Any:
+    """X * x."""
+    x = asarray_arg(x, "square")
+    return lax.integer_pow(x, 2)
+
+
+def reciprocal(x: Any) -> Any:
+    """1 / x (integers promote to float)."""
+    (x,) = promote_inexact("reciprocal", x)
+    return lax.div(_const(1, x), x)
+
+
+def isfinite(x: Any) -> Any:
+    """Whether each element is finite."""
+    x = asarray_arg(x, "isfinite")
+    if not dtypes.is_inexact(aval_of(x).dtype):
+        return _full(True, lax.eq(x, x))
+    return lax.is_finite(x)
+
+
+def isnan(x: Any) -> Any:
+    """Whether each element is NaN."""
+    x = asarray_arg(x, "isnan")
+    return lax.ne(x, x)
+
+
+def isinf(x: Any) -> Any:
+    """Whether each element is +-inf."""
+    x = asarray_arg(x, "isinf")
+    if not dtypes.is_inexact(aval_of(x).dtype):
+        return lax.ne(x, x)
+    ax = lax.abs(x)
+    return lax.eq(ax, _const(np.inf, ax))
+
+
+def logical_not(x: Any) -> Any:
+    """Elementwise logical not (nonzero is true)."""
+    x = asarray_arg(x, "logical_not")
+    return lax.bitwise_not(to_dtype(x, np.bool_))
+
+
+def deg2rad(x: Any) -> Any:
+    """Degrees to radians."""
+    (x,) = promote_inexact("deg2rad", x)
+    return lax.mul(x, _const(np.pi / 180, x))
+
+
+def rad2deg(x: Any) -> Any:
+    """Radians to degrees."""
+    (x,) = promote_inexact("rad2deg", x)
+    return lax.mul(x, _const(180 / np.pi, x))
+
+
+for _f in (square, reciprocal, isfinite, isnan, isinf, logical_not, deg2rad, rad2deg):
+    _public(_f.__name__, _f)
+
+
+def invert(x: Any) -> Any:
+    """Bitwise not (logical not for booleans)."""
+    return lax.bitwise_not(asarray_arg(x, "invert"))
+
+
+_public("invert", invert)
+
+# --- binary ---------------------------------------------------------------------------------
+
+_NP_BINARY = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply,
+              "maximum": np.maximum, "minimum": np.minimum}  # fmt: skip
+
+
+def _binary(name: str, op: Any, inexact: bool = False) -> None:
+    fast = _NP_BINARY.get(name)
+
+    def f(x: Any, y: Any) -> Any:
+        if (fast is not None and type(x) is Array and type(y) is Array
+                and type(CONTEXT.trace) is EvalTrace):  # fmt: skip
+            hx, hy = x._host, y._host
+            if (hx is not None and hy is not None and hx.dtype is hy.dtype
+                    and hx.shape == hy.shape and hx.dtype in _FAST_DTYPES):  # fmt: skip
+                return Array._from_host(fast(hx, hy))
+        a, b = (promote_inexact if inexact else promote)(name, x, y)
+        return op(a, b)
+
+    _public(name, f)
+
+
+_binary("add", lax.add)
+_binary("subtract", lax.sub)
+_binary("multiply", lax.mul)
+_binary("maximum", lax.max)
+_binary("minimum", lax.min)
+_binary("arctan2", lax.atan2, inexact=True)
+_binary("nextafter", lax.nextafter, inexact=True)
+_binary("bitwise_and", lax.bitwise_and)
+_binary("bitwise_or", lax.bitwise_or)
+_binary("bitwise_xor", lax.bitwise_xor)
+_binary("left_shift", lax.shift_left)
+_binary("equal", lax.eq)
+_binary("not_equal", lax.ne)
+_binary("less", lax.lt)
+_binary("less_equal", lax.le)
+_binary("greater", lax.gt)
+_binary("greater_equal", lax.ge)
+
+
+def right_shift(x: Any, y: Any) -> Any:
+    """Shift right: arithmetic for signed integers, logical for unsigned ones."""
+    a, b = promote("right_shift", x, y)
+    if dtypes.is_signed(aval_of(a).dtype):
+        return lax.shift_right_arithmetic(a, b)
+    return lax.shift_right_logical(a, b)
+
+
+def _logical(name: str, op: Any) -> None:
+    def f(x: Any, y: Any) -> Any:
+        a, b = promote(name, to_dtype(asarray_arg(x, name), np.bool_),
+                       to_dtype(asarray_arg(y, name), np.bool_))  # fmt: skip
+        return op(a, b)
+
+    _public(name, f)
+
+
+_logical("logical_and", lax.bitwise_and)
+_logical("logical_or", lax.bitwise_or)
+_logical("logical_xor", lax.bitwise_xor)
+
+
+def true_divide(x: Any, y: Any) -> Any:
+    """X / y; integers promote to the default float type."""
+    a, b = promote_inexact("divide", x, y)
+    return lax.div(a, b)
+
+
+def floor_divide(x: Any, y: Any) -> Any:
+    """Floor of x / y (Python's //)."""
+    a, b = promote("floor_divide", x, y)
+    dt = aval_of(a).dtype
+    if dtypes.is_inexact(dt):
+        return lax.floor(lax.div(a, b))
+    if not dtypes.is_signed(dt) or dt == np.bool_:
+        return lax.div(a, b)
+    q = lax.div(a, b)  # truncates toward zero
+    zero = np.asarray(0, dt)
+    fix_ = lax.bitwise_and(lax.ne(lax.rem(a, b), zero),
+                           lax.ne(lax.lt(a, zero), lax.lt(b, zero)))  # fmt: skip
+    return lax.select(fix_, lax.sub(q, np.asarray(1, dt)), q)
+
+
+def remainder(x: Any, y: Any) -> Any:
+    """X mod y with the sign of y (Python's %)."""
+    a, b = promote("remainder", x, y)
+    dt = aval_of(a).dtype
+    r = lax.rem(a, b)
+    if dt == np.bool_ or (dtypes.is_integer(dt) and not dtypes.is_signed(dt)):
+        return r
+    zero = np.asarray(0, dt)
+    fix_ = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
+    return lax.select(fix_, lax.add(r, b), r)
+
+
+def fmod(x: Any, y: Any) -> Any:
+    """X mod y with the sign of x (C's fmod)."""
+    a, b = promote("fmod", x, y)
+    return lax.rem(a, b)
+
+
+def power(x: Any, y: Any) -> Any:
+    """X ** y (an integer Python exponent uses repeated multiplication)."""
+    if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
+        x = asarray_arg(x, "power")
+        if dtypes.is_integer(aval_of(x).dtype) and y < 0:
+            raise ValueError("power: integers to negative integer powers are not allowed")
+        return lax.integer_pow(x, int(y))
+    a, b = promote("power", x, y)
+    dt = aval_of(a).dtype
+    if dtypes.is_integer(dt) and dt != np.bool_:
+        return _int_power(a, b)
+    return lax.pow(a, b)
+
+
+def _int_power(a: Any, b: Any) -> Any:
+    # Square and multiply over the bits of a non-negative integer exponent.
+    from pullback_ir.control_flow import fori_loop
+
+    dt = aval_of(a).dtype
+    one = to_dtype(np.asarray(1), dt)
+    zero = to_dtype(np.asarray(0), dt)
+    bits = dt.itemsize * 8
+
+    def body(i: Any, c: Any) -> Any:
+        acc, base, e = c
+        odd = lax.ne(lax.bitwise_and(e, one), zero)
+        acc = lax.select(odd, lax.mul(acc, base), acc)
+        return acc, lax.mul(base, base), lax.shift_right_logical(e, one)
+
+    acc0 = lax.add(lax.mul(a, zero), one)
+    return fori_loop(0, bits, body, (acc0, a, b))[0]
+
+
+def hypot(x: Any, y: Any) -> Any:
+    """sqrt(x**2 + y**2) without overflow in the squares."""
+    a, b = promote_inexact("hypot", x, y)
+    a, b = lax.abs(a), lax.abs(b)
+    hi, lo = lax.max(a, b), lax.min(a, b)
+    safe = lax.select(lax.eq(hi, _const(0, hi)), _full(1, hi), hi)
+    r = lax.div(lo, safe)
+    return lax.mul(hi, lax.sqrt(lax.add(_const(1, r), lax.mul(r, r))))
+
+
+def logaddexp(x: Any, y: Any) -> Any:
+    """log(exp(x) + exp(y)), computed stably."""
+    a, b = promote_inexact("logaddexp", x, y)
+    m = lax.max(a, b)
+    out = lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(a, b))))))
+    # Equal arguments (both infinite included): a + log 2, with no inf - inf.
+    return lax.select(lax.eq(a, b), lax.add(a, _const(np.log(2.0), a)), out)
+
+
+def copysign(x: Any, y: Any) -> Any:
+    """|x| with the sign of y (the sign bit: -0.0 counts as negative)."""
+    a, b = promote_inexact("copysign", x, y)
+    dt = aval_of(b).dtype
+    ut = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
+    bits = lax.bitcast_convert_type(b, ut)
+    neg = lax.ne(lax.shift_right_logical(bits, np.asarray(dt.itemsize * 8 - 1, ut)),
+                 np.asarray(0, ut))  # fmt: skip
+    return lax.select(neg, lax.neg(lax.abs(a)), lax.abs(a))
+
+
+for _g in (right_shift, true_divide, floor_divide, remainder, fmod, power, hypot, logaddexp,
+           copysign):  # fmt: skip
+    _public(_g.__name__, _g)
+
+
+def logaddexp2(x: Any, y: Any) -> Any:
+    """log2(2**x + 2**y), computed stably."""
+    a, b = promote_inexact("logaddexp2", x, y)
+    ln2 = _const(np.log(2.0), a)
+    return lax.div(logaddexp(lax.mul(a, ln2), lax.mul(b, ln2)), ln2)
+
+
+_public("logaddexp2", logaddexp2)
+
+
+def sinc(x: Any) -> Any:
+    """sin(pi x) / (pi x), 1 at 0."""
+    (x,) = promote_inexact("sinc", x)
+    zero = lax.eq(x, _const(0, x))
+    pix = lax.mul(lax.select(zero, _full(1, x), x), _const(np.pi, x))
+    return lax.select(zero, _full(1, x), lax.div(lax.sin(pix), pix))
+
+
+_public("sinc", sinc)
+
+_ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
+            "acosh": "arccosh", "atanh": "arctanh", "abs": "absolute", "conj": "conjugate",
+            "fix": "trunc", "around": "round", "radians": "deg2rad", "degrees": "rad2deg",
+            "bitwise_not": "invert", "bitwise_invert": "invert", "atan2": "arctan2",
+            "divide": "true_divide", "mod": "remainder", "pow": "power",
+            "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift"}  # fmt: skip
+for _alias, _target in _ALIASES.items():
+    globals()[_alias] = globals()[_target]
+    __all__.append(_alias)

@@ -1,0 +1,441 @@
+"""Reductions, cumulative ops, sorting and selection for `pullback.numpy`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pullback_ir import dtypes, lax
+from pullback_ir.avals import aval_of
+
+from pullback_api.numpy._core import asarray_arg, axes_of, export, promote, to_dtype
+
+__all__ = [
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "argsort",
+    "average",
+    "clip",
+    "count_nonzero",
+    "cumprod",
+    "cumsum",
+    "cumulative_sum",
+    "logsumexp",
+    "max",
+    "mean",
+    "median",
+    "min",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nansum",
+    "prod",
+    "ptp",
+    "select",
+    "sort",
+    "std",
+    "sum",
+    "var",
+    "where",
+]  # fmt: skip
+
+
+def _identity(op: str, dt: np.dtype[Any]) -> Any:
+    if op in ("sum", "any"):
+        return False if dt == np.bool_ else 0
+    if op in ("prod", "all"):
+        return True if dt == np.bool_ else 1
+    if op == "max":
+        if dtypes.is_inexact(dt):
+            return -np.inf
+        return False if dt == np.bool_ else np.iinfo(dt).min
+    if dtypes.is_inexact(dt):
+        return np.inf
+    return True if dt == np.bool_ else np.iinfo(dt).max
+
+
+def _masked(x: Any, where: Any, op: str) -> Any:
+    if where is None:
+        return x
+    where = asarray_arg(where, op)
+    xs = aval_of(x).shape
+    from pullback_api.numpy._shape import broadcast_to
+
+    w = broadcast_to(to_dtype(where, np.bool_), xs)
+    fill = lax.broadcast_in_dim(np.asarray(_identity(op, aval_of(x).dtype), aval_of(x).dtype),
+                                xs, ())  # fmt: skip
+    return lax.select(w, x, fill)
+
+
+def _keep(out: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+    return lax.expand_dims(out, axes) if keepdims and axes else out
+
+
+def _reduction(name: str, prim: Any, op: str, upcast_bool: bool) -> Any:
+    def f(a: Any, axis: Any = None, dtype: Any = None, out: None = None,
+          keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:  # fmt: skip
+        if out is not None:
+            raise ValueError(f"{name}: the out argument is not supported (arrays are immutable)")
+        a = asarray_arg(a, name)
+        dt = aval_of(a).dtype
+        if dtype is not None:
+            a = to_dtype(a, dtype)
+        elif upcast_bool and (dt == np.bool_ or (dtypes.is_integer(dt) and dt.itemsize < 4)):
+            # NumPy sums small integers in the default integer type.
+            target = dtypes.default_int_dtype() if dt == np.bool_ or dtypes.is_signed(dt) \
+                else np.dtype(np.uint32)  # fmt: skip
+            a = to_dtype(a, target)
+        axes = axes_of(axis, len(aval_of(a).shape), name)
+        if op in ("max", "min") and where is None and initial is None:
+            for ax in axes:
+                if aval_of(a).shape[ax] == 0:
+                    raise ValueError(f"{name}: zero-size reduction without an identity")
+        a = _masked(a, where, op)
+        r = prim(a, axes)
+        if initial is not None:
+            combine = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}[op]
+            r = combine(r, np.asarray(initial, aval_of(r).dtype))
+        return _keep(r, axes, keepdims)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"The {op} over `axis` (all axes by default), with keepdims/initial/where."
+    return export(f)
+
+
+sum = _reduction("sum", lax.reduce_sum, "sum", True)
+prod = _reduction("prod", lax.reduce_prod, "prod", True)
+max = _reduction("max", lax.reduce_max, "max", False)
+min = _reduction("min", lax.reduce_min, "min", False)
+amax, amin = max, min
+
+
+def _bool_reduction(name: str, prim: Any) -> Any:
+    def f(a: Any, axis: Any = None, out: None = None, keepdims: bool = False, *,
+          where: Any = None) -> Any:  # fmt: skip
+        a = to_dtype(asarray_arg(a, name), np.bool_)
+        axes = axes_of(axis, len(aval_of(a).shape), name)
+        a = _masked(a, where, name)
+        return _keep(prim(a, axes), axes, keepdims)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Whether {name} elements are true over `axis`."
+    return export(f)
+
+
+all = _bool_reduction("all", lax.reduce_and)
+any = _bool_reduction("any", lax.reduce_or)
+
+
+def _count(a: Any, axes: tuple[int, ...], where: Any) -> Any:
+    s = aval_of(a).shape
+    if where is None:
+        n = 1
+        for ax in axes:
+            n *= s[ax]
+        return n
+    from pullback_api.numpy._shape import broadcast_to
+
+    w = broadcast_to(to_dtype(asarray_arg(where, "mean"), np.bool_), s)
+    return lax.reduce_sum(lax.convert_element_type(w, dtypes.default_int_dtype()), axes)
+
+
+@export
+def mean(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False,
+         *, where: Any = None) -> Any:  # fmt: skip
+    """The arithmetic mean over `axis` (integers average in the default float type)."""
+    a = asarray_arg(a, "mean")
+    dt = aval_of(a).dtype
+    if dtype is None:
+        dtype = dt if dtypes.is_inexact(dt) else dtypes.default_float_dtype()
+    a = to_dtype(a, dtype)
+    axes = axes_of(axis, len(aval_of(a).shape), "mean")
+    total = lax.reduce_sum(_masked(a, where, "sum"), axes)
+    n = _count(a, axes, where)
+    n = (
+        np.asarray(n, aval_of(total).dtype)
+        if isinstance(n, int)
+        else to_dtype(n, aval_of(total).dtype)
+    )
+    return _keep(lax.div(total, n), axes, keepdims)
+
+
+@export
+def var(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0,
+        keepdims: bool = False, *, where: Any = None, correction: Any = None) -> Any:  # fmt: skip
+    """The variance over `axis` (`ddof` or `correction` subtracts from the count)."""
+    if correction is not None:
+        ddof = correction
+    a = asarray_arg(a, "var")
+    dt = aval_of(a).dtype
+    if dtype is None:
+        dtype = dt if dtypes.is_inexact(dt) else dtypes.default_float_dtype()
+    a = to_dtype(a, dtype)
+    axes = axes_of(axis, len(aval_of(a).shape), "var")
+    mu = mean(a, axes, keepdims=True, where=where)
+    d = lax.sub(a, _broadcast_like(mu, a))
+    complex_ = dtypes.is_complex(aval_of(d).dtype)
+    sq = lax.real(lax.mul(d, lax.conj(d))) if complex_ else lax.mul(d, d)
+    total = lax.reduce_sum(_masked(sq, where, "sum"), axes)
+    n = _count(a, axes, where)
+    rdt = aval_of(total).dtype
+    if isinstance(n, int):
+        denom = np.asarray(n - ddof, rdt)
+    else:
+        denom = lax.sub(to_dtype(n, rdt), np.asarray(ddof, rdt))
+    return _keep(lax.div(total, denom), axes, keepdims)
+
+
+def _broadcast_like(x: Any, like: Any) -> Any:
+    from pullback_api.numpy._shape import broadcast_to
+
+    return broadcast_to(x, aval_of(like).shape)
+
+
+@export
+def std(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0,
+        keepdims: bool = False, *, where: Any = None, correction: Any = None) -> Any:  # fmt: skip
+    """The standard deviation over `axis`."""
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
+
+
+@export
+def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False,
+            keepdims: bool = False) -> Any:  # fmt: skip
+    """The (weighted) average over `axis`."""
+    if weights is None:
+        avg = mean(a, axis, keepdims=keepdims)
+        if returned:
+            n = np.asarray(
+                aval_of(asarray_arg(a)).size // max(aval_of(avg).size, 1), aval_of(avg).dtype
+            )
+            return avg, lax.broadcast_in_dim(n, aval_of(avg).shape, ())
+        return avg
+    a, w = promote("average", a, weights)
+    if not dtypes.is_inexact(aval_of(a).dtype):
+        a, w = to_dtype(a, dtypes.default_float_dtype()), to_dtype(w, dtypes.default_float_dtype())
+    axes = axes_of(axis, len(aval_of(a).shape), "average")
+    wsum = lax.reduce_sum(w, axes)
+    avg = lax.div(lax.reduce_sum(lax.mul(a, w), axes), wsum)
+    avg, wsum = _keep(avg, axes, keepdims), _keep(wsum, axes, keepdims)
+    return (avg, wsum) if returned else avg
+
+
+@export
+def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Max - min over `axis`."""
+    return lax.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
+
+
+def _nan_reduction(name: str, base: Any, op: str) -> Any:
+    def f(a: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+        a = asarray_arg(a, name)
+        if dtypes.is_inexact(aval_of(a).dtype):
+            av = aval_of(a)
+            fill = lax.broadcast_in_dim(np.asarray(_identity(op, av.dtype), av.dtype), av.shape, ())
+            a = lax.select(lax.eq(a, a), a, fill)
+        return base(a, axis, keepdims=keepdims, **kw)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Like {op}, ignoring NaNs."
+    return export(f)
+
+
+nansum = _nan_reduction("nansum", sum, "sum")
+nanmax = _nan_reduction("nanmax", max, "max")
+nanmin = _nan_reduction("nanmin", min, "min")
+
+
+@export
+def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The mean ignoring NaNs."""
+    a = asarray_arg(a, "nanmean")
+    ok = lax.eq(a, a)
+    return mean(a, axis, keepdims=keepdims, where=ok) if dtypes.is_inexact(aval_of(a).dtype) \
+        else mean(a, axis, keepdims=keepdims)  # fmt: skip
+
+
+@export
+def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The number of nonzero elements over `axis`."""
+    a = asarray_arg(a, "count_nonzero")
+    nz = lax.ne(a, np.asarray(0, aval_of(a).dtype))
+    return sum(nz, axis, keepdims=keepdims)
+
+
+def _arg(name: str, prim: Any) -> Any:
+    def f(a: Any, axis: int | None = None, out: None = None, keepdims: bool = False) -> Any:
+        a = asarray_arg(a, name)
+        if axis is None:
+            from pullback_api.numpy._shape import ravel
+
+            a, ax = ravel(a), 0
+        else:
+            ax = axes_of((axis,), len(aval_of(a).shape), name)[0]
+        if aval_of(a).shape[ax] == 0:
+            raise ValueError(f"{name}: attempt to get {name} of an empty sequence")
+        r = prim(a, ax, dtypes.default_int_dtype())
+        if keepdims:
+            nd = len(aval_of(a).shape) if axis is not None else 0
+            r = lax.expand_dims(r, (ax,)) if axis is not None else lax.reshape(r, (1,) * nd)
+        return r
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"The index of the {name[3:]} over `axis` (first one on ties, NaN wins)."
+    return export(f)
+
+
+argmax = _arg("argmax", lax.argmax)
+argmin = _arg("argmin", lax.argmin)
+
+
+def _cumulative(name: str, prim: Any, upcast: bool) -> Any:
+    def f(a: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Any:
+        a = asarray_arg(a, name)
+        if axis is None:
+            from pullback_api.numpy._shape import ravel
+
+            a, ax = ravel(a), 0
+        else:
+            ax = axes_of((axis,), len(aval_of(a).shape), name)[0]
+        dt = aval_of(a).dtype
+        if dtype is not None:
+            a = to_dtype(a, dtype)
+        elif upcast and (dt == np.bool_ or (dtypes.is_integer(dt) and dt.itemsize < 4)):
+            a = to_dtype(a, dtypes.default_int_dtype())
+        return prim(a, ax)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"The cumulative {name[3:]} along `axis` (flattened when None)."
+    return export(f)
+
+
+cumsum = _cumulative("cumsum", lax.cumsum, True)
+cumprod = _cumulative("cumprod", lax.cumprod, True)
+cumulative_sum = cumsum
+
+
+@export
+def where(condition: Any, x: Any = None, y: Any = None, /, *, size: int | None = None,
+          fill_value: Any = None) -> Any:  # fmt: skip
+    """Elements of `x` where `condition` holds, else of `y` (one argument: `nonzero`)."""
+    if x is None and y is None:
+        from pullback_api.numpy._indexing import nonzero
+
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("where: give both x and y, or neither")
+    c = to_dtype(asarray_arg(condition, "where"), np.bool_)
+    xb, yb = promote("where", x, y)
+    from pullback_api.numpy._shape import broadcast_arrays
+
+    c, xb, yb = broadcast_arrays(c, xb, yb)
+    return lax.select(c, xb, yb)
+
+
+@export
+def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
+    """The first choice whose condition holds, elementwise (else `default`)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("select: condlist and choicelist must have the same length")
+    out = default
+    for c, v in reversed(list(zip(condlist, choicelist, strict=True))):
+        out = where(c, v, out)
+    return out
+
+
+@export
+def clip(arr: Any = None, min: Any = None, max: Any = None, *, a: Any = None,
+         a_min: Any = None, a_max: Any = None) -> Any:  # fmt: skip
+    """Values limited to [min, max] (either bound may be None)."""
+    x = asarray_arg(arr if arr is not None else a, "clip")
+    lo = min if min is not None else a_min
+    hi = max if max is not None else a_max
+    if lo is not None:
+        x, lo_ = promote("clip", x, lo)
+        x = lax.max(x, lo_)
+    if hi is not None:
+        x, hi_ = promote("clip", x, hi)
+        x = lax.min(x, hi_)
+    return x
+
+
+@export
+def sort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = None,
+         stable: bool = True, descending: bool = False) -> Any:  # fmt: skip
+    """`a` sorted along `axis` (flattened when None); NaNs sort last."""
+    a = asarray_arg(a, "sort")
+    if axis is None:
+        from pullback_api.numpy._shape import ravel
+
+        a, axis = ravel(a), 0
+    ax = axes_of((axis,), len(aval_of(a).shape), "sort")[0]
+    out = lax.sort(a, dimension=ax, is_stable=stable)
+    return lax.rev(out, (ax,)) if descending else out
+
+
+@export
+def argsort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = None,
+            stable: bool = True, descending: bool = False) -> Any:  # fmt: skip
+    """The indices that sort `a` along `axis` (stable by default)."""
+    a = asarray_arg(a, "argsort")
+    if axis is None:
+        from pullback_api.numpy._shape import ravel
+
+        a, axis = ravel(a), 0
+    s = aval_of(a).shape
+    ax = axes_of((axis,), len(s), "argsort")[0]
+    idx = lax.broadcasted_iota(dtypes.default_int_dtype(), s, ax)
+    key = lax.neg(a) if descending and aval_of(a).dtype != np.bool_ else a
+    if descending and aval_of(a).dtype == np.bool_:
+        key = lax.bitwise_not(a)
+    _, perm = lax.sort((key, idx), dimension=ax, is_stable=True, num_keys=1)
+    return perm
+
+
+@export
+def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The median over `axis` (the mean of the two middle values for even counts)."""
+    a = asarray_arg(a, "median")
+    if not dtypes.is_inexact(aval_of(a).dtype):
+        a = to_dtype(a, dtypes.default_float_dtype())
+    if axis is None:
+        from pullback_api.numpy._shape import ravel
+
+        flat = ravel(a)
+        r = median(flat, 0)
+        return lax.reshape(r, (1,) * len(aval_of(a).shape)) if keepdims else r
+    ax = axes_of((axis,), len(aval_of(a).shape), "median")[0]
+    s = sort(a, ax)
+    n = aval_of(a).shape[ax]
+    from pullback_api.numpy._indexing import take
+
+    lo = take(s, np.asarray([(n - 1) // 2]), axis=ax)
+    hi = take(s, np.asarray([n // 2]), axis=ax)
+    r = lax.div(lax.add(lo, hi), np.asarray(2, aval_of(lo).dtype))
+    return r if keepdims else lax.squeeze(r, (ax,))
+
+
+@export
+def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
+              return_sign: bool = False) -> Any:  # fmt: skip
+    """log(sum(b * exp(a))) over `axis`, computed stably."""
+    a = asarray_arg(a, "logsumexp")
+    if not dtypes.is_inexact(aval_of(a).dtype):
+        a = to_dtype(a, dtypes.default_float_dtype())
+    axes = axes_of(axis, len(aval_of(a).shape), "logsumexp")
+    m = lax.reduce_max(a, axes)
+    m = lax.select(lax.is_finite(m), m, lax.broadcast_in_dim(np.asarray(0, aval_of(m).dtype),
+                                                              aval_of(m).shape, ()))  # fmt: skip
+    mk = lax.expand_dims(m, axes)
+    e = lax.exp(lax.sub(a, _broadcast_like(mk, a)))
+    if b is not None:
+        e = lax.mul(e, _broadcast_like(to_dtype(asarray_arg(b), aval_of(e).dtype), e))
+    s = lax.reduce_sum(e, axes)
+    sign = lax.sign(s)
+    out = lax.add(lax.log(lax.abs(s)), m)
+    out, sign = _keep(out, axes, keepdims), _keep(sign, axes, keepdims)
+    return (out, sign) if return_sign else out
