@@ -88,6 +88,8 @@ def to_dtype(x: Any, dtype: Any) -> Any:
     dt = dtypes.canonicalize_dtype(dtype)
     if isinstance(x, (bool, int, float, complex)):
         return np.asarray(x, dt)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x if x.dtype == dt else np.asarray(x, dt)
     return x if aval_of(x).dtype == dt else lax.convert_element_type(x, dt)
 
 

@@ -125,7 +125,7 @@ def _prepare(x: Any, idx: Any, for_update: bool) -> tuple[Any, list[Any]]:
                 starts.append(rs)
                 limits.append(max(rs, rstop))
                 strides.append(-st)
-            simple.append(slice(None))
+            simple.append(slice(0, len(range(s, stop, st))))
         else:
             starts.append(0)
             limits.append(n)

@@ -96,8 +96,11 @@ _same_type_unary("negative", lax.neg, np.negative)
 _same_type_unary("absolute", lax.abs, np.absolute)
 _same_type_unary("sign", lax.sign)
 _same_type_unary("conjugate", lax.conj)
-_same_type_unary("real", lax.real)
-_same_type_unary("imag", lax.imag)
+_same_type_unary("real", lambda x: lax.real(x) if dtypes.is_complex(aval_of(x).dtype) else x)
+_same_type_unary(
+    "imag",
+    lambda x: lax.imag(x) if dtypes.is_complex(aval_of(x).dtype) else lax.mul(x, _const(0, x)),
+)
 
 
 def positive(x: Any) -> Any:

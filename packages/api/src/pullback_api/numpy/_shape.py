@@ -423,7 +423,7 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) 
     if axis is None:
         arrs = [ravel(a) for a in arrs]
         axis = 0
-    arrs = promote("concatenate", *arrs) if len(arrs) > 1 else arrs
+    arrs = _unbroadcast_promote(arrs) if len(arrs) > 1 else arrs
     if dtype is not None:
         arrs = [to_dtype(a, dtype) for a in arrs]
     nd = len(aval_of(arrs[0]).shape)
