@@ -2,10 +2,10 @@
 indexing and `.at` updates; errors."""
 
 import numpy as np
+import pullback.numpy as jnp
 import pytest
 
 import pullback as pb
-import pullback.numpy as jnp
 
 RNG = np.random.default_rng(0)
 
@@ -59,7 +59,8 @@ def _same(got, expected, rtol, atol):
 
 UNARY = ["sin", "cos", "tan", "arctan", "sinh", "cosh", "tanh", "arcsinh", "exp", "expm1",
          "negative", "absolute", "sign", "floor", "ceil", "rint", "trunc", "square",
-         "isfinite", "isnan", "deg2rad", "rad2deg", "sinc", "cbrt", "exp2", "logical_not"]  # fmt: skip
+         "isfinite", "isnan", "deg2rad", "rad2deg", "sinc", "cbrt", "exp2",
+         "logical_not"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", UNARY)
@@ -185,7 +186,7 @@ def test_products(name, args):
     _check(getattr(jnp, name), getattr(np, name), args, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("spec,shapes", [
+@pytest.mark.parametrize(("spec", "shapes"), [
     ("ij,jk->ik", [(3, 4), (4, 5)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
     ("ii->i", [(4, 4)]), ("ii", [(4, 4)]), ("ij->ji", [(3, 4)]), ("ij->", [(3, 4)]),
     ("i,i->", [(5,), (5,)]), ("i,j->ij", [(3,), (4,)]), ("...ij,...jk", [(2, 3, 4), (2, 4, 2)]),
@@ -202,7 +203,8 @@ SHAPE_CASES = [
     ("transpose", (f32(2, 3, 4), (2, 0, 1)), {}), ("swapaxes", (f32(2, 3, 4), 0, 2), {}),
     ("moveaxis", (f32(2, 3, 4), 0, -1), {}), ("expand_dims", (f32(2, 3), 1), {}),
     ("squeeze", (f32(1, 3, 1),), {}), ("broadcast_to", (f32(3), (2, 3)), {}),
-    ("concatenate", ([f32(2, 3), f32(1, 3)],), {"axis": 0}), ("stack", ([f32(3), f32(3)],), {"axis": 1}),
+    ("concatenate", ([f32(2, 3), f32(1, 3)],), {"axis": 0}),
+    ("stack", ([f32(3), f32(3)],), {"axis": 1}),
     ("vstack", ([f32(3), f32(3)],), {}), ("hstack", ([f32(2), f32(3)],), {}),
     ("tile", (f32(2, 3), (2, 1)), {}), ("repeat", (f32(2, 3), 2), {"axis": 1}),
     ("repeat", (f32(3), [1, 0, 2]), {}), ("flip", (f32(2, 3),), {"axis": 1}),
@@ -214,7 +216,8 @@ SHAPE_CASES = [
     ("atleast_2d", (f32(3),), {}), ("column_stack", ([f32(3), f32(3)],), {}),
     ("where", (f32(4) > 0, f32(4), f32(4)), {}), ("clip", (f32(5), -0.5, 0.5), {}),
     ("sort", (f32(3, 4),), {"axis": 1}), ("argsort", (f32(3, 4),), {"axis": 0}),
-    ("take", (f32(5), np.array([4, 0, 2])), {}), ("take", (f32(3, 4), np.array([1, 3])), {"axis": 1}),
+    ("take", (f32(5), np.array([4, 0, 2])), {}),
+    ("take", (f32(3, 4), np.array([1, 3])), {"axis": 1}),
     ("take_along_axis", (f32(3, 4), np.argsort(f32(3, 4), axis=1)), {"axis": 1}),
 ]  # fmt: skip
 

@@ -28,7 +28,6 @@ from pullback_compile import (
     set_compilation_cache_dir as set_compilation_cache_dir,
 )
 from pullback_ir import ShapeDtypeStruct as ShapeDtypeStruct, make_jaxpr as make_jaxpr
-from pullback_ir.control_flow import named_call as named_call
 from pullback_ir.errors import (
     ConcretizationTypeError as ConcretizationTypeError,
     TracerArrayConversionError as TracerArrayConversionError,
@@ -66,6 +65,7 @@ from pullback_api._transforms import (
     jvp as jvp,
     linear_transpose as linear_transpose,
     linearize as linearize,
+    named_call as named_call,
     pmap as pmap,
     remat as remat,
     stop_gradient as stop_gradient,

@@ -17,6 +17,7 @@ import pullback_autodiff as _ad
 import pullback_batching as _bt
 import pullback_compile as _cp
 from pullback_compile import Array
+from pullback_ir.control_flow import named_call as _named_call
 from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
 from pullback_pytrees import tree_flatten, tree_unflatten
 
@@ -35,6 +36,7 @@ __all__ = [
     "jvp",
     "linear_transpose",
     "linearize",
+    "named_call",
     "pmap",
     "remat",
     "stop_gradient",
@@ -107,9 +109,13 @@ def fwd_and_bwd(fun: Callable[..., Any], *primals: Any, **kwargs: Any) -> tuple[
     return to_arrays(out), _returning_arrays(bwd)
 
 
-@functools.wraps(_ad.closure_convert)
-def closure_convert(fun: Callable[..., Any], *example_args: Any) -> tuple[Any, list[Any]]:
-    converted, consts = _ad.closure_convert(fun, *example_args)
+def closure_convert(fun: Callable[..., Any], *closed_over_vals: Any) -> tuple[Any, list[Any]]:
+    """Hoist the values `fun` closes over into explicit arguments (see custom_vjp).
+
+    `closed_over_vals` are example arguments of `fun`; returns `(converted, consts)` where
+    `converted(*args, *consts)` computes `fun(*args)`.
+    """
+    converted, consts = _ad.closure_convert(fun, *closed_over_vals)
     return _returning_arrays(converted), consts
 
 
@@ -180,3 +186,8 @@ def pmap(
         )
 
     return mapped
+
+
+def named_call(f: Callable[..., Any], *, name: str) -> Callable[..., Any]:
+    """Wrap `f` so that each call is staged as one call named `name` (kept in lowered code)."""
+    return _returning_arrays(_named_call(f, name=name))

@@ -9,6 +9,7 @@ from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 
 from pullback_api import numpy as jnp
+from pullback_api._transforms import custom_jvp
 from pullback_api.numpy._core import asarray_arg, axes_of, export, promote_inexact, to_dtype
 from pullback_api.numpy._math import logaddexp as _logaddexp
 
@@ -25,11 +26,19 @@ def _zero(x: Any) -> Any:
     return np.asarray(0, aval_of(x).dtype)
 
 
+@custom_jvp
+def _relu(x: Any) -> Any:
+    return lax.max(x, _zero(x))
+
+
+# As in JAX: the derivative at 0 is 0 (max's own rule would split it, giving 0.5).
+_relu.defjvps(lambda g, ans, x: lax.select(lax.gt(x, _zero(x)), g, lax.mul(g, _zero(g))))
+
+
 @export
 def relu(x: Any) -> Any:
-    """max(x, 0)."""
-    x = asarray_arg(x, "relu")
-    return lax.max(x, _zero(x))
+    """max(x, 0); its derivative at 0 is 0."""
+    return _relu(asarray_arg(x, "relu"))
 
 
 @export

@@ -77,6 +77,8 @@ class Array:
         owned: bool = True,
     ) -> Array:
         """Wrap a NumPy value of canonical dtype; `owned`: nobody else holds a writable alias."""
+        if type(value) is not np.ndarray:  # a NumPy scalar from a 0-d computation
+            value = np.asarray(value)
         self = object.__new__(cls)
         self._aval = ShapedArray(value.shape, value.dtype, weak_type)
         self._host = value
@@ -408,6 +410,8 @@ def _binary(name: str, reflected: bool) -> Any:
                     if y is None:
                         y = other._value
                     out = fast(y, x) if reflected else fast(x, y)
+                    if type(out) is not np.ndarray:  # 0-d operands give a NumPy scalar
+                        out = np.asarray(out)
                     new = object.__new__(Array)
                     if out.dtype is sa.dtype and not sa.weak_type:
                         aval = sa

@@ -12,18 +12,21 @@ from pullback_api.numpy._core import asarray_arg, axes_of, export, promote, to_d
 
 __all__ = [
     "all",
+    "allclose",
     "amax",
     "amin",
     "any",
     "argmax",
     "argmin",
     "argsort",
+    "array_equal",
     "average",
     "clip",
     "count_nonzero",
     "cumprod",
     "cumsum",
     "cumulative_sum",
+    "isclose",
     "logsumexp",
     "max",
     "mean",
@@ -439,3 +442,44 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     out = lax.add(lax.log(lax.abs(s)), m)
     out, sign = _keep(out, axes, keepdims), _keep(sign, axes, keepdims)
     return (out, sign) if return_sign else out
+
+
+@export
+def isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    """Elementwise |a - b| <= atol + rtol * |b| (infinities equal only to themselves)."""
+    x, y = promote("isclose", a, b)
+    dt = aval_of(x).dtype
+    if not dtypes.is_inexact(dt):
+        return lax.eq(x, y)
+    rdt = np.real(np.zeros((), dt)).dtype
+    diff = lax.abs(lax.sub(x, y))
+    bound = lax.add(np.asarray(atol, rdt), lax.mul(np.asarray(rtol, rdt), lax.abs(y)))
+    close = lax.le(diff, bound)
+    both_inf_equal = lax.eq(x, y)
+    out = lax.bitwise_or(close, both_inf_equal)
+    if equal_nan:
+        out = lax.bitwise_or(out, lax.bitwise_and(lax.ne(x, x), lax.ne(y, y)))
+    return out
+
+
+@export
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    """Whether every element of `a` is close to `b` (see isclose)."""
+    c = isclose(a, b, rtol, atol, equal_nan)
+    return lax.reduce_and(c, tuple(range(len(aval_of(c).shape))))
+
+
+@export
+def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
+    """Whether two arrays have the same shape and elements."""
+    x, y = asarray_arg(a1, "array_equal"), asarray_arg(a2, "array_equal")
+    if aval_of(x).shape != aval_of(y).shape:
+        return np.asarray(False)
+    eq = lax.eq(*promote("array_equal", x, y))
+    if equal_nan and dtypes.is_inexact(aval_of(x).dtype):
+        eq = lax.bitwise_or(eq, lax.bitwise_and(lax.ne(x, x), lax.ne(y, y)))
+    return lax.reduce_and(eq, tuple(range(len(aval_of(eq).shape))))
