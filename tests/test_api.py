@@ -269,3 +269,58 @@ def test_eval_shape_and_linear_transpose():
     t = pb.linear_transpose(lambda v: 3.0 * v, jnp.ones(2))
     (ct,) = t(jnp.asarray([1.0, 2.0]))
     np.testing.assert_allclose(ct, [3, 6])
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_remaining_spec_functions(jit):
+    wrap = pb.jit if jit else (lambda f: f)
+    x = jnp.asarray([0.5, -1.0, 2.0])
+
+    # jacobian / linearize / fwd_and_bwd / vjp
+    jac = wrap(pb.jacobian(lambda v: jnp.sin(v) * 2.0))(x)
+    np.testing.assert_allclose(jac, np.diag(2 * np.cos(np.asarray(x))), rtol=1e-6)
+    out, f_jvp = pb.linearize(jnp.sin, x)
+    np.testing.assert_allclose(wrap(f_jvp)(jnp.ones(3)), np.cos(np.asarray(x)), rtol=1e-6)
+    out, bwd = pb.fwd_and_bwd(jnp.exp, x)
+    np.testing.assert_allclose(wrap(bwd)(jnp.ones(3))[0], np.exp(np.asarray(x)), rtol=1e-6)
+    _, vjp_fun = pb.vjp(lambda v: jnp.sum(v**2), x)
+    np.testing.assert_allclose(vjp_fun(1.0)[0], 2 * np.asarray(x))
+
+    # custom_vjp / custom_gradient / closure_convert / stop_gradient
+    @pb.custom_vjp
+    def clipped(v):
+        return v
+
+    clipped.defvjp(lambda v: (v, None), lambda _, g: (jnp.clip(g, -0.5, 0.5),))
+    np.testing.assert_allclose(wrap(pb.grad(lambda v: jnp.sum(clipped(v) * 3.0)))(x), [0.5] * 3)
+
+    @pb.custom_gradient
+    def scaled(v):
+        return v * 2.0, lambda g: (g * 10.0,)
+
+    np.testing.assert_allclose(wrap(pb.grad(lambda v: jnp.sum(scaled(v))))(x), [10.0] * 3)
+    conv, consts = pb.closure_convert(lambda v: v * x, jnp.ones(3))
+    np.testing.assert_allclose(conv(jnp.ones(3), *consts), x)
+    np.testing.assert_allclose(
+        wrap(pb.grad(lambda v: jnp.sum(pb.stop_gradient(v) * v)))(x), np.asarray(x)
+    )
+
+    # named_scope / named_call / checkpoint(remat)
+    def g(v):
+        with pb.named_scope("block"):
+            return pb.named_call(lambda u: jnp.tanh(u) * 2.0, name="inner")(v)
+
+    np.testing.assert_allclose(wrap(g)(x), np.tanh(np.asarray(x)) * 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        wrap(pb.grad(lambda v: jnp.sum(pb.remat(jnp.sin)(v))))(x), np.cos(np.asarray(x)), rtol=1e-6
+    )
+    pb.effects_barrier()
+
+
+def test_named_scope_and_named_call_reach_the_compiled_program():
+    def g(v):
+        with pb.named_scope("block"):
+            return pb.named_call(lambda u: jnp.tanh(u) * 2.0, name="inner")(v)
+
+    hlo = pb.jit(g).lower(jnp.ones(3)).compile().as_text()
+    assert "block/inner/tanh" in hlo

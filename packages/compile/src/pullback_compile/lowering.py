@@ -86,6 +86,7 @@ class LoweringContext:
         self.side_effects = False
         self.axis_env = list(axis_env)
         self.scope: tuple[str, ...] = ()
+        self.raw: tuple[str, ...] = ()
 
     def fresh(self) -> str:
         """A new SSA value name."""
@@ -284,7 +285,10 @@ def _read(ctx: LoweringContext, env: dict[Var, str], x: Var | Literal) -> str:
 
 
 def _lower_eqns(ctx: LoweringContext, j: Jaxpr, env: dict[Var, str]) -> None:
-    outer_loc, outer_scope = ctx.loc, ctx.scope
+    # Equation name stacks are recorded whole when a sub-jaxpr is traced inside its caller's
+    # trace (a named_call under a named_scope): strip the enclosing equation's stack, `raw`,
+    # so that each scope appears once in the locations.
+    outer_loc, outer_scope, outer_raw = ctx.loc, ctx.scope, ctx.raw
     try:
         for eqn in j.eqns:
             rule = lowering_rules.get(eqn.primitive)
@@ -292,14 +296,18 @@ def _lower_eqns(ctx: LoweringContext, j: Jaxpr, env: dict[Var, str]) -> None:
                 raise NotImplementedError(
                     f"no StableHLO lowering for primitive '{eqn.primitive.name}' yet"
                 )
-            args = [_read(ctx, env, x) for x in eqn.invars]
-            ctx.scope = (*outer_scope, *eqn.name_stack)
+            stack = eqn.name_stack
+            if outer_raw and stack[: len(outer_raw)] == outer_raw:
+                stack = stack[len(outer_raw) :]
+            ctx.scope = (*outer_scope, *stack)
+            ctx.raw = eqn.name_stack
             ctx.loc = "/".join((*ctx.scope, eqn.primitive.name))
+            args = [_read(ctx, env, x) for x in eqn.invars]
             outs = rule(ctx, args, [x.aval for x in eqn.invars], [v.aval for v in eqn.outvars],
                         **eqn.params)  # fmt: skip
             env.update(zip(eqn.outvars, outs, strict=True))
     finally:
-        ctx.loc, ctx.scope = outer_loc, outer_scope
+        ctx.loc, ctx.scope, ctx.raw = outer_loc, outer_scope, outer_raw
 
 
 # --- elementwise -----------------------------------------------------------------------------
