@@ -9,6 +9,10 @@ from pullback_compile.devices import (
     local_device_count as local_device_count,
     local_devices as local_devices,
 )
+from pullback_compile.eager import (
+    eager_cache_size as eager_cache_size,
+    eager_on_device as eager_on_device,
+)
 from pullback_compile.jit import (
     clear_caches as clear_caches,
     effects_barrier as effects_barrier,
@@ -35,6 +39,8 @@ __all__ = [
     "device_get",
     "device_put",
     "devices",
+    "eager_cache_size",
+    "eager_on_device",
     "effects_barrier",
     "jit",
     "local_device_count",

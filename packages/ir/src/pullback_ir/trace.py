@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -91,6 +91,14 @@ def to_ndarray(x: Any) -> np.ndarray[Any, Any]:
     return np.asarray(x, dtype=dtype)
 
 
+#: An eager executor a runtime layer may install (`pullback_compile` does, for values that
+#: live on an accelerator): `hook(primitive, args, params)` returns the outputs, or None to let
+#: the reference implementation run.
+EAGER_HOOK: list[Callable[[Primitive, Sequence[Any], dict[str, Any]], list[Any] | None] | None] = [
+    None
+]
+
+
 class EvalTrace(Trace):
     """Evaluates primitives eagerly with their NumPy reference implementations."""
 
@@ -101,6 +109,11 @@ class EvalTrace(Trace):
         self, primitive: Primitive, args: Sequence[Any], params: dict[str, Any]
     ) -> list[Any]:
         """Run the primitive's reference implementation on concrete NumPy arrays."""
+        hook = EAGER_HOOK[0]
+        if hook is not None:
+            done = hook(primitive, args, params)
+            if done is not None:
+                return done
         vals = [x if type(x) is np.ndarray else to_ndarray(x) for x in args]
         # Abstract evaluation validates the arguments and fixes the output dtypes; it is cached
         # per signature, so an eager op pays for it once.
