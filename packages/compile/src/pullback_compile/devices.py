@@ -60,7 +60,17 @@ def default_backend() -> str:
 
 @functools.cache
 def _default_device() -> Device:
-    return _jaxlib.client_for(None).devices()[0]
+    dev = _jaxlib.client_for(None).devices()[0]
+    _note_platform(dev)
+    return dev
+
+
+def _note_platform(dev: Device) -> None:
+    # Values on an accelerator need eager ops to run there (see pullback_compile.eager).
+    if dev.platform != "cpu":
+        from pullback_compile import eager
+
+        eager.install()
 
 
 def default_device() -> Device:
@@ -76,7 +86,11 @@ def resolve_device(device: Any, backend: str | None, what: str) -> Device:
         ValueError: for an unknown backend, or a device of another backend.
     """
     if device is None:
-        return default_device() if backend is None else devices(backend)[0]
+        if backend is None:
+            return default_device()
+        dev = devices(backend)[0]
+        _note_platform(dev)
+        return dev
     if isinstance(device, SingleDeviceSharding):
         device = device.device
     if not (hasattr(device, "platform") and hasattr(device, "client")):

@@ -41,6 +41,7 @@ def eager_on_device(enabled: bool = True) -> Iterator[None]:
     Inside the block the Arrays' device executes them (results stay on it), as on an
     accelerator.
     """
+    install()
     prev = _STATE.all_devices
     _STATE.all_devices = bool(enabled)
     try:
@@ -96,4 +97,8 @@ def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, A
     return _Executable(closed, out_tree, lowered, device, [False] * len(avals))
 
 
-EAGER_HOOK[0] = _hook
+def install() -> None:
+    """Route eager operations through `_hook` (done once an accelerator or the switch is used:
+    a CPU-only program never pays for the check).
+    """
+    EAGER_HOOK[0] = _hook
