@@ -98,7 +98,8 @@ def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, A
 
 
 def install() -> None:
-    """Route eager operations through `_hook` (done once an accelerator or the switch is used:
-    a CPU-only program never pays for the check).
+    """Route eager operations through `_hook`.
+
+    Done once an accelerator or the switch is used, so a CPU-only program never pays for it.
     """
     EAGER_HOOK[0] = _hook
