@@ -394,6 +394,11 @@ def block_until_ready(arrays: list[Any]) -> None:
         xla_client.batched_block_until_ready(arrays)
 
 
+def is_ready(arr: Any) -> bool:
+    """Whether the jaxlib array's value is computed."""
+    return bool(arr.is_ready())
+
+
 def is_deleted(arr: Any) -> bool:
     """Whether the jaxlib array's buffer was deleted or donated."""
     return bool(arr.is_deleted())

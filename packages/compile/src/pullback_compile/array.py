@@ -234,7 +234,7 @@ class Array:
     def is_ready(self) -> bool:
         """Whether the value is computed."""
         self._check_alive()
-        return self._buf is None or bool(self._buf.is_ready())
+        return self._buf is None or _jaxlib.is_ready(self._buf)
 
     def copy_to_host_async(self) -> None:
         """Start reading the value to the host (it is read on the first host access)."""

@@ -329,9 +329,13 @@ class _Executable:
         outs = self.loaded.execute(bufs)
         if self.effectful:
             with _LOCK:
-                _EFFECTFUL_OUTPUTS[:] = outs[-1:] if outs else []
-            if not outs:
-                _jaxlib.block_until_ready([])
+                # Every launch with effects is waited for by effects_barrier (a program
+                # without outputs runs its host callbacks during the launch itself).
+                _EFFECTFUL_OUTPUTS.extend(outs[-1:])
+                if len(_EFFECTFUL_OUTPUTS) > 64:  # keep the list short: drop finished ones
+                    _EFFECTFUL_OUTPUTS[:] = [
+                        b for b in _EFFECTFUL_OUTPUTS if not _jaxlib.is_ready(b)
+                    ]
         for i in self.donated:
             x = leaves[i]
             if type(x) is Array and x._buf is not None and _jaxlib.is_deleted(x._buf):
