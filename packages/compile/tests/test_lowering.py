@@ -77,3 +77,12 @@ def test_argument_checks():
     c = compile_jaxpr(closed)
     with pytest.raises(TypeError, match=r"argument 0: expected f32\[3\]"):
         c(np.ones(4, np.float32))
+
+
+def test_a_primitive_without_a_lowering_is_named():
+    from pullback_ir import MissingRuleError, Primitive
+
+    mystery_p = Primitive("mystery", abstract_eval=lambda x: [x], impl=lambda x: [x])
+    closed = make_jaxpr(lambda x: mystery_p.bind(x)[0])(np.ones(2, np.float32))
+    with pytest.raises(MissingRuleError, match="'mystery' has no lowering rule"):
+        lower_jaxpr(closed)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
+from pullback_ir.errors import MissingRuleError
 from pullback_ir.jaxpr import ClosedJaxpr, Jaxpr, Literal, Var
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import elementwise as ew, linalg, reductions as red, shapes as sh
@@ -293,9 +294,7 @@ def _lower_eqns(ctx: LoweringContext, j: Jaxpr, env: dict[Var, str]) -> None:
         for eqn in j.eqns:
             rule = lowering_rules.get(eqn.primitive)
             if rule is None:
-                raise NotImplementedError(
-                    f"no StableHLO lowering for primitive '{eqn.primitive.name}' yet"
-                )
+                raise MissingRuleError(eqn.primitive.name, "lowering")
             stack = eqn.name_stack
             if outer_raw and stack[: len(outer_raw)] == outer_raw:
                 stack = stack[len(outer_raw) :]
