@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from pullback_ir import dtypes
-from pullback_ir.avals import ShapedArray
+from pullback_ir.avals import ArrayAttributes, ShapedArray
 from pullback_ir.config import STATE
 from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
 
@@ -37,7 +37,7 @@ def _readonly(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return x
 
 
-class Array:
+class Array(ArrayAttributes):
     """An n-dimensional array on one device (see the module docstring).
 
     Arrays come from `device_put`, from compiled (`jit`) calls and from eager operations; the
@@ -159,31 +159,6 @@ class Array:
     def aval(self) -> ShapedArray:
         """The abstract value (shape, dtype, weak type)."""
         return self._aval
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The shape."""
-        return self._aval.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """The dtype."""
-        return self._aval.dtype
-
-    @property
-    def weak_type(self) -> bool:
-        """Whether the value is weakly typed (came from a Python scalar)."""
-        return self._aval.weak_type
-
-    @property
-    def ndim(self) -> int:
-        """The number of dimensions."""
-        return len(self._aval.shape)
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return self._aval.size
 
     @property
     def itemsize(self) -> int:

@@ -58,6 +58,10 @@ def _binop(ctx: LoweringContext, op: str, a: str, b: str, aval: ShapedArray) -> 
     return ctx.op(f"stablehlo.{op}", [a, b], [aval, aval], [aval])[0]
 
 
+def _reducer(ctx: LoweringContext, op: str, s: ShapedArray) -> str:
+    return ctx.region([s, s], lambda b: ([_binop(ctx, op, b[0], b[1], s)], [s]))
+
+
 def _cmp(ctx: LoweringContext, direction: str, a: str, b: str, aval: ShapedArray) -> str:
     return _compare(direction)(ctx, [a, b], [aval, aval], [_bool(aval.shape)])[0]
 
@@ -373,7 +377,7 @@ def _scatter(combine: str | None) -> LoweringRule:
         if combine is None:
             region = ctx.region([s, s], lambda b: ([b[1]], [s]))
         else:
-            region = ctx.region([s, s], lambda b: ([_binop(ctx, combine, b[0], b[1], s)], [s]))
+            region = _reducer(ctx, combine, s)
         attrs = (
             "scatter_dimension_numbers = #stablehlo.scatter<"
             + ", ".join([
@@ -677,10 +681,6 @@ def _groups_attr(groups: np.ndarray[Any, Any]) -> str:
             f"tensor<{groups.shape[0]}x{groups.shape[1]}xi64>")  # fmt: skip
 
 
-def _reducer(ctx: LoweringContext, op: str, s: ShapedArray) -> str:
-    return ctx.region([s, s], lambda b: ([_binop(ctx, op, b[0], b[1], s)], [s]))
-
-
 def _all_reduce(op: str) -> LoweringRule:
     def rule(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
              axes: Any, axis_index_groups: Any) -> list[str]:  # fmt: skip
@@ -773,7 +773,7 @@ def _reduce_scatter(ctx: LoweringContext, args: Sequence[str], in_avals: Avals,
     shape[d] //= int(axis_size)
     scattered = ShapedArray(tuple(shape), a.dtype)
     s = _scalar(a.dtype)
-    region = ctx.region([s, s], lambda b: ([_binop(ctx, "add", b[0], b[1], s)], [s]))
+    region = _reducer(ctx, "add", s)
     r = ctx.op("stablehlo.reduce_scatter", [x], [ShapedArray(a.shape, a.dtype)], [scattered],
                f"scatter_dimension = {d} : i64, {_groups_attr(groups)}", [region])[0]  # fmt: skip
     return [_reshape(ctx, r, scattered, out.shape)]

@@ -126,6 +126,45 @@ class ShapeDtypeStruct(_Shaped):
         return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
 
 
+class ArrayAttributes:
+    """`shape`, `dtype`, `weak_type`, `ndim` and `size`, read from `self.aval`.
+
+    Shared by tracers and by concrete array types of higher layers.
+    """
+
+    __slots__ = ()
+
+    @property
+    def aval(self) -> ShapedArray:
+        """The abstract value."""
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape."""
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype."""
+        return self.aval.dtype
+
+    @property
+    def weak_type(self) -> bool:
+        """Whether the value is weakly typed (it came from a Python scalar)."""
+        return self.aval.weak_type
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return len(self.aval.shape)
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.aval.size
+
+
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of an array-like value (Python scalars are 0-d)."""
     shape = getattr(x, "shape", None)

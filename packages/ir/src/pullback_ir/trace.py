@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from pullback_ir.avals import ShapedArray
+from pullback_ir.avals import ArrayAttributes, ShapedArray
 from pullback_ir.dtypes import dtype_and_weak
 from pullback_ir.errors import (
     ConcretizationTypeError,
@@ -211,7 +211,7 @@ def named_scope(name: str) -> Iterator[None]:
         CONTEXT.name_stack = prev
 
 
-class Tracer:
+class Tracer(ArrayAttributes):
     """A value being traced: it belongs to one trace and knows its abstract value.
 
     Python operators dispatch through `Tracer.operators`, a table the NumPy-like layer fills
@@ -226,39 +226,9 @@ class Tracer:
 
     _trace: Trace
 
-    @property
-    def aval(self) -> ShapedArray:
-        """The abstract value."""
-        raise NotImplementedError
-
     def to_concrete_value(self) -> np.ndarray[Any, Any] | None:
         """The concrete value if this trace knows it (a JVP tracer over a concrete primal)."""
         return None
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The shape."""
-        return self.aval.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """The dtype."""
-        return self.aval.dtype
-
-    @property
-    def weak_type(self) -> bool:
-        """Whether the value is weakly typed."""
-        return self.aval.weak_type
-
-    @property
-    def ndim(self) -> int:
-        """The number of dimensions."""
-        return len(self.aval.shape)
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return self.aval.size
 
     def __len__(self) -> int:
         if not self.aval.shape:

@@ -739,22 +739,23 @@ def _tri_mask(s: tuple[int, ...], k: int, lower: bool) -> np.ndarray[Any, Any]:
     return np.broadcast_to(mask if lower else ~np.tri(n, m, k - 1, dtype=bool), s)
 
 
+def _tri(m: Any, k: int, lower: bool, name: str) -> Any:
+    m = asarray_arg(m, name)
+    s = aval_of(m).shape
+    zero = lax.broadcast_in_dim(np.asarray(0, aval_of(m).dtype), s, ())
+    return lax.select(np.ascontiguousarray(_tri_mask(s, k, lower)), m, zero)
+
+
 @export
 def tril(m: Any, k: int = 0) -> Any:
     """Zeros above the k-th diagonal."""
-    m = asarray_arg(m, "tril")
-    s = aval_of(m).shape
-    zero = lax.broadcast_in_dim(np.asarray(0, aval_of(m).dtype), s, ())
-    return lax.select(np.ascontiguousarray(_tri_mask(s, k, True)), m, zero)
+    return _tri(m, k, True, "tril")
 
 
 @export
 def triu(m: Any, k: int = 0) -> Any:
     """Zeros below the k-th diagonal."""
-    m = asarray_arg(m, "triu")
-    s = aval_of(m).shape
-    zero = lax.broadcast_in_dim(np.asarray(0, aval_of(m).dtype), s, ())
-    return lax.select(np.ascontiguousarray(_tri_mask(s, k, False)), m, zero)
+    return _tri(m, k, False, "triu")
 
 
 @export
