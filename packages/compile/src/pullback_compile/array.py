@@ -16,7 +16,7 @@ import numpy as np
 from pullback_ir import dtypes
 from pullback_ir.avals import ArrayAttributes, ShapedArray
 from pullback_ir.config import STATE
-from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
+from pullback_ir.trace import CONTEXT, EvalTrace, OperatorMethods, Tracer
 
 from pullback_compile import _jaxlib
 from pullback_compile.devices import Device, SingleDeviceSharding, default_device
@@ -37,7 +37,7 @@ def _readonly(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return x
 
 
-class Array(ArrayAttributes):
+class Array(ArrayAttributes, OperatorMethods):
     """An n-dimensional array on one device (see the module docstring).
 
     Arrays come from `device_put`, from compiled (`jit`) calls and from eager operations; the
@@ -318,38 +318,6 @@ class Array(ArrayAttributes):
 
     def _op(self, name: str, *args: Any) -> Any:
         return _wrap(Tracer.operators[name](*args))
-
-    @property
-    def T(self) -> Any:
-        """The transpose (reversed axes)."""
-        return self._op("transpose", self)
-
-    def astype(self, dtype: Any) -> Any:
-        """The value converted to `dtype`."""
-        return self._op("astype", self, dtype)
-
-    def reshape(self, *shape: Any) -> Any:
-        """The value with a new shape."""
-        return self._op("reshape", self, shape[0] if len(shape) == 1 else shape)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
-        """The sum over `axis`."""
-        return self._op("sum", self, axis, keepdims)
-
-    def __getitem__(self, idx: Any) -> Any:
-        return self._op("getitem", self, idx)
-
-    def __neg__(self) -> Any:
-        return self._op("neg", self)
-
-    def __pos__(self) -> Array:
-        return self
-
-    def __abs__(self) -> Any:
-        return self._op("abs", self)
-
-    def __invert__(self) -> Any:
-        return self._op("invert", self)
 
 
 def _wrap(x: Any) -> Any:

@@ -211,7 +211,51 @@ def named_scope(name: str) -> Iterator[None]:
         CONTEXT.name_stack = prev
 
 
-class Tracer(ArrayAttributes):
+class OperatorMethods:
+    """Array methods dispatched through the operator table by `_op`.
+
+    Shared by tracers and by the concrete array types of higher layers.
+    """
+
+    __slots__ = ()
+
+    def _op(self, name: str, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def __getitem__(self, idx: Any) -> Any:
+        return self._op("getitem", self, idx)
+
+    def __neg__(self) -> Any:
+        return self._op("neg", self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return self._op("abs", self)
+
+    def __invert__(self) -> Any:
+        return self._op("invert", self)
+
+    @property
+    def T(self) -> Any:
+        """The transpose (reversed axes)."""
+        return self._op("transpose", self)
+
+    def astype(self, dtype: Any) -> Any:
+        """The value converted to `dtype`."""
+        return self._op("astype", self, dtype)
+
+    def reshape(self, *shape: Any) -> Any:
+        """The value with a new shape."""
+        return self._op("reshape", self, shape[0] if len(shape) == 1 else shape)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """The sum over `axis`."""
+        return self._op("sum", self, axis, keepdims)
+
+
+class Tracer(ArrayAttributes, OperatorMethods):
     """A value being traced: it belongs to one trace and knows its abstract value.
 
     Python operators dispatch through `Tracer.operators`, a table the NumPy-like layer fills
@@ -280,18 +324,6 @@ class Tracer(ArrayAttributes):
                 "layer registered it)"
             ) from None
         return fn(*args)
-
-    def __neg__(self) -> Any:
-        return self._op("neg", self)
-
-    def __pos__(self) -> Any:
-        return self
-
-    def __abs__(self) -> Any:
-        return self._op("abs", self)
-
-    def __invert__(self) -> Any:
-        return self._op("invert", self)
 
     def __add__(self, o: Any) -> Any:
         return self._op("add", self, o)
@@ -376,23 +408,3 @@ class Tracer(ArrayAttributes):
 
     def __ne__(self, o: Any) -> Any:
         return self._op("ne", self, o)
-
-    def __getitem__(self, idx: Any) -> Any:
-        return self._op("getitem", self, idx)
-
-    @property
-    def T(self) -> Any:
-        """The transpose (reversed axes)."""
-        return self._op("transpose", self)
-
-    def astype(self, dtype: Any) -> Any:
-        """The value converted to `dtype`."""
-        return self._op("astype", self, dtype)
-
-    def reshape(self, *shape: Any) -> Any:
-        """The value with a new shape."""
-        return self._op("reshape", self, shape[0] if len(shape) == 1 else shape)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
-        """The sum over `axis`."""
-        return self._op("sum", self, axis, keepdims)
