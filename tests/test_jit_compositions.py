@@ -192,3 +192,25 @@ def test_data_parallel_gradients_with_pmap():
         for k in range(4):  # every device holds the mean gradient
             np.testing.assert_allclose(np.asarray(gw)[k], mean_w, rtol=1e-4, atol=1e-5)
             np.testing.assert_allclose(np.asarray(gb)[k], mean_b, rtol=1e-4, atol=1e-5)
+
+
+def test_grad_and_vmap_of_jit_stay_compiled_calls():
+    import pullback_compile.eager as eager_mod
+    from pullback_ir import make_jaxpr
+
+    @jit
+    def f(x):
+        return lax.reduce_sum(lax.sin(x) * lax.sin(x), (0,))
+
+    x = RNG.standard_normal(4).astype(f32)
+    jaxpr = make_jaxpr(grad(f))(x)
+    names = [e.params["name"] for e in jaxpr.jaxpr.eqns if e.primitive.name == "pjit"]
+    assert names == ["jvp(f)", "transpose(jvp(f))"]  # forward and backward, each one call
+    before = len(eager_mod._PJIT_CACHE)
+    g = grad(f)(x)
+    assert isinstance(g, Array)
+    assert len(eager_mod._PJIT_CACHE) == before + 2  # both ran as compiled programs
+    np.testing.assert_allclose(g, 2 * np.sin(x) * np.cos(x), rtol=1e-5)
+    xs = RNG.standard_normal((3, 4)).astype(f32)
+    np.testing.assert_allclose(vmap(f)(xs), (np.sin(xs) ** 2).sum(1), rtol=1e-5)
+    np.testing.assert_allclose(vmap(grad(f))(xs), 2 * np.sin(xs) * np.cos(xs), rtol=1e-5, atol=1e-6)

@@ -649,3 +649,56 @@ def _while_partial_eval(
 
 
 pe_rules[cf.while_p] = _while_partial_eval
+
+
+# --- compiled calls (pjit): every derived computation stays one call -------------------------
+
+
+def _pjit_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, call_jaxpr: ClosedJaxpr,
+              name: str) -> Any:  # fmt: skip
+    nonzeros = [not isinstance(t, Zero) for t in tangents]
+    jvp_j, out_nz = jvp_jaxpr(call_jaxpr, nonzeros, False)
+    nz_tangents = [t for t in tangents if not isinstance(t, Zero)]
+    outs = cf.pjit_p.bind(*primals, *nz_tangents, call_jaxpr=jvp_j, name=f"jvp({name})")
+    n = len(call_jaxpr.out_avals)
+    p_out, t_it = outs[:n], iter(outs[n:])
+    t_out = [
+        next(t_it) if nz else Zero(tangent_aval(a))
+        for a, nz in zip(call_jaxpr.out_avals, out_nz, strict=True)
+    ]
+    return p_out, t_out
+
+
+def _pjit_partial_eval(
+    trace: PartialEvalTrace, args: Sequence[Any], params: dict[str, Any]
+) -> list[Any]:
+    staging = trace.staging
+    closed: ClosedJaxpr = params["call_jaxpr"]
+    name = params["name"]
+    unknown = [isinstance(x, StagingTracer) and x._trace is staging for x in args]
+    known_j, unknown_j, out_uk, n_res = partial_eval_jaxpr(
+        closed, unknown, [False] * len(closed.out_avals)
+    )
+    with set_current_trace(trace.parent):
+        k_outs = cf.pjit_p.bind(*(x for x, u in zip(args, unknown, strict=True) if not u),
+                                call_jaxpr=known_j, name=name)  # fmt: skip
+    n_known = len(k_outs) - n_res
+    known_outs, residuals = k_outs[:n_known], k_outs[n_known:]
+    u_args = [*(x for x, u in zip(args, unknown, strict=True) if u), *residuals]
+    u_outs = staging.process_primitive(cf.pjit_p, u_args, {"call_jaxpr": unknown_j, "name": name})
+    k_it, u_it = iter(known_outs), iter(u_outs)
+    return [next(u_it) if u else next(k_it) for u in out_uk]
+
+
+def _pjit_t(cts: Sequence[Any], *args: Any, call_jaxpr: ClosedJaxpr, name: str) -> Sequence[Any]:
+    linear = [is_undefined(x) for x in args]
+    res = [x for x in args if not is_undefined(x)]
+    t_j = transpose_jaxpr(call_jaxpr, linear)
+    outs = iter(cf.pjit_p.bind(*res, *(instantiate(c) for c in cts), call_jaxpr=t_j,
+                               name=f"transpose({name})"))  # fmt: skip
+    return [next(outs) if lin else None for lin in linear]
+
+
+jvp_rules[cf.pjit_p] = _pjit_jvp
+pe_rules[cf.pjit_p] = _pjit_partial_eval
+transpose_rules[cf.pjit_p] = _pjit_t

@@ -59,6 +59,7 @@ def _call_rule(prim: Any, param: str) -> Callable[..., Any]:
 
 batch_rules[cf.closed_call_p] = _call_rule(cf.closed_call_p, "call_jaxpr")
 batch_rules[cf.named_call_p] = _call_rule(cf.named_call_p, "call_jaxpr")
+batch_rules[cf.pjit_p] = _call_rule(cf.pjit_p, "call_jaxpr")
 batch_rules[cf.checkpoint_p] = _call_rule(cf.checkpoint_p, "jaxpr")
 batch_rules[cf.name_p] = lambda axis, args, dims, **p: (cf.name_p.bind(*args, **p), [dims[0]])
 

@@ -1,4 +1,7 @@
-"""Eager operations on device-resident values: cached single-operation executables.
+"""Eager execution of compiled calls and of operations on device-resident values.
+
+A `pjit` call (what `jit` stages under `grad`, `vmap`, ...) reached eagerly runs compiled, so
+`grad(jit(f))` executes its forward and backward calls as XLA programs.
 
 On the CPU, eager operations run through the reference interpreter on zero-copy host views.
 When an operand lives on another device (an accelerator) the operation must run there: it is
@@ -16,6 +19,7 @@ from typing import Any
 
 from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
+from pullback_ir.primitives.control import pjit_p
 from pullback_ir.staging import trace_to_jaxpr
 from pullback_ir.trace import EAGER_HOOK
 
@@ -65,6 +69,8 @@ def _device_of(args: Sequence[Any]) -> Device | None:
 
 
 def _hook(primitive: Primitive, args: Sequence[Any], params: dict[str, Any]) -> list[Any] | None:
+    if primitive is pjit_p:  # a jitted call reached eagerly (grad(jit(f)), vmap(jit(f)), ...)
+        return _run_pjit(args, params)
     device = _device_of(args)
     if device is None:
         return None
@@ -84,6 +90,31 @@ def _hook(primitive: Primitive, args: Sequence[Any], params: dict[str, Any]) -> 
     return list(exe.run(args))
 
 
+_PJIT_CACHE: dict[Any, Any] = {}
+
+
+def _run_pjit(args: Sequence[Any], params: dict[str, Any]) -> list[Any]:
+    """Run a staged jit call compiled: the derived calls of grad/vmap stay compiled."""
+    from pullback_pytrees import tree_structure
+
+    from pullback_compile.devices import default_device
+    from pullback_compile.jit import _Executable
+    from pullback_compile.lowering import lower_module
+
+    closed = params["call_jaxpr"]
+    device = _device_of(args) or default_device()
+    key = (id(closed), device)
+    hit = _PJIT_CACHE.get(key)
+    if hit is None or hit[0] is not closed:
+        lowered = lower_module(closed, params["name"], consts_as_args=bool(closed.consts))
+        out_tree = tree_structure([0] * len(closed.out_avals))
+        exe = _Executable(closed, out_tree, lowered, device, [False] * len(args))
+        if len(_PJIT_CACHE) > 256:
+            _PJIT_CACHE.clear()
+        hit = _PJIT_CACHE[key] = (closed, exe)
+    return list(hit[1].run(args))
+
+
 def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, Any],
              device: Device) -> Any:  # fmt: skip
     from pullback_pytrees import tree_structure
@@ -98,8 +129,8 @@ def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, A
 
 
 def install() -> None:
-    """Route eager operations through `_hook`.
-
-    Done once an accelerator or the switch is used, so a CPU-only program never pays for it.
-    """
+    """Route eager operations through `_hook` (idempotent)."""
     EAGER_HOOK[0] = _hook
+
+
+install()  # jitted calls reached eagerly (pjit) always run compiled

@@ -3,7 +3,8 @@
 The hot path of a compiled call is pure Python kept short: split off static arguments, flatten
 the rest, look the signature up in a dict, hand the device buffers to the executable and wrap
 its outputs. Under another transformation (`grad`, `vmap`, an enclosing `jit`) the function
-is staged as a `named_call` of its jaxpr, so every transformation sees through it.
+is staged as a `pjit` call of its jaxpr: every transformation keeps it a call (its JVP,
+partial evaluation and transpose are calls again), and such calls reached eagerly run compiled.
 """
 
 from __future__ import annotations
@@ -656,7 +657,7 @@ class JitFunction:
             return self._fun(*full, **kw)
 
         jaxpr, consts, out_tree = trace_callable(call, tree, avals, f"jit({self._name})")
-        outs = cf.named_call_p.bind(*consts, *leaves, call_jaxpr=jaxpr, name=self._name)
+        outs = cf.pjit_p.bind(*consts, *leaves, call_jaxpr=jaxpr, name=self._name)
         return tree_unflatten(out_tree, outs)
 
     # --- ahead of time -------------------------------------------------------------------

@@ -519,6 +519,7 @@ def _with_scope(ctx: LoweringContext, closed: ClosedJaxpr, args: Sequence[str]) 
 
 lowering_rules[cf.closed_call_p] = _inline("call_jaxpr")
 lowering_rules[cf.named_call_p] = _named_call
+lowering_rules[cf.pjit_p] = _named_call
 lowering_rules[cf.checkpoint_p] = _inline("jaxpr")
 lowering_rules[cf.custom_jvp_call_p] = _inline("call_jaxpr")
 lowering_rules[cf.custom_vjp_call_p] = _inline("call_jaxpr")

@@ -514,6 +514,7 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(bits.threefry2x32_p, (dtypes.uint32,), lambda r, d: ([np.array(k, d) for k in _THREEFRY_KAT[0]], {}), lambda *a: [np.array(v) for v in _THREEFRY_KAT[1]]),
 
     OpRecord(cf.closed_call_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (3,), d), random_array(r, (3,), d)], {"call_jaxpr": _jaxpr(lambda a, b: a * b + a, d, (3,), (3,))}), lambda a, b, **p: a * b + a),
+    OpRecord(cf.pjit_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3,), d), random_array(r, (3,), d)], {"call_jaxpr": _jaxpr(lambda a, b: a * b + ew.sin_p.bind(a)[0], d, (3,), (3,)), "name": "f"}), lambda a, b, **p: a * b + np.sin(a)),
     OpRecord(cf.named_call_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3,), d)], {"call_jaxpr": _jaxpr(lambda a: a * a, d, (3,)), "name": "square"}), lambda a, **p: a * a),
     OpRecord(cf.cond_p, (dtypes.float32, dtypes.int32), _cond_args(1), lambda i, a, **p: a * 3),
     OpRecord(cf.cond_p, (dtypes.float32,), _cond_args(7), lambda i, a, **p: -a),  # clamped index

@@ -27,6 +27,7 @@ __all__ = [
     "custom_vjp_call_p",
     "name_p",
     "named_call_p",
+    "pjit_p",
     "scan_p",
     "while_p",
 ]
@@ -88,6 +89,18 @@ closed_call_p = Primitive(
 #: A call that keeps a name for debugging and profiling (params: `call_jaxpr`, `name`).
 named_call_p = Primitive(
     "named_call",
+    abstract_eval=_call_abstract,
+    impl=_call_impl,
+    effects_rule=_call_effects,
+    higher_order=True,
+)
+
+#: A compiled call: what `jit` stages under another transformation (params: `call_jaxpr`,
+#: `name`). Transformations keep the call (the JVP, the known and unknown parts, the transpose
+#: are calls again) so that a runtime can execute it compiled; the reference implementation
+#: interprets it.
+pjit_p = Primitive(
+    "pjit",
     abstract_eval=_call_abstract,
     impl=_call_impl,
     effects_rule=_call_effects,
@@ -338,6 +351,7 @@ custom_vjp_call_p = Primitive(
 ALL: list[Primitive] = [
     closed_call_p,
     named_call_p,
+    pjit_p,
     cond_p,
     while_p,
     scan_p,
