@@ -70,8 +70,13 @@ def cases(impl: str) -> dict[str, Callable[[], object]]:
         f = jit(grad(lambda p, x, y: loss(p, x, y, scale)))
         return block(f(params, x, y))
 
+    jitted_loss = jit(loss)
+    grad_of_jit = grad(jitted_loss)
+    block(grad_of_jit(params, x, y))
+
     return {
         "tiny jit dispatch cos(a+b) f32[3]": lambda: tiny(a, b),
+        "grad(jit(mlp_loss)) + block": lambda: block(grad_of_jit(params, x, y)),
         "tiny jit dispatch + block": lambda: block(tiny(a, b)),
         "jitted MLP SGD step + block": lambda: block(sgd(params, x, y)),
         "first call jit(grad(mlp_loss))": first_call,

@@ -15,12 +15,13 @@ from typing import Any
 
 from pullback_ir import lax
 from pullback_ir.avals import ShapedArray, aval_of
+from pullback_ir.config import STATE
 from pullback_ir.interpreter import eval_jaxpr
 from pullback_ir.jaxpr import ClosedJaxpr, Jaxpr, Var
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import callbacks as cb, collectives as coll, control as cf
 from pullback_ir.staging import StagingTrace, StagingTracer, trace_to_jaxpr
-from pullback_ir.trace import set_current_trace
+from pullback_ir.trace import CONTEXT, set_current_trace
 
 from pullback_autodiff.core import (
     Zero,
@@ -40,6 +41,26 @@ from pullback_autodiff.transpose import (
 )
 
 __all__ = ["jvp_jaxpr", "partial_eval_jaxpr"]
+
+
+_DERIVED: dict[Any, tuple[ClosedJaxpr, Any]] = {}
+
+
+def _memo(kind: str, closed: ClosedJaxpr, flags: Any, make: Callable[[], Any]) -> Any:
+    """A derived jaxpr of `closed`, made once per (jaxpr, flags, x64, axis env).
+
+    Keyed by the jaxpr's identity (the entry keeps it alive, so the id cannot be reused);
+    a stable jitted call then derives its JVP, known/unknown split and transpose once.
+    """
+    key = (kind, id(closed), flags, STATE.x64, CONTEXT.axis_env)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is closed:
+        return hit[1]
+    value = make()
+    if len(_DERIVED) >= 1024:
+        _DERIVED.clear()
+    _DERIVED[key] = (closed, value)
+    return value
 
 
 def jvp_jaxpr(
@@ -73,7 +94,14 @@ def jvp_jaxpr(
         return [*p_out, *(instantiate(t) for t, k in zip(t_out, nz, strict=True) if k)]
 
     avals = [*in_avals, *(tangent_aval(a) for a, nz in zip(in_avals, nonzeros, strict=True) if nz)]
-    return trace_to_jaxpr(fun, avals), out_nz[0]
+
+    def make() -> tuple[ClosedJaxpr, list[bool]]:
+        out_nz.clear()
+        return trace_to_jaxpr(fun, avals), out_nz[0]
+
+    flags = (tuple(nonzeros), tuple(inst))
+    jaxpr, nz = _memo("jvp", closed, flags, make)
+    return jaxpr, list(nz)
 
 
 def _permute_invars(closed: ClosedJaxpr, order: Sequence[int]) -> ClosedJaxpr:
@@ -172,7 +200,8 @@ def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool]) -> ClosedJaxpr:
         cts_in = backward_pass(closed.jaxpr, closed.consts, full, list(cts))
         return [instantiate(c) for c, lin in zip(cts_in, linear, strict=True) if lin]
 
-    return trace_to_jaxpr(fun, [*res_avals, *ct_avals])
+    return _memo("transpose", closed, tuple(linear),  # type: ignore[no-any-return]
+                 lambda: trace_to_jaxpr(fun, [*res_avals, *ct_avals]))  # fmt: skip
 
 
 def _cond_t(cts: Sequence[Any], index: Any, *ops: Any, branches: Any) -> Sequence[Any]:
@@ -314,6 +343,16 @@ def partial_eval_jaxpr(
         outputs followed by `num_res` residuals; `unknown` maps `(*unknown inputs, *residuals)`
         to the unknown outputs. Outputs flagged in `instantiate_out` are always unknown.
     """
+    known, unknown, out_uk, n_res = _memo(
+        "partial_eval", closed, (tuple(unknowns), tuple(instantiate_out)),
+        lambda: _partial_eval_jaxpr(closed, unknowns, instantiate_out),
+    )  # fmt: skip
+    return known, unknown, list(out_uk), n_res
+
+
+def _partial_eval_jaxpr(
+    closed: ClosedJaxpr, unknowns: Sequence[bool], instantiate_out: Sequence[bool]
+) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
     known_tr, unknown_tr = StagingTrace(), StagingTrace()
     pe = PartialEvalTrace(known_tr, unknown_tr)
     ins = [

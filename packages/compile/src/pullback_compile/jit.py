@@ -476,6 +476,7 @@ class JitFunction:
         self._in_shardings = in_shardings
         self._cache: dict[Any, _Executable] = {}
         self._fast: dict[Any, _Executable] = {}
+        self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
         # (generated matcher, executables by leaf avals, the tree it matches)
         self._matcher: tuple[Any, dict[Any, _Executable], PyTreeDef] | None = None
         # The per-call fast path applies when nothing is static or donated and no kwargs.
@@ -644,19 +645,28 @@ class JitFunction:
     def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self._inline:
             return self._fun(*args, **kwargs)
-        _statics, leaves, tree = self._split(args, kwargs)
+        statics, leaves, tree = self._split(args, kwargs)
         avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
-        n = len(args)
-        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+        # The traced call is reused while nothing it closes over is traced: a stable jaxpr lets
+        # the transformations' caches of derived jaxprs (and of executables) hit.
+        key = (tree, statics, STATE.x64, CONTEXT.axis_env, *avals)
+        hit = self._staged_cache.get(key)
+        if hit is None:
+            n = len(args)
+            static_pos = {i + n if i < 0 else i for i in self._static_nums}
 
-        def call(*flat: Any) -> Any:
-            dyn_args, dyn_kwargs = flat
-            it = iter(dyn_args)
-            full = [args[i] if i in static_pos else next(it) for i in range(n)]
-            kw = {**{k: v for k, v in kwargs.items() if k in self._static_names}, **dyn_kwargs}
-            return self._fun(*full, **kw)
+            def call(*flat: Any) -> Any:
+                dyn_args, dyn_kwargs = flat
+                it = iter(dyn_args)
+                full = [args[i] if i in static_pos else next(it) for i in range(n)]
+                kw = {**{k: v for k, v in kwargs.items() if k in self._static_names},
+                      **dyn_kwargs}  # fmt: skip
+                return self._fun(*full, **kw)
 
-        jaxpr, consts, out_tree = trace_callable(call, tree, avals, f"jit({self._name})")
+            hit = trace_callable(call, tree, avals, f"jit({self._name})")
+            if not any(isinstance(c, Tracer) for c in hit[1]):
+                self._staged_cache[key] = hit
+        jaxpr, consts, out_tree = hit
         outs = cf.pjit_p.bind(*consts, *leaves, call_jaxpr=jaxpr, name=self._name)
         return tree_unflatten(out_tree, outs)
 
@@ -675,6 +685,7 @@ class JitFunction:
         """Forget this function's compiled signatures."""
         self._cache.clear()
         self._fast.clear()
+        self._staged_cache.clear()
         self._matcher = None
 
     def _cache_size(self) -> int:
