@@ -318,8 +318,19 @@ class _Executable:
             out._deleted = False
             out._replicas = None
             return out
-        new = Array._from_buffer
-        arrays = [new(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)]
+        arrays = []
+        append = arrays.append
+        make = object.__new__
+        for b, a in zip(outs, self.out_avals, strict=True):  # Array._from_buffer, inlined
+            out = make(Array)
+            out._aval = a
+            out._host = None
+            out._buf = b
+            out._device = device
+            out._owned = True
+            out._deleted = False
+            out._replicas = None
+            append(out)
         build = self.build
         return build(arrays) if build is not None else tree_unflatten(self.out_tree, arrays)
 

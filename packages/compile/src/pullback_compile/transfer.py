@@ -61,21 +61,23 @@ def device_get(x: Any) -> Any:
 
 
 def _collect(x: Any, out: list[Any]) -> bool:
-    # The buffers of the Arrays in plain containers; False if another node type is met.
-    t = type(x)
-    if t is Array:
-        if x._buf is not None:
-            out.append(x._buf)
-        return True
-    if t is list or t is tuple or t is dict:
-        for v in x.values() if t is dict else x:
-            if type(v) is Array:
-                if v._buf is not None:
-                    out.append(v._buf)
-            elif not _collect(v, out):
-                return False
-        return True
-    return x is None or isinstance(x, (np.ndarray, np.generic, int, float, complex))
+    # The buffers of the Arrays in plain containers (any order); False if another node type
+    # is met (then the general pytree flattening runs).
+    stack = [x]
+    pop, extend, append = stack.pop, stack.extend, out.append
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is Array:
+            if v._buf is not None:
+                append(v._buf)
+        elif t is list or t is tuple:
+            extend(v)
+        elif t is dict:
+            extend(v.values())
+        elif not (v is None or isinstance(v, (np.ndarray, np.generic, int, float, complex))):
+            return False
+    return True
 
 
 def block_until_ready(x: Any) -> Any:
