@@ -318,7 +318,7 @@ class _Executable:
             out._deleted = False
             out._replicas = None
             return out
-        arrays = []
+        arrays: list[Array] = []
         append = arrays.append
         make = object.__new__
         for b, a in zip(outs, self.out_avals, strict=True):  # Array._from_buffer, inlined
