@@ -51,8 +51,13 @@ def _is_python_scalar(x: Any) -> bool:
     return type(x) in (bool, int, float, complex)
 
 
-def _coerce(*args: ArrayLike) -> list[Any]:
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def _coerce(*args: ArrayLike) -> Sequence[Any]:
     """Give Python-scalar operands the dtype of the first array operand."""
+    if len(args) == 2 and type(args[0]) not in _PY_SCALARS and type(args[1]) not in _PY_SCALARS:
+        return args  # the common case: no Python scalars
     ref = next((a for a in args if not _is_python_scalar(a)), None)
     if ref is None:
         return list(args)

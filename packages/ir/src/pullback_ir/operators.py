@@ -23,8 +23,32 @@ def _weak_dtype_array(x: Any, dtype: np.dtype[Any]) -> Any:
     return lax.convert_element_type(x, dtype) if aval_of(x).dtype != dtype else x
 
 
+_PY_NUMBERS = (int, float)
+
+
 def promote_args(name: str, *args: Any) -> list[Any]:
     """Convert `args` to their common dtype (JAX promotion, weak scalars defer) and shape."""
+    if len(args) == 2:
+        # The common binary cases without the promotion lattice: two arrays of one type, or
+        # an array and a Python int/float that defers to it.
+        a, b = args
+        ta, tb = type(a), type(b)
+        a_py, b_py = ta in _PY_NUMBERS, tb in _PY_NUMBERS
+        if not a_py and not b_py and ta not in (bool, complex) and tb not in (bool, complex):
+            av, bv = aval_of(a), aval_of(b)
+            if av.dtype == bv.dtype and av.shape == bv.shape and av.weak_type == bv.weak_type:
+                return [a, b]
+        elif a_py != b_py:
+            arr, scalar = (b, a) if a_py else (a, b)
+            if type(arr) not in (bool, complex):
+                av = aval_of(arr)
+                dt = av.dtype
+                if not av.weak_type and (
+                    dtypes.is_inexact(dt)
+                    or (type(scalar) is int and dt != dtypes.bool_ and dtypes.is_integer(dt))
+                ):
+                    c = np.asarray(scalar, dt)
+                    return [c, arr] if a_py else [arr, c]
     dtype, _ = dtypes.result_type(*args)
     return broadcast_arrays(name, *[_weak_dtype_array(a, dtype) for a in args])
 

@@ -87,6 +87,10 @@ def to_ndarray(x: Any) -> np.ndarray[Any, Any]:
         return x
     if isinstance(x, Tracer):
         raise leaked_tracer_error(x)
+    aval = getattr(x, "aval", None)
+    if type(aval) is ShapedArray:  # an array type of a higher layer: its aval is canonical
+        v = np.asarray(x)
+        return v if v.dtype == aval.dtype else v.astype(aval.dtype)
     dtype, _ = dtype_and_weak(x)
     return np.asarray(x, dtype=dtype)
 

@@ -11,7 +11,7 @@ from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.operators import broadcast_arrays, promote_args
-from pullback_ir.trace import Tracer
+from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
 
 __all__ = [
     "asarray_arg",
@@ -43,6 +43,17 @@ def export(f: Callable[..., Any]) -> Callable[..., Any]:
         return wrap(f(*args, **kwargs))
 
     return fn
+
+
+def eager_host(x: Any) -> np.ndarray[Any, Any] | None:
+    """The host value of an Array when NumPy may compute the result directly, else None.
+
+    That is when nothing is being traced and the Array's value is on the host: the reference
+    interpreter would run the same NumPy code, so eager fast paths call NumPy themselves.
+    """
+    if type(x) is Array and type(CONTEXT.trace) is EvalTrace:
+        return x._host
+    return None
 
 
 def is_array(x: Any) -> bool:

@@ -21,7 +21,7 @@ from pullback_ir.errors import ConcretizationTypeError
 from pullback_ir.primitives.indexing import GatherDimensionNumbers, ScatterDimensionNumbers
 from pullback_ir.trace import Tracer
 
-from pullback_api.numpy._core import asarray_arg, axes_of, export, to_dtype
+from pullback_api.numpy._core import asarray_arg, axes_of, eager_host, export, to_dtype
 
 __all__ = ["AtIndexer", "argwhere", "flatnonzero", "getitem", "nonzero", "take", "take_along_axis"]
 
@@ -200,8 +200,17 @@ def _result_order(adv_dims: list[int], nb: int, n_window: int) -> list[int] | No
     return perm
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
 def getitem(x: Any, idx: Any) -> Any:
     """`x[idx]` with NumPy semantics (out-of-range array indices are clamped, as in JAX)."""
+    host = eager_host(x)
+    if host is not None:
+        # Basic indexing of a host value: NumPy's own (a read-only view; same semantics).
+        parts = idx if type(idx) is tuple else (idx,)
+        if all(type(i) in _BASIC for i in parts):
+            return Array._from_host(np.asarray(host[idx]), False, x._home())
     x = asarray_arg(x, "getitem")
     if isinstance(idx, (Array, Tracer)) and aval_of(idx).shape == () and \
             dtypes.is_integer(aval_of(idx).dtype) and not isinstance(idx, Tracer):  # fmt: skip

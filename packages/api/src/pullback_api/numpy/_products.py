@@ -10,7 +10,7 @@ import numpy as np
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 
-from pullback_api.numpy._core import asarray_arg, export, to_dtype
+from pullback_api.numpy._core import asarray_arg, eager_host, export, to_dtype
 
 __all__ = ["dot", "einsum", "inner", "kron", "matmul", "matvec", "outer", "tensordot", "vdot",
            "vecdot"]  # fmt: skip
@@ -25,6 +25,11 @@ def _common(name: str, a: Any, b: Any, preferred: Any = None) -> tuple[Any, Any]
 @export
 def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
     """Matrix product with NumPy's rules (1-D operands promoted, batch dims broadcast)."""
+    ha, hb = eager_host(a), eager_host(b)
+    if (ha is not None and hb is not None and ha.dtype == hb.dtype and ha.dtype.kind == "f"
+            and ha.ndim and hb.ndim and preferred_element_type is None
+            and ha.shape[-1] == hb.shape[-2 if hb.ndim > 1 else 0]):  # fmt: skip
+        return np.asarray(np.matmul(ha, hb))  # what the reference dot_general computes
     a, b = _common("matmul", a, b)
     sa, sb = aval_of(a).shape, aval_of(b).shape
     if not sa or not sb:

@@ -8,7 +8,14 @@ import numpy as np
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 
-from pullback_api.numpy._core import asarray_arg, axes_of, export, promote, to_dtype
+from pullback_api.numpy._core import (
+    asarray_arg,
+    axes_of,
+    eager_host,
+    export,
+    promote,
+    to_dtype,
+)
 
 __all__ = [
     "all",
@@ -78,11 +85,17 @@ def _keep(out: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     return lax.expand_dims(out, axes) if keepdims and axes else out
 
 
-def _reduction(name: str, prim: Any, op: str, upcast_bool: bool) -> Any:
+def _reduction(name: str, prim: Any, op: str, upcast_bool: bool, np_fn: Any) -> Any:
     def f(a: Any, axis: Any = None, dtype: Any = None, out: None = None,
           keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:  # fmt: skip
         if out is not None:
             raise ValueError(f"{name}: the out argument is not supported (arrays are immutable)")
+        host = eager_host(a)
+        if (host is not None and dtype is None and initial is None and where is None
+                and host.dtype.kind == "f" and host.size):  # fmt: skip
+            # NumPy computes what the reference reduction would.
+            fast_axes = None if axis is None else axes_of(axis, host.ndim, name)
+            return np.asarray(np_fn(host, axis=fast_axes, keepdims=keepdims), host.dtype)
         a = asarray_arg(a, name)
         dt = aval_of(a).dtype
         if dtype is not None:
@@ -109,10 +122,10 @@ def _reduction(name: str, prim: Any, op: str, upcast_bool: bool) -> Any:
     return export(f)
 
 
-sum = _reduction("sum", lax.reduce_sum, "sum", True)
-prod = _reduction("prod", lax.reduce_prod, "prod", True)
-max = _reduction("max", lax.reduce_max, "max", False)
-min = _reduction("min", lax.reduce_min, "min", False)
+sum = _reduction("sum", lax.reduce_sum, "sum", True, np.sum)
+prod = _reduction("prod", lax.reduce_prod, "prod", True, np.prod)
+max = _reduction("max", lax.reduce_max, "max", False, np.max)
+min = _reduction("min", lax.reduce_min, "min", False, np.min)
 amax, amin = max, min
 
 
