@@ -372,6 +372,21 @@ def _binary(name: str, reflected: bool) -> Any:
                     new._deleted = False
                     new._replicas = None
                     return new
+            elif (
+                (type(other) is float or type(other) is int)
+                and type(CONTEXT.trace) is EvalTrace
+                and self._host is not None
+                and self._host.dtype.kind == "f"
+                and not self._aval.weak_type
+            ):
+                # A Python number defers to a float array (JAX's weak typing): NumPy computes
+                # the same in the array's dtype.
+                x = self._host
+                y = np.asarray(other, x.dtype)
+                out = fast(y, x) if reflected else fast(x, y)
+                if type(out) is not np.ndarray:
+                    out = np.asarray(out)
+                return Array._from_host(out, False, self._home())
             return _wrap(table[name](other, self) if reflected else table[name](self, other))
 
     else:

@@ -222,6 +222,11 @@ def _binary(name: str, op: Any, inexact: bool = False) -> None:
             if (hx is not None and hy is not None and hx.dtype is hy.dtype
                     and hx.shape == hy.shape and hx.dtype in _FAST_DTYPES):  # fmt: skip
                 return Array._from_host(fast(hx, hy))
+        elif (fast is not None and type(x) is Array and type(y) in (int, float)
+                and type(CONTEXT.trace) is EvalTrace):  # fmt: skip
+            hx = x._host
+            if hx is not None and hx.dtype in _FAST_DTYPES and not x.weak_type:
+                return Array._from_host(fast(hx, np.asarray(y, hx.dtype)))
         a, b = (promote_inexact if inexact else promote)(name, x, y)
         return op(a, b)
 
