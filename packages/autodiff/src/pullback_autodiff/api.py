@@ -46,32 +46,28 @@ __all__ = [
 ]
 
 
-def _flatten_fun(fun: Callable[..., Any], in_tree: PyTreeDef, store: list[PyTreeDef]) -> Any:
+def _flatten_fun(
+    fun: Callable[..., Any], in_tree: PyTreeDef, has_aux: bool
+) -> tuple[Callable[..., list[Any]], list[PyTreeDef], list[Any]]:
+    """`fun` on flat leaves, with lists that receive its output tree (and its aux value)."""
+    store: list[PyTreeDef] = []
+    aux: list[Any] = []
+
     def flat(*args: Any) -> list[Any]:
         out = fun(*tree_unflatten(in_tree, args))
+        if has_aux:
+            if not isinstance(out, tuple) or len(out) != 2:
+                raise TypeError(
+                    "has_aux=True requires the function to return a pair (output, aux), got "
+                    f"{type(out).__name__}"
+                )
+            out, extra = out
+            aux.append(extra)
         leaves, tree = tree_flatten(out)
         store.append(tree)
         return leaves
 
-    return flat
-
-
-def _flatten_fun_aux(
-    fun: Callable[..., Any], in_tree: PyTreeDef, store: list[PyTreeDef], aux: list[Any]
-) -> Any:
-    def flat(*args: Any) -> list[Any]:
-        out = fun(*tree_unflatten(in_tree, args))
-        if not isinstance(out, tuple) or len(out) != 2:
-            raise TypeError(
-                "has_aux=True requires the function to return a pair (output, aux), got "
-                f"{type(out).__name__}"
-            )
-        leaves, tree = tree_flatten(out[0])
-        store.append(tree)
-        aux.append(out[1])
-        return leaves
-
-    return flat
+    return flat, store, aux
 
 
 def _tangent_of(t: Any, primal_aval: ShapedArray, where: str) -> Any:
@@ -130,11 +126,7 @@ def jvp(
         _tangent_of(t, a, f"argument leaf {i}")
         for i, (t, a) in enumerate(zip(t_flat, p_avals, strict=True))
     ]
-    store: list[PyTreeDef] = []
-    aux: list[Any] = []
-    flat = (
-        _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
-    )
+    flat, store, aux = _flatten_fun(fun, in_tree, has_aux)
     p_out, t_out = jvp_flat(flat, p_flat, ts)
     out_tree = store[0]
     result = (
@@ -155,11 +147,7 @@ def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> 
     """
     p_flat, in_tree = tree_flatten(primals)
     p_avals = leaf_avals(p_flat, "linearize primals")
-    store: list[PyTreeDef] = []
-    aux: list[Any] = []
-    flat = (
-        _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
-    )
+    flat, store, aux = _flatten_fun(fun, in_tree, has_aux)
     mask = [dtypes.is_inexact(a.dtype) for a in p_avals]
     p_out, linear, zero_outs = linearize_flat(flat, p_flat, mask)
     out_tree = store[0]
@@ -231,11 +219,7 @@ def vjp(
     """
     p_flat, in_tree = tree_flatten(primals)
     p_avals = leaf_avals(p_flat, "vjp primals")
-    store: list[PyTreeDef] = []
-    aux: list[Any] = []
-    flat = (
-        _flatten_fun_aux(fun, in_tree, store, aux) if has_aux else _flatten_fun(fun, in_tree, store)
-    )
+    flat, store, aux = _flatten_fun(fun, in_tree, has_aux)
     mask = [dtypes.is_inexact(a.dtype) for a in p_avals]
     p_out, pullback = _vjp_flat(flat, p_flat, mask)
     out_tree = store[0]
@@ -490,13 +474,7 @@ def _jacobian(
         dyn, f_dyn = _split_argnums(fun, args, kwargs, argnums, name, holomorphic, allow_int)
 
         in_flat, in_tree = tree_flatten(dyn)
-        store: list[PyTreeDef] = []
-        aux: list[Any] = []
-        flat = (
-            _flatten_fun_aux(f_dyn, in_tree, store, aux)
-            if has_aux
-            else _flatten_fun(f_dyn, in_tree, store)
-        )
+        flat, store, aux = _flatten_fun(f_dyn, in_tree, has_aux)
         in_avals = [aval_of(x) for x in in_flat]
         n_in = sum(int(np.prod(a.shape, dtype=np.int64)) for a in in_avals)
         use_fwd = mode == "fwd"
@@ -604,8 +582,8 @@ def linear_transpose(
                 f"but primal leaf {i} has type {a.str_long()}"
             )
         in_avals.append(ShapedArray(a.shape, a.dtype))
-    store: list[PyTreeDef] = []
-    closed = trace_to_jaxpr(_flatten_fun(fun, in_tree, store), in_avals)
+    flat, store, _ = _flatten_fun(fun, in_tree, False)
+    closed = trace_to_jaxpr(flat, in_avals)
     out_tree = store[0]
     out_avals = closed.out_avals
     reduce_axes = tuple(reduce_axes)
