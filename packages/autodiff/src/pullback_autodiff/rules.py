@@ -876,25 +876,39 @@ def _scatter_to_gather(dn: Any, updates_shape: tuple[int, ...], operand_ndim: in
     return gdn, tuple(sizes)
 
 
+def _scatter_zero_cts(x: Any, u: Any) -> list[Any]:
+    # The cotangents of (operand, indices, updates) for a zero output cotangent.
+    return [
+        Zero(_aval(x)) if is_undefined(x) else None,
+        None,
+        Zero(_aval(u)) if is_undefined(u) else None,
+    ]
+
+
+def _gather_update_ct(
+    ct: Any, idx: Any, u_shape: tuple[int, ...], dimension_numbers: Any, mode: Any,
+    indices_are_sorted: bool, unique_indices: bool,
+) -> Any:  # fmt: skip
+    # The updates' cotangent: the output cotangent read back at the windows they went to.
+    gdn, sizes = _scatter_to_gather(dimension_numbers, u_shape, len(_shape(ct)))
+    return ix.gather_p.bind(
+        ct, idx, dimension_numbers=gdn, slice_sizes=sizes, mode=mode, fill_value=0,
+        indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+    )[0]  # fmt: skip
+
+
 def _scatter_add_t(
     cts: Sequence[Any], x: Any, idx: Any, u: Any, *, dimension_numbers: Any, mode: Any,
     indices_are_sorted: bool, unique_indices: bool,
 ) -> Sequence[Any]:  # fmt: skip
     (ct,) = cts
     if isinstance(ct, Zero):
-        return [
-            Zero(_aval(x)) if is_undefined(x) else None,
-            None,
-            Zero(_aval(u)) if is_undefined(u) else None,
-        ]
+        return _scatter_zero_cts(x, u)
     t_x = ct if is_undefined(x) else None
     t_u = None
     if is_undefined(u):
-        gdn, sizes = _scatter_to_gather(dimension_numbers, u.aval.shape, len(_shape(ct)))
-        t_u = ix.gather_p.bind(
-            ct, idx, dimension_numbers=gdn, slice_sizes=sizes, mode=mode, fill_value=0,
-            indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
-        )[0]  # fmt: skip
+        t_u = _gather_update_ct(ct, idx, _aval(u).shape, dimension_numbers, mode,
+                                indices_are_sorted, unique_indices)  # fmt: skip
     return [t_x, None, t_u]
 
 
@@ -953,12 +967,7 @@ def _scatter_t(
 ) -> Sequence[Any]:  # fmt: skip
     (ct,) = cts
     if isinstance(ct, Zero):
-        return [
-            Zero(_aval(x)) if is_undefined(x) else None,
-            None,
-            Zero(_aval(u)) if is_undefined(u) else None,
-        ]
-    ua = _aval(u)
+        return _scatter_zero_cts(x, u)
     t_x = None
     if is_undefined(x):
         t_x = ix.scatter_p.bind(
@@ -967,11 +976,8 @@ def _scatter_t(
         )[0]  # fmt: skip
     t_u = None
     if is_undefined(u):
-        gdn, sizes = _scatter_to_gather(dimension_numbers, ua.shape, len(_shape(ct)))
-        t_u = ix.gather_p.bind(
-            ct, idx, dimension_numbers=gdn, slice_sizes=sizes, mode=mode, fill_value=0,
-            indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
-        )[0]  # fmt: skip
+        t_u = _gather_update_ct(ct, idx, _aval(u).shape, dimension_numbers, mode,
+                                indices_are_sorted, unique_indices)  # fmt: skip
     return [t_x, None, t_u]
 
 
