@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pullback_ir.config import STATE
 from pullback_ir.jaxpr import ClosedJaxpr
 
-from pullback_compile import _jaxlib
 from pullback_compile.devices import default_device
-from pullback_compile.lowering import lower_module
+from pullback_compile.jit import executable_for
 
 __all__ = ["CompiledJaxpr", "compile_jaxpr"]
 
@@ -19,38 +17,28 @@ class CompiledJaxpr:
     """A jaxpr lowered to StableHLO and compiled by XLA for one CPU device."""
 
     def __init__(self, closed: ClosedJaxpr, name: str = "fn") -> None:
-        lowered = lower_module(closed, name)
-        self.text = lowered.text
+        self._exe = executable_for(closed, name, default_device())
+        self.text = self._exe.lowered.text
         self.in_avals = list(closed.in_avals)
         self.out_avals = list(closed.out_avals)
-        self.device = default_device()
-        self._loaded = _jaxlib.Loaded(
-            self.text,
-            (self.device,),
-            [_jaxlib.Aval(a.shape, a.dtype) for a in self.out_avals],
-            host_callbacks=tuple(lowered.callbacks),
-        )
 
     def __call__(self, *args: Any) -> list[np.ndarray[Any, Any]]:
         """Run on host arrays (checked against the input avals); returns host arrays."""
         if len(args) != len(self.in_avals):
             raise TypeError(f"expected {len(self.in_avals)} arguments, got {len(args)}")
-        bufs = []
+        arrays = []
         for i, (x, a) in enumerate(zip(args, self.in_avals, strict=True)):
             arr = np.asarray(x)
             if arr.shape != a.shape or arr.dtype != a.dtype:
                 raise TypeError(
                     f"argument {i}: expected {a.str_short()}, got {arr.dtype}{list(arr.shape)}"
                 )
-            bufs.append(_jaxlib.device_put(arr, self.device, x64=STATE.x64))
-        outs = self._loaded.execute(bufs)
-        return [
-            _jaxlib.to_numpy(o, a.shape, a.dtype) for o, a in zip(outs, self.out_avals, strict=True)
-        ]
+            arrays.append(arr)
+        return [np.asarray(o) for o in self._exe.run(arrays)]
 
     def hlo_text(self) -> str:
         """The optimized HLO."""
-        return self._loaded.hlo_text()
+        return self._exe.loaded.hlo_text()
 
 
 def compile_jaxpr(closed: ClosedJaxpr, name: str = "fn") -> CompiledJaxpr:

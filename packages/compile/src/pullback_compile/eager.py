@@ -95,37 +95,26 @@ _PJIT_CACHE: dict[Any, Any] = {}
 
 def _run_pjit(args: Sequence[Any], params: dict[str, Any]) -> list[Any]:
     """Run a staged jit call compiled: the derived calls of grad/vmap stay compiled."""
-    from pullback_pytrees import tree_structure
-
     from pullback_compile.devices import default_device
-    from pullback_compile.jit import _Executable
-    from pullback_compile.lowering import lower_module
+    from pullback_compile.jit import executable_for
 
     closed = params["call_jaxpr"]
     device = _device_of(args) or default_device()
     key = (id(closed), device)
     hit = _PJIT_CACHE.get(key)
     if hit is None or hit[0] is not closed:
-        lowered = lower_module(closed, params["name"], consts_as_args=bool(closed.consts))
-        out_tree = tree_structure([0] * len(closed.out_avals))
-        exe = _Executable(closed, out_tree, lowered, device, [False] * len(args))
         if len(_PJIT_CACHE) > 256:
             _PJIT_CACHE.clear()
-        hit = _PJIT_CACHE[key] = (closed, exe)
+        hit = _PJIT_CACHE[key] = (closed, executable_for(closed, params["name"], device))
     return list(hit[1].run(args))
 
 
 def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, Any],
              device: Device) -> Any:  # fmt: skip
-    from pullback_pytrees import tree_structure
-
-    from pullback_compile.jit import _Executable
-    from pullback_compile.lowering import lower_module
+    from pullback_compile.jit import executable_for
 
     closed = trace_to_jaxpr(lambda *xs: primitive.bind(*xs, **params), avals)
-    lowered = lower_module(closed, primitive.name, consts_as_args=bool(closed.consts))
-    out_tree = tree_structure([0] * len(closed.out_avals))
-    return _Executable(closed, out_tree, lowered, device, [False] * len(avals))
+    return executable_for(closed, primitive.name, device)
 
 
 def install() -> None:

@@ -355,6 +355,18 @@ class _Executable:
         return [Array._from_buffer(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)]
 
 
+def executable_for(closed: ClosedJaxpr, name: str, device: Device) -> _Executable:
+    """A compiled executable of a closed jaxpr on `device`, its outputs a flat list.
+
+    Constants are passed as arguments (kept on the device), nothing is donated.
+    """
+    from pullback_pytrees import tree_structure
+
+    lowered = lower_module(closed, name, consts_as_args=bool(closed.consts))
+    out_tree = tree_structure([0] * len(closed.out_avals))
+    return _Executable(closed, out_tree, lowered, device, [False] * len(closed.in_avals))
+
+
 # --- jit ---------------------------------------------------------------------------------------
 
 
