@@ -185,6 +185,26 @@ def _as_tangent(x: Any, primal: ShapedArray, what: str, i: int) -> Any:
 # --- custom_jvp ------------------------------------------------------------------------------
 
 
+def _stage_primal(
+    fun: Callable[..., Any], sig: inspect.Signature | None, nondiff_argnums: Any,
+    args: tuple[Any, ...], kwargs: dict[str, Any], what: str,
+) -> tuple[Any, ...]:  # fmt: skip
+    """Resolve a custom-rule function's arguments and trace its primal computation.
+
+    Returns `(args, static, static_vals, dyn, flat, avals, in_tree, closed, consts,
+    out_tree)`.
+    """
+    args = _resolve_args(sig, args, kwargs, what)
+    static = static_positions(nondiff_argnums, len(args), what, "nondiff_argnums")
+    static_vals, dyn = split_static(args, static)
+    flat, in_tree = tree_flatten(dyn)
+    avals = leaf_avals(flat, f"{what} arguments")
+    closed, consts, out_tree = trace_callable(
+        lambda *d: fun(*merge_static(args, static, d)), in_tree, avals, what
+    )
+    return args, static, static_vals, dyn, flat, avals, in_tree, closed, consts, out_tree
+
+
 class custom_jvp:
     """A function with a custom JVP rule, set with `defjvp` or `defjvps`.
 
@@ -264,14 +284,8 @@ class custom_jvp:
         what = f"custom_jvp function {name}"
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using defjvp.")
-        args = _resolve_args(self._sig, args, kwargs, what)
-        static = static_positions(self.nondiff_argnums, len(args), what, "nondiff_argnums")
-        static_vals, dyn = split_static(args, static)
-        flat, in_tree = tree_flatten(dyn)
-        avals = leaf_avals(flat, f"{what} arguments")
-        fun = self.fun
-        closed, consts, out_tree = trace_callable(
-            lambda *d: fun(*merge_static(args, static, d)), in_tree, avals, what
+        _, _, static_vals, _, flat, _, in_tree, closed, consts, out_tree = _stage_primal(
+            self.fun, self._sig, self.nondiff_argnums, args, kwargs, what
         )
         out_avals = closed.out_avals
         user_jvp = self.jvp
@@ -396,15 +410,9 @@ class custom_vjp:
         what = f"custom_vjp function {name}"
         if self.fwd is None or self.bwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
-        args = _resolve_args(self._sig, args, kwargs, what)
-        static = static_positions(self.nondiff_argnums, len(args), what, "nondiff_argnums")
-        static_vals, dyn = split_static(args, static)
-        flat, in_tree = tree_flatten(dyn)
-        avals = leaf_avals(flat, f"{what} arguments")
-        fun, user_fwd, user_bwd = self.fun, self.fwd, self.bwd
-        closed, consts, out_tree = trace_callable(
-            lambda *d: fun(*merge_static(args, static, d)), in_tree, avals, what
-        )
+        staged = _stage_primal(self.fun, self._sig, self.nondiff_argnums, args, kwargs, what)
+        args, static, static_vals, dyn, flat, avals, in_tree, closed, consts, out_tree = staged
+        user_fwd, user_bwd = self.fwd, self.bwd
         out_avals = closed.out_avals
         res_trees: list[PyTreeDef] = []
 
