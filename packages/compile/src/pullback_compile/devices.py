@@ -70,7 +70,7 @@ def _note_platform(dev: Device) -> None:
     if dev.platform != "cpu":
         from pullback_compile import eager
 
-        eager.install()
+        eager.route_devices()
 
 
 def default_device() -> Device:

@@ -45,7 +45,7 @@ def eager_on_device(enabled: bool = True) -> Iterator[None]:
     Inside the block the Arrays' device executes them (results stay on it), as on an
     accelerator.
     """
-    install()
+    route_devices()
     prev = _STATE.all_devices
     _STATE.all_devices = bool(enabled)
     try:
@@ -71,6 +71,8 @@ def _device_of(args: Sequence[Any]) -> Device | None:
 def _hook(primitive: Primitive, args: Sequence[Any], params: dict[str, Any]) -> list[Any] | None:
     if primitive is pjit_p:  # a jitted call reached eagerly (grad(jit(f)), vmap(jit(f)), ...)
         return _run_pjit(args, params)
+    if not _ROUTE[0]:  # CPU only, no eager_on_device: the reference interpreter runs it
+        return None
     device = _device_of(args)
     if device is None:
         return None
@@ -117,9 +119,13 @@ def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, A
     return executable_for(closed, primitive.name, device)
 
 
-def install() -> None:
-    """Route eager operations through `_hook` (idempotent)."""
-    EAGER_HOOK[0] = _hook
+_ROUTE = [False]  # whether operands' devices are looked at (an accelerator or the switch)
 
 
-install()  # jitted calls reached eagerly (pjit) always run compiled
+def route_devices() -> None:
+    """Look at operands' devices from now on: an accelerator is in use, or the switch is on."""
+    _ROUTE[0] = True
+
+
+# Installed once: jitted calls reached eagerly (pjit) always run compiled.
+EAGER_HOOK[0] = _hook

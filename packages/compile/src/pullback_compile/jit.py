@@ -516,11 +516,23 @@ class JitFunction:
 
     # --- splitting the arguments ---------------------------------------------------------
 
+    def _static_pos(self, n: int) -> set[int]:
+        return {i + n if i < 0 else i for i in self._static_nums}
+
+    def _call_with(self, args: tuple[Any, ...], kwargs: dict[str, Any], dyn_args: Sequence[Any],
+                   dyn_kwargs: dict[str, Any]) -> Any:  # fmt: skip
+        """Call `fun` with the static arguments of this call and the given dynamic ones."""
+        n = len(args)
+        static_pos = self._static_pos(n)
+        it = iter(dyn_args)
+        full = [args[i] if i in static_pos else next(it) for i in range(n)]
+        kw = {**{k: v for k, v in kwargs.items() if k in self._static_names}, **dyn_kwargs}
+        return self._fun(*full, **kw)
+
     def _split(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], list[Any], PyTreeDef]:
-        n = len(args)
-        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+        static_pos = self._static_pos(len(args))
         statics: list[Any] = []
         dyn_args = []
         for i, a in enumerate(args):
@@ -542,7 +554,7 @@ class JitFunction:
         if not (self._donate_nums or self._donate_names):
             return [False] * nleaves
         n = len(args)
-        static_pos = {i + n if i < 0 else i for i in self._static_nums}
+        static_pos = self._static_pos(n)
         donate_pos = {i + n if i < 0 else i for i in self._donate_nums}
         flags: list[bool] = []
         for i, a in enumerate(args):
@@ -566,19 +578,15 @@ class JitFunction:
     # --- tracing and compiling -----------------------------------------------------------
 
     def _trace(
-        self, statics: tuple[Any, ...], tree: PyTreeDef, avals: list[ShapedArray],
-        args: tuple[Any, ...], kwargs: dict[str, Any],
+        self, tree: PyTreeDef, avals: list[ShapedArray], args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> tuple[ClosedJaxpr, PyTreeDef]:  # fmt: skip
         out_trees: list[PyTreeDef] = []
-        n = len(args)
-        static_pos = {i + n if i < 0 else i for i in self._static_nums}
 
         def flat_fun(*flat: Any) -> list[Any]:
-            dyn_args, dyn_kwargs = tree_unflatten(tree, flat)
-            it = iter(dyn_args)
-            full = [args[i] if i in static_pos else next(it) for i in range(n)]
-            kw = {**{k: v for k, v in kwargs.items() if k in self._static_names}, **dyn_kwargs}
-            outs, out_tree = tree_flatten(self._fun(*full, **kw))
+            outs, out_tree = tree_flatten(
+                self._call_with(args, kwargs, *tree_unflatten(tree, flat))
+            )
             for i, o in enumerate(outs):
                 _leaf_aval(o, f"jit({self._name}): output leaf {i}")
             out_trees.append(out_tree)
@@ -587,11 +595,11 @@ class JitFunction:
         closed = trace_to_jaxpr(flat_fun, avals)
         return closed, out_trees[0]
 
-    def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any], statics: tuple[Any, ...],
-                 leaves: list[Any], tree: PyTreeDef) -> tuple[Any, ...]:  # fmt: skip
+    def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any],
+                 tree: PyTreeDef) -> tuple[Any, ...]:  # fmt: skip
         self._check_in_shardings(args)
         avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
-        closed, out_tree = self._trace(statics, tree, avals, args, kwargs)
+        closed, out_tree = self._trace(tree, avals, args, kwargs)
         big = any(np.size(c) > 1 for c in closed.consts)
         donated = self._donated_leaves(args, kwargs, len(leaves))
         lowered = lower_module(closed, self._name, consts_as_args=big, donated=donated,
@@ -599,10 +607,8 @@ class JitFunction:
         return closed, out_tree, lowered, self._device, donated
 
     def _executable(self, args: tuple[Any, ...], kwargs: dict[str, Any], key: Any,
-                    statics: tuple[Any, ...], leaves: list[Any],
-                    tree: PyTreeDef) -> _Executable:  # fmt: skip
-        closed, out_tree, lowered, device, donated = self._prepare(args, kwargs, statics,
-                                                                   leaves, tree)  # fmt: skip
+                    leaves: list[Any], tree: PyTreeDef) -> _Executable:  # fmt: skip
+        closed, out_tree, lowered, device, donated = self._prepare(args, kwargs, leaves, tree)
         exe = _Executable(closed, out_tree, lowered, device, donated)
         self._cache[key] = exe
         return exe
@@ -639,7 +645,7 @@ class JitFunction:
                 for x in leaves:
                     if isinstance(x, Tracer):
                         return self._staged(args, kwargs)
-                exe = self._executable(args, kwargs, key, (), leaves,
+                exe = self._executable(args, kwargs, key, leaves,
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
                 if exe.all_kept and not exe.effectful and all(type(a) is Array for a in leaves):
                     if len(leaves) == len(args) and all(type(a) is Array for a in args):
@@ -662,7 +668,7 @@ class JitFunction:
         )
         exe = self._cache.get(key)
         if exe is None:
-            exe = self._executable(args, kwargs, key, statics, leaves, tree)
+            exe = self._executable(args, kwargs, key, leaves, tree)
         return tree_unflatten(exe.out_tree, exe.run(leaves))
 
     def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -675,16 +681,9 @@ class JitFunction:
         key = (tree, statics, STATE.x64, CONTEXT.axis_env, *avals)
         hit = self._staged_cache.get(key)
         if hit is None:
-            n = len(args)
-            static_pos = {i + n if i < 0 else i for i in self._static_nums}
 
-            def call(*flat: Any) -> Any:
-                dyn_args, dyn_kwargs = flat
-                it = iter(dyn_args)
-                full = [args[i] if i in static_pos else next(it) for i in range(n)]
-                kw = {**{k: v for k, v in kwargs.items() if k in self._static_names},
-                      **dyn_kwargs}  # fmt: skip
-                return self._fun(*full, **kw)
+            def call(dyn_args: Sequence[Any], dyn_kwargs: dict[str, Any]) -> Any:
+                return self._call_with(args, kwargs, dyn_args, dyn_kwargs)
 
             hit = trace_callable(call, tree, avals, f"jit({self._name})")
             if not any(isinstance(c, Tracer) for c in hit[1]):
@@ -697,8 +696,8 @@ class JitFunction:
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace and lower for these arguments (arrays or ShapeDtypeStructs)."""
-        statics, leaves, tree = self._split(args, kwargs)
-        return Lowered(self, self._prepare(args, kwargs, statics, leaves, tree))
+        _, leaves, tree = self._split(args, kwargs)
+        return Lowered(self, self._prepare(args, kwargs, leaves, tree))
 
     def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
         """The output shapes and dtypes for these arguments, without compiling."""
