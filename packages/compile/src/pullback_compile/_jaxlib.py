@@ -13,6 +13,7 @@ import importlib.util
 import os
 import re
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import ml_dtypes
@@ -333,7 +334,7 @@ class Loaded:
     arrays whose leading axis is split one slice per device.
     """
 
-    __slots__ = ("_consume", "devices", "exe", "handlers", "out_avals")
+    __slots__ = ("devices", "exe", "execute", "handlers", "out_avals")
 
     def __init__(
         self,
@@ -365,11 +366,15 @@ class Loaded:
         else:
             shardings = [stacked_sharding(devices, a.ndim) for a in out_avals]
         self.handlers = [result_handler(a, sh) for a, sh in zip(out_avals, shardings, strict=True)]
-        self._consume = self.exe.execute_sharded
+        launch = self.exe.execute_sharded
+        handlers = self.handlers
 
-    def execute(self, args: list[Any]) -> list[Any]:
-        """Run on device-resident jaxlib arrays; returns jaxlib arrays (asynchronously)."""
-        return self._consume(args).consume_with_handlers(self.handlers)  # type: ignore[no-any-return]
+        def execute(args: list[Any]) -> list[Any]:
+            # A closure over the bound method and the handlers: the per-call hot path.
+            return launch(args).consume_with_handlers(handlers)  # type: ignore[no-any-return]
+
+        #: Run on device-resident jaxlib arrays; returns jaxlib arrays (asynchronously).
+        self.execute: Callable[[list[Any]], list[Any]] = execute
 
     def hlo_text(self) -> str:
         """The optimized HLO XLA compiled."""
