@@ -306,12 +306,12 @@ class _Executable:
         """The fast path: every argument an Array, all kept, nothing donated or effectful."""
         device = self.device
         bufs = [*self.consts]
-        append = bufs.append
+        add_buf = bufs.append
         for a in args:  # a loop, not a comprehension: no extra frame on Python 3.11
             buf = a._buf
             if buf is None or a._device is not device or a._replicas is not None:
                 buf = a._buffer_on(device)
-            append(buf)
+            add_buf(buf)
         outs = self.execute(bufs)
         if self.single:
             out = _new_array(Array)
@@ -325,9 +325,9 @@ class _Executable:
             return out
         arrays: list[Array] = []
         append = arrays.append
-        for b, a in zip(outs, self.out_avals, strict=True):  # Array._from_buffer, inlined
+        for b, aval in zip(outs, self.out_avals, strict=True):  # Array._from_buffer, inlined
             out = _new_array(Array)
-            out._aval = a
+            out._aval = aval
             out._host = None
             out._buf = b
             out._device = device
