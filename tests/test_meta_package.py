@@ -16,3 +16,21 @@ def test_namespaces_import_as_submodules():
     from pullback.tree_util import tree_map
 
     assert tree_map(lambda x: x + 1, {"a": (1, 2)}) == {"a": (2, 3)}
+
+
+def test_nested_namespaces_import_as_submodules():
+    for name in ("numpy.linalg", "scipy", "scipy.special", "scipy.stats", "scipy.stats.norm"):
+        module = importlib.import_module(f"pullback.{name}")
+        assert module is importlib.import_module(f"pullback_api.{name}")
+    from pullback.scipy.stats.norm import cdf
+
+    assert float(cdf(0.0)) == 0.5
+
+
+def test_lax_helpers_return_arrays():
+    import numpy as np
+
+    x = pb.numpy.arange(6.0).reshape(2, 3)
+    out = pb.lax.dynamic_slice_in_dim(x, 1, 2, axis=1)
+    assert type(out) is pb.Array
+    np.testing.assert_array_equal(out, [[1.0, 2.0], [4.0, 5.0]])

@@ -15,6 +15,7 @@ from pullback_api import (
     nn as nn,
     numpy as numpy,
     random as random,
+    scipy as scipy,
     tree_util as tree_util,
 )
 
@@ -22,6 +23,9 @@ __version__ = "0.1.0"
 
 __all__ = list(_api_all)
 
-for _name in ("numpy", "lax", "random", "nn", "tree_util"):
-    sys.modules[f"{__name__}.{_name}"] = globals()[_name]
-sys.modules[f"{__name__}.numpy.linalg"] = numpy.linalg
+_NAMESPACES = ("numpy", "lax", "random", "nn", "tree_util", "scipy")
+for _name, _module in list(sys.modules.items()):
+    _parts = _name.split(".")
+    _public = not any(p.startswith("_") for p in _parts)
+    if _parts[0] == "pullback_api" and len(_parts) > 1 and _parts[1] in _NAMESPACES and _public:
+        sys.modules[".".join([__name__, *_parts[1:]])] = _module

@@ -43,6 +43,7 @@ from pullback_api import (
     nn as nn,
     numpy as numpy,
     random as random,
+    scipy as scipy,
     tree_util as tree_util,
 )
 from pullback_api._api_misc import (
@@ -89,6 +90,6 @@ __all__ = [
     "effects_barrier", "eval_shape", "fwd_and_bwd", "grad", "hessian", "io_callback", "jacfwd",
     "jacobian", "jacrev", "jit", "jvp", "lax", "linear_transpose", "linearize",
     "local_device_count", "local_devices", "make_jaxpr", "named_call", "named_scope", "nn",
-    "numpy", "pmap", "pure_callback", "random", "remat", "set_compilation_cache_dir",
+    "numpy", "pmap", "pure_callback", "random", "remat", "scipy", "set_compilation_cache_dir",
     "stop_gradient", "tree_util", "value_and_grad", "vjp", "vmap",
 ]  # fmt: skip

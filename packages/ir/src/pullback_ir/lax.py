@@ -6,6 +6,7 @@ operand's dtype; otherwise operands must already agree in dtype (`pullback.numpy
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -518,6 +519,118 @@ def dynamic_update_slice(
         for i in start_indices
     ]
     return _sh.dynamic_update_slice_p.bind(operand, update, *idx)[0]
+
+
+def _axis(axis: int, ndim: int, name: str) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of rank {ndim}")
+    return int(axis) % ndim
+
+
+def slice_in_dim(
+    operand: ArrayLike,
+    start_index: int | None,
+    limit_index: int | None,
+    stride: int = 1,
+    axis: int = 0,
+) -> Array:
+    """The static slice `start_index:limit_index:stride` along `axis`.
+
+    Negative indices count from the end and None means the whole extent, as in Python slicing.
+    """
+    # (`slice`, `max` and `min` are the lax functions in this module: builtins are spelled out.)
+    shape = aval_of(operand).shape
+    axis = _axis(axis, len(shape), "slice_in_dim")
+    start, limit, _ = builtins.slice(start_index, limit_index).indices(shape[axis])
+    starts = [0] * len(shape)
+    limits = list(shape)
+    strides = [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, builtins.max(start, limit), int(stride)
+    return slice(operand, starts, limits, strides)
+
+
+def index_in_dim(operand: ArrayLike, index: int, axis: int = 0, keepdims: bool = True) -> Array:
+    """The static index `index` along `axis` (kept with size 1 when `keepdims`)."""
+    shape = aval_of(operand).shape
+    axis = _axis(axis, len(shape), "index_in_dim")
+    if not -shape[axis] <= index < shape[axis]:
+        raise IndexError(
+            f"index_in_dim: index {index} is out of bounds for axis {axis} of size {shape[axis]}"
+        )
+    index = int(index) % shape[axis]
+    out = slice_in_dim(operand, index, index + 1, 1, axis)
+    return out if keepdims else squeeze(out, (axis,))
+
+
+def dynamic_slice_in_dim(
+    operand: ArrayLike, start_index: ArrayLike, slice_size: int, axis: int = 0
+) -> Array:
+    """`slice_size` elements along `axis` from a traced `start_index` (clamped in bounds)."""
+    shape = aval_of(operand).shape
+    axis = _axis(axis, len(shape), "dynamic_slice_in_dim")
+    starts: list[ArrayLike] = [0] * len(shape)
+    starts[axis] = start_index
+    sizes = list(shape)
+    sizes[axis] = int(slice_size)
+    return dynamic_slice(operand, starts, sizes)
+
+
+def dynamic_index_in_dim(
+    operand: ArrayLike, index: ArrayLike, axis: int = 0, keepdims: bool = True
+) -> Array:
+    """The element at a traced `index` along `axis` (clamped in bounds)."""
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    if keepdims:
+        return out
+    return squeeze(out, (_axis(axis, len(aval_of(operand).shape), "dynamic_index_in_dim"),))
+
+
+def dynamic_update_slice_in_dim(
+    operand: ArrayLike, update: ArrayLike, start_index: ArrayLike, axis: int
+) -> Array:
+    """`operand` with `update` written from a traced `start_index` along `axis`."""
+    ndim = len(aval_of(operand).shape)
+    axis = _axis(axis, ndim, "dynamic_update_slice_in_dim")
+    starts: list[ArrayLike] = [0] * ndim
+    starts[axis] = start_index
+    return dynamic_update_slice(operand, update, starts)
+
+
+def dynamic_update_index_in_dim(
+    operand: ArrayLike, update: ArrayLike, index: ArrayLike, axis: int
+) -> Array:
+    """`operand` with `update` written at a traced `index` along `axis`.
+
+    `update` may have the size-1 `axis` or lack it.
+    """
+    ndim = len(aval_of(operand).shape)
+    axis = _axis(axis, ndim, "dynamic_update_index_in_dim")
+    if len(aval_of(update).shape) == ndim - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis)
+
+
+def full(shape: Sequence[int], fill_value: ArrayLike, dtype: Any = None) -> Array:
+    """An array of `shape` filled with the scalar `fill_value` (of `dtype` when given)."""
+    fill_shape = aval_of(fill_value).shape
+    if fill_shape:
+        raise TypeError(f"full: fill_value must be a scalar, got an array of shape {fill_shape}")
+    # A Python scalar without `dtype` stays weakly typed, as in JAX.
+    value = fill_value if dtype is None else convert_element_type(fill_value, dtype)
+    return broadcast_in_dim(value, shape, ())
+
+
+def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: Any = None,
+              shape: Sequence[int] | None = None) -> Array:  # fmt: skip
+    """An array like `x` (its shape and dtype unless given) filled with `fill_value`."""
+    aval = aval_of(x)
+    return full(aval.shape if shape is None else shape, fill_value,
+                aval.dtype if dtype is None else dtype)  # fmt: skip
+
+
+def square(x: ArrayLike) -> Array:
+    """Elementwise `x * x`."""
+    return integer_pow(x, 2)
 
 
 def iota(dtype: Any, size: int) -> Array:
