@@ -11,11 +11,13 @@ from pullback_api import *  # noqa: F403
 from pullback_api import (
     __all__ as _api_all,
     config as config,
+    debug as debug,
     lax as lax,
     nn as nn,
     numpy as numpy,
     random as random,
     scipy as scipy,
+    tree as tree,
     tree_util as tree_util,
 )
 
@@ -23,7 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = list(_api_all)
 
-_NAMESPACES = ("numpy", "lax", "random", "nn", "tree_util", "scipy")
+_NAMESPACES = ("numpy", "lax", "random", "nn", "tree_util", "scipy", "debug", "tree")
 for _name, _module in list(sys.modules.items()):
     _parts = _name.split(".")
     _public = not any(p.startswith("_") for p in _parts)

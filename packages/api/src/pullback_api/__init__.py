@@ -39,11 +39,13 @@ from pullback_ir.trace import named_scope as named_scope
 
 from pullback_api import (
     config as _config_module,
+    debug as debug,
     lax as lax,
     nn as nn,
     numpy as numpy,
     random as random,
     scipy as scipy,
+    tree as tree,
     tree_util as tree_util,
 )
 from pullback_api._api_misc import (
@@ -85,11 +87,11 @@ __all__ = [
     "SingleDeviceSharding", "SymbolicZero", "TracerArrayConversionError",
     "TracerBoolConversionError", "TracerIntegerConversionError", "UnexpectedTracerError",
     "block_until_ready", "checkpoint", "checkpoint_name", "checkpoint_policies", "clear_caches",
-    "closure_convert", "config", "custom_gradient", "custom_jvp", "custom_vjp",
+    "closure_convert", "config", "custom_gradient", "custom_jvp", "custom_vjp", "debug",
     "default_backend", "device_count", "device_get", "device_put", "devices",
     "effects_barrier", "eval_shape", "fwd_and_bwd", "grad", "hessian", "io_callback", "jacfwd",
     "jacobian", "jacrev", "jit", "jvp", "lax", "linear_transpose", "linearize",
     "local_device_count", "local_devices", "make_jaxpr", "named_call", "named_scope", "nn",
     "numpy", "pmap", "pure_callback", "random", "remat", "scipy", "set_compilation_cache_dir",
-    "stop_gradient", "tree_util", "value_and_grad", "vjp", "vmap",
+    "stop_gradient", "tree", "tree_util", "value_and_grad", "vjp", "vmap",
 ]  # fmt: skip

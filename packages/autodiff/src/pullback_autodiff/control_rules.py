@@ -155,7 +155,18 @@ def _callback_jvp(name: str) -> Callable[..., Any]:
 
 
 jvp_rules[cb.pure_callback_p] = _callback_jvp("pure_callback")
-jvp_rules[cb.io_callback_p] = _callback_jvp("io_callback")
+_io_callback_with_results_jvp = _callback_jvp("io_callback")
+
+
+def _io_callback_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
+    # A callback without results (`debug.callback`, `debug.print`) has nothing to
+    # differentiate: it runs once, on the primal values.
+    if params["result_avals"]:
+        return _io_callback_with_results_jvp(primals, tangents, **params)
+    return cb.io_callback_p.bind(*primals, **params), []
+
+
+jvp_rules[cb.io_callback_p] = _io_callback_jvp
 
 # --- cond -------------------------------------------------------------------------------------
 
