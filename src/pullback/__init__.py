@@ -5,7 +5,7 @@
 (`import pullback.numpy as jnp`, `from pullback.tree_util import tree_map`).
 """
 
-import sys
+import sys as _sys
 
 from pullback_api import *  # noqa: F403
 from pullback_api import (
@@ -26,8 +26,8 @@ __version__ = "0.1.0"
 __all__ = list(_api_all)
 
 _NAMESPACES = ("numpy", "lax", "random", "nn", "tree_util", "scipy", "debug", "tree")
-for _name, _module in list(sys.modules.items()):
+for _name, _module in list(_sys.modules.items()):
     _parts = _name.split(".")
     _public = not any(p.startswith("_") for p in _parts)
     if _parts[0] == "pullback_api" and len(_parts) > 1 and _parts[1] in _NAMESPACES and _public:
-        sys.modules[".".join([__name__, *_parts[1:]])] = _module
+        _sys.modules[".".join([__name__, *_parts[1:]])] = _module
