@@ -364,3 +364,250 @@ def test_errors_name_the_problem():
         jnp.arange(3)[5]
     with pytest.raises(ValueError, match="same shape"):
         jnp.stack([jnp.ones(2), jnp.ones(3)])
+
+
+# --- the rest of the everyday surface (numpy/_more.py) ----------------------------------------
+
+F = f32(4, 5)
+NANS = np.where(RNG.uniform(size=(4, 5)) < 0.3, np.nan, F).astype(np.float32)
+SPECIAL = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1.5, -2.0], np.float32)
+SORTED = np.sort(f32(9))
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    [
+        ("angle", (np.array([1 + 1j, -1, 1j], np.complex64),), {}),
+        ("angle", (np.array([1 + 1j, -1], np.complex64),), {"deg": True}),
+        ("fabs", (F,), {}),
+        ("float_power", (F, np.float32(2.0)), {}),
+        ("fmax", (NANS, F[::-1]), {}),
+        ("fmin", (NANS, NANS[::-1]), {}),
+        ("heaviside", (np.array([-1.0, 0.0, 2.0], np.float32), np.float32(0.5)), {}),
+        ("signbit", (SPECIAL,), {}),
+        ("signbit", (i32(6),), {}),
+        ("isposinf", (SPECIAL,), {}),
+        ("isneginf", (SPECIAL,), {}),
+        ("iscomplex", (np.array([1 + 0j, 1j], np.complex64),), {}),
+        ("isreal", (np.array([1 + 0j, 1j], np.complex64),), {}),
+        ("ldexp", (F, i32(4, 5)), {}),
+        ("modf", (F * 3,), {}),
+        ("gcd", (i32(7, lo=-30, hi=30), i32(7, lo=-30, hi=30)), {}),
+        ("lcm", (i32(7, lo=-12, hi=12), i32(7, lo=-12, hi=12)), {}),
+        ("nan_to_num", (SPECIAL,), {}),
+        ("nan_to_num", (SPECIAL,), {"nan": 9.0, "posinf": 1.0, "neginf": -1.0}),
+        ("append", (F, F[:1]), {"axis": 0}),
+        ("append", (F, F[:2]), {}),
+        ("rot90", (F,), {}),
+        ("rot90", (f32(2, 3, 4),), {"k": 3, "axes": (2, 0)}),
+        ("rot90", (F,), {"k": 2}),
+        ("rollaxis", (f32(2, 3, 4), 2), {}),
+        ("rollaxis", (f32(2, 3, 4), 0, 3), {}),
+        ("resize", (F, (3, 9)), {}),
+        ("vander", (f32(4),), {}),
+        ("vander", (f32(4),), {"N": 3, "increasing": True}),
+        ("logspace", (0.0, 2.0, 5), {}),
+        ("geomspace", (1.0, 1000.0, 4), {}),
+        ("geomspace", (-1.0, -16.0, 5), {"endpoint": False}),
+        ("searchsorted", (SORTED, f32(3, 4)), {}),
+        (
+            "searchsorted",
+            (np.array([1, 2, 2, 2, 3], np.float32), np.array([2.0, 0.0, 9.0], np.float32)),
+            {"side": "right"},
+        ),
+        ("digitize", (f32(10), SORTED), {}),
+        ("digitize", (f32(10), SORTED[::-1]), {"right": True}),
+        ("interp", (f32(12, lo=-3, hi=3), SORTED, f32(9)), {}),
+        ("interp", (f32(12, lo=-3, hi=3), SORTED, f32(9)), {"left": -9.0, "right": 9.0}),
+        (
+            "interp",
+            (f32(12, lo=-400, hi=400), np.array([-180, -90, 0, 90, 170], np.float32), f32(5)),
+            {"period": 360.0},
+        ),
+        ("diff", (F,), {}),
+        ("diff", (F,), {"n": 2, "axis": 0}),
+        ("diff", (F,), {"prepend": 0.0, "append": F[:, :1]}),
+        ("diff", (np.array([True, False, False, True]),), {}),
+        ("quantile", (F, 0.3), {}),
+        ("quantile", (F, np.array([0.0, 0.25, 1.0], np.float32)), {"axis": 1, "keepdims": True}),
+        ("percentile", (F, 40.0), {"axis": 0, "method": "lower"}),
+        ("percentile", (F, 40.0), {"axis": (0, 1), "method": "higher"}),
+        ("quantile", (F, 0.55), {"axis": 1, "method": "nearest"}),
+        ("quantile", (F, 0.55), {"axis": 1, "method": "midpoint"}),
+        ("nanquantile", (NANS, np.array([0.1, 0.9], np.float32)), {"axis": 1}),
+        ("nanpercentile", (NANS, 50.0), {"axis": 0}),
+        ("nanmedian", (NANS,), {"axis": 1}),
+        ("nanprod", (NANS,), {"axis": 0}),
+        ("nancumsum", (NANS,), {"axis": 1}),
+        ("nancumprod", (NANS,), {}),
+        ("nanargmax", (NANS,), {"axis": 1}),
+        ("nanargmin", (NANS,), {}),
+        ("nanvar", (NANS,), {"axis": 1, "ddof": 1}),
+        ("nanstd", (NANS,), {}),
+        ("trapezoid", (F,), {}),
+        ("trapezoid", (F, SORTED[:5]), {"axis": 1}),
+        ("trapezoid", (F,), {"dx": 0.5, "axis": 0}),
+        ("gradient", (F,), {}),
+        ("gradient", (F, 0.5), {"axis": 1}),
+        ("cov", (F,), {}),
+        ("cov", (F, F[::-1]), {"rowvar": False, "bias": True}),
+        ("cov", (F,), {"fweights": np.array([1, 2, 1, 3, 1]), "aweights": f32(5, lo=0.1, hi=1)}),
+        ("corrcoef", (F,), {}),
+        ("corrcoef", (F[0], F[1]), {}),
+        ("polyval", (f32(4), F), {}),
+        ("convolve", (f32(7), f32(3)), {}),
+        ("convolve", (f32(7), f32(4)), {"mode": "same"}),
+        ("convolve", (f32(3), f32(7)), {"mode": "valid"}),
+        ("convolve", (f32(3), f32(6)), {"mode": "same"}),
+        ("convolve", (i32(5), i32(3)), {}),
+        ("correlate", (f32(7), f32(3)), {}),
+        ("correlate", (f32(3), f32(5)), {"mode": "full"}),
+        (
+            "correlate",
+            (np.array([1 + 2j, 3, -1j], np.complex64), np.array([1j, 2], np.complex64)),
+            {"mode": "full"},
+        ),
+        ("cross", (f32(4, 3), f32(4, 3)), {}),
+        ("cross", (f32(3, 4), f32(3, 4)), {"axisa": 0, "axisb": 0, "axisc": 0}),
+    ],
+)
+def test_more_against_numpy(name, args, kwargs):
+    _check(getattr(jnp, name), getattr(np, name), args, kwargs, rtol=2e-5, atol=2e-5)
+
+
+def test_cross_of_2_vectors():
+    a, b = f32(5, 2), f32(5, 2)  # NumPy 2 deprecates this case; the formula is the z component
+    _check(jnp.cross, lambda u, v: u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0], (a, b))
+    # A 2-vector crossed with a 3-vector is the 3-vector cross with a zero third component.
+    a3 = np.concatenate([a, np.zeros((5, 1), np.float32)], axis=1)
+    b3 = f32(5, 3)
+    _check(jnp.cross, lambda u, v: np.cross(a3, v), (a, b3), rtol=1e-6, atol=1e-6)
+
+
+def test_index_grids_and_unravel_index():
+    for ours, theirs in [
+        (jnp.diag_indices(3), np.diag_indices(3)),
+        (jnp.diag_indices(2, 3), np.diag_indices(2, 3)),
+        (jnp.tril_indices(4, -1), np.tril_indices(4, -1)),
+        (jnp.triu_indices(3, 1, 5), np.triu_indices(3, 1, 5)),
+        (jnp.indices((2, 3)), np.indices((2, 3))),
+        (jnp.indices((2, 3), sparse=True), np.indices((2, 3), sparse=True)),
+    ]:
+        _same(ours, theirs, 0, 0)
+    flat = np.array([0, 5, 11, 7], np.int32)
+    _check(lambda i: jnp.unravel_index(i, (3, 4)), lambda i: np.unravel_index(i, (3, 4)), (flat,))
+    x = np.arange(9.0, dtype=np.float32).reshape(3, 3)
+    np.testing.assert_array_equal(x[jnp.tril_indices(3)], x[np.tril_indices(3)])
+
+
+def test_fill_diagonal_is_functional():
+    for shape, wrap in [((3, 3), False), ((5, 3), True), ((5, 3), False), ((3, 3, 3), False)]:
+        a = np.zeros(shape, np.float32)
+        expected = a.copy()
+        np.fill_diagonal(expected, [7.0, 8.0], wrap=wrap)
+        got = jnp.fill_diagonal(a, jnp.asarray([7.0, 8.0]), wrap=wrap, inplace=False)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(a, 0)
+    with pytest.raises(ValueError, match="inplace=False"):
+        jnp.fill_diagonal(np.zeros((2, 2)), 1.0)
+
+
+def test_splits():
+    a = f32(4, 6, 2)
+    for name, sections in [("hsplit", 3), ("vsplit", [1, 3]), ("dsplit", 2)]:
+        _same(getattr(jnp, name)(a, sections), getattr(np, name)(a, sections), 0, 0)
+    v = f32(6)
+    _same(jnp.hsplit(v, 2), np.hsplit(v, 2), 0, 0)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_bincount_and_histogram(weights):
+    x = np.array([0, 1, 1, 3, 2, 1, 7], np.int32)
+    w = f32(7) if weights else None
+    _same(jnp.bincount(x, w), np.bincount(x, w), 1e-6, 1e-6)
+    _same(jnp.bincount(x, w, minlength=10), np.bincount(x, w, minlength=10), 1e-6, 1e-6)
+    got = pb.jit(lambda v: jnp.bincount(v, length=5))(x)
+    np.testing.assert_array_equal(got, np.bincount(x)[:5])
+    with pytest.raises(TypeError, match="pass length="):
+        pb.jit(jnp.bincount)(x)
+    data = f32(50)
+    hw = f32(50, lo=0, hi=1) if weights else None
+    for bins, rng, density in [(10, None, None), (4, (-1.0, 1.0), True), (SORTED, None, None)]:
+        expected = np.histogram(data, bins, rng, weights=hw, density=density)
+        _same(jnp.histogram(data, bins, rng, weights=hw, density=density), expected, 1e-5, 1e-5)
+        f = pb.jit(lambda d, b=bins, r=rng, ws=hw, de=density: jnp.histogram(d, b, r, ws, de))
+        _same(f(data), expected, 1e-5, 1e-5)
+
+
+def test_unique():
+    x = np.array([[3, 1, 2], [3, 3, 0]], np.int32)
+    expected = np.unique(x, return_index=True, return_inverse=True, return_counts=True)
+    got = jnp.unique(x, return_index=True, return_inverse=True, return_counts=True)
+    _same(got, [e.reshape(x.shape) if i == 2 else e for i, e in enumerate(expected)], 0, 0)
+    np.testing.assert_array_equal(jnp.unique(x), np.unique(x))
+    f = pb.jit(lambda v: jnp.unique(v, size=6, fill_value=-1))
+    np.testing.assert_array_equal(f(x), [0, 1, 2, 3, -1, -1])
+    counts = pb.jit(lambda v: jnp.unique(v, return_counts=True, size=3)[1])(x)
+    np.testing.assert_array_equal(counts, [1, 1, 1])  # 0, 1, 2 (3 is cut off)
+    nan = np.array([np.nan, 1.0, np.nan], np.float32)
+    np.testing.assert_array_equal(jnp.unique(nan), np.unique(nan))
+    with pytest.raises(TypeError, match="pass size="):
+        pb.jit(jnp.unique)(x)
+
+
+def test_piecewise():
+    x = f32(9)
+    conds = [x < -0.5, x > 0.5]
+    funcs = [lambda v: -v, lambda v: v * 2, 7.0]
+    expected = np.piecewise(x, conds, funcs)
+    np.testing.assert_allclose(jnp.piecewise(x, conds, funcs), expected)
+    f = pb.jit(lambda v: jnp.piecewise(v, [v < -0.5, v > 0.5], funcs))
+    np.testing.assert_allclose(f(x), expected)
+
+
+def test_more_gradients_are_finite_and_correct():
+    x = jnp.asarray(f32(6))
+    g = pb.grad(lambda v: jnp.sum(jnp.nan_to_num(v * 2.0)))(x)
+    np.testing.assert_allclose(g, 2.0)
+    g = pb.grad(lambda v: jnp.quantile(v, 0.5))(jnp.asarray([3.0, 1.0, 2.0]))
+    np.testing.assert_allclose(g, [0.0, 0.0, 1.0])
+    g = pb.grad(lambda v: jnp.interp(0.25, jnp.asarray([0.0, 1.0]), v))(jnp.asarray([1.0, 3.0]))
+    np.testing.assert_allclose(g, [0.75, 0.25])
+    g = pb.grad(lambda v: jnp.sum(jnp.convolve(v, jnp.asarray([1.0, 2.0]))))(x)
+    np.testing.assert_allclose(g, 3.0)
+
+
+def test_more_errors_name_the_argument():
+    with pytest.raises(ValueError, match="searchsorted: a must be 1-d"):
+        jnp.searchsorted(F, 0.0)
+    with pytest.raises(ValueError, match="side must be 'left' or 'right'"):
+        jnp.searchsorted(SORTED, 0.0, side="middle")
+    with pytest.raises(NotImplementedError, match="method 'hazen' is not supported"):
+        jnp.quantile(F, 0.5, method="hazen")
+    with pytest.raises(ValueError, match="interp: xp and fp must be 1-d of the same length"):
+        jnp.interp(0.0, SORTED, SORTED[:3])
+    with pytest.raises(ValueError, match="convolve: mode must be"):
+        jnp.convolve(SORTED, SORTED, mode="middle")
+    with pytest.raises(TypeError, match="gcd: integer arguments are required"):
+        jnp.gcd(F, F)
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "num", "kwargs"),
+    [
+        (0.0, 1.0, 7, {}),
+        (np.array([0.0, 1.0], np.float32), np.array([2.0, -1.0], np.float32), 5, {"axis": 1}),
+        (np.array([0.0, 1.0], np.float32), np.float32(3.0), 4, {"axis": 0}),
+        (1.0, 2.0, 4, {"endpoint": False}),
+        (0.0, 10.0, 6, {"dtype": np.int32}),
+        (0.1, 0.7, 1, {}),
+    ],
+)
+def test_linspace_with_traced_ends_matches_numpy(start, stop, num, kwargs):
+    expected = np.linspace(start, stop, num, **kwargs)
+    f = pb.jit(lambda s, e: jnp.linspace(s, e, num, **kwargs))
+    got = f(jnp.asarray(start, np.float32), jnp.asarray(stop, np.float32))
+    _same(got, expected.astype(np.asarray(got).dtype), 1e-6, 1e-6)
+    if kwargs.get("endpoint", True) and num > 1 and "dtype" not in kwargs:
+        last = np.take(np.asarray(got), -1, kwargs.get("axis", 0))
+        np.testing.assert_array_equal(last, np.broadcast_to(np.float32(stop), np.shape(start)))

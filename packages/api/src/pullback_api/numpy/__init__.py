@@ -24,6 +24,8 @@ from pullback_api.numpy._indexing import (
 )
 from pullback_api.numpy._math import *  # noqa: F403
 from pullback_api.numpy._math import __all__ as _math_all
+from pullback_api.numpy._more import *  # noqa: F403
+from pullback_api.numpy._more import __all__ as _more_all
 from pullback_api.numpy._products import *  # noqa: F403
 from pullback_api.numpy._products import __all__ as _products_all
 from pullback_api.numpy._reductions import *  # noqa: F403
@@ -72,13 +74,13 @@ def isscalar(element: Any) -> bool:
 
 
 __all__ = sorted(
-    {*_math_all, *_products_all, *_reductions_all, *_shape_all, "argwhere", "flatnonzero",
-     "nonzero", "take", "take_along_axis", "linalg", "ndarray", "bool_", "int8", "int16",
-     "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64",
-     "complex64", "complex128", "bfloat16", "float8_e4m3fn", "float8_e5m2", "dtype", "finfo",
-     "iinfo", "pi", "e", "inf", "nan", "euler_gamma", "newaxis", "result_type", "promote_types",
-     "can_cast", "isscalar", "integer", "floating", "inexact", "number", "signedinteger",
-     "unsignedinteger", "complexfloating", "issubdtype"}
+    {*_math_all, *_more_all, *_products_all, *_reductions_all, *_shape_all, "argwhere",
+     "flatnonzero", "nonzero", "take", "take_along_axis", "linalg", "ndarray", "bool_",
+     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
+     "float32", "float64", "complex64", "complex128", "bfloat16", "float8_e4m3fn",
+     "float8_e5m2", "dtype", "finfo", "iinfo", "pi", "e", "inf", "nan", "euler_gamma",
+     "newaxis", "result_type", "promote_types", "can_cast", "isscalar", "integer", "floating",
+     "inexact", "number", "signedinteger", "unsignedinteger", "complexfloating", "issubdtype"}
 )  # fmt: skip
 
 from pullback_api.numpy import _methods  # noqa: E402  # fills the operator and method tables

@@ -95,7 +95,8 @@ def _same_type_unary(name: str, op: Any, fast: Any = None) -> None:
 _same_type_unary("negative", lax.neg, np.negative)
 _same_type_unary("absolute", lax.abs, np.absolute)
 _same_type_unary("sign", lax.sign)
-_same_type_unary("conjugate", lax.conj)
+# The conjugate of a real array is the array itself (lax.conj takes only complex values).
+_same_type_unary("conjugate", lambda x: lax.conj(x) if dtypes.is_complex(aval_of(x).dtype) else x)
 _same_type_unary("real", lambda x: lax.real(x) if dtypes.is_complex(aval_of(x).dtype) else x)
 _same_type_unary(
     "imag",

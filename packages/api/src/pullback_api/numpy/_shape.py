@@ -234,10 +234,26 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     if isinstance(start, (Tracer, Array)) or isinstance(stop, (Tracer, Array)):
         s, e = promote_float(start, stop)
         n = int(num)
+        if n < 0:
+            raise ValueError(f"linspace: num must be non-negative, got {n}")
+        dt = aval_of(s).dtype
+        shape = np.broadcast_shapes(aval_of(s).shape, aval_of(e).shape)
+        s, e = broadcast_to(s, shape), broadcast_to(e, shape)
         div = (n - 1) if endpoint else n
-        steps = lax.convert_element_type(lax.iota(np.int32, n), aval_of(s).dtype)
-        delta = lax.div(lax.sub(e, s), np.asarray(max(div, 1), aval_of(s).dtype))
-        out = export(lambda: lax.add(s, lax.mul(steps, delta)))()
+        delta = lax.div(lax.sub(e, s), np.asarray(max(div, 1), dt))
+        out_shape = (n, *shape)
+        trailing = tuple(range(1, len(out_shape)))
+
+        def spread(v: Any) -> Any:
+            return lax.broadcast_in_dim(v, out_shape, trailing)
+
+        steps = lax.convert_element_type(lax.broadcasted_iota(np.int32, out_shape, 0), dt)
+        full = lax.add(spread(s), lax.mul(steps, spread(delta)))
+        if endpoint and n > 1:  # the last value is exactly `stop`, as in NumPy
+            full = lax.select(lax.eq(steps, np.asarray(n - 1, dt)), spread(e), full)
+        out = export(lambda: moveaxis(full, 0, axis))()
+        if dtype is not None:
+            out = astype(out, dtype)
         return (out, delta) if retstep else out
     dt = _dtype_or_default(dtype)
     host, step = np.linspace(np.asarray(start), np.asarray(stop), int(num), endpoint=endpoint,
