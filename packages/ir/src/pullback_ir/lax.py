@@ -42,7 +42,7 @@ from pullback_ir.primitives.indexing import (
     GatherScatterMode,
     ScatterDimensionNumbers,
 )
-from pullback_ir.trace import axis_size as _axis_size, named_scope as named_scope
+from pullback_ir.trace import Tracer as _Tracer, axis_size as _axis_size, named_scope as named_scope
 
 ArrayLike = Any  # arrays, NumPy scalars, Python scalars and tracers
 Array = Any  # what primitives return: NumPy arrays eagerly, tracers under a transformation
@@ -951,7 +951,7 @@ def padtype_to_pads(
     pads = []
     for n, k, s in zip(in_shape, window_shape, window_strides, strict=True):
         out = -(-n // s)
-        total = max((out - 1) * s + k - n, 0)
+        total = builtins.max((out - 1) * s + k - n, 0)  # (`max` here is lax.max)
         lo, hi = total // 2, total - total // 2
         pads.append((hi, lo) if mode == "SAME_LOWER" else (lo, hi))
     return pads
@@ -1002,6 +1002,227 @@ def conv_general_dilated(
         precision=precision,
         preferred_element_type=pet,
     )[0]
+
+
+# --- windows and convolution shortcuts -----------------------------------------------------
+
+
+def _monoid(computation: Any, dtype: Any) -> Any:
+    """The lax function (add, mul, max, min) that `computation` is, or None.
+
+    Found by tracing `computation` on two scalars: one equation of one of these primitives
+    applied to the two inputs (in either order) is that monoid, whatever wrapper it came in.
+    """
+    from pullback_ir.staging import make_jaxpr
+
+    monoids = {_ew.add_p: add, _ew.mul_p: mul, _ew.max_p: max, _ew.min_p: min}
+    scalar = np.zeros((), dtype)
+    try:
+        closed = make_jaxpr(computation)(scalar, scalar)
+    except Exception:  # not traceable on scalars: use it as given
+        return None
+    jaxpr = closed.jaxpr
+    if len(jaxpr.eqns) != 1 or len(jaxpr.outvars) != 1:
+        return None
+    (eqn,) = jaxpr.eqns
+    if eqn.primitive not in monoids or eqn.outvars[0] is not jaxpr.outvars[0]:
+        return None
+    if sorted(builtins.map(id, eqn.invars)) != sorted(builtins.map(id, jaxpr.invars)):
+        return None
+    return monoids[eqn.primitive]
+
+
+def _is_identity(op: Any, init: Any, dtype: Any) -> bool:
+    """Whether `init` is a concrete scalar that leaves `op` unchanged (0 for add, ...)."""
+    if isinstance(init, _Tracer):
+        return False
+    value = np.asarray(init)
+    if value.shape:
+        return False
+    dt = np.dtype(dtype)
+    if dt.kind in "fc" or dt == np.bool_:
+        low, high = -np.inf, np.inf
+    else:
+        low, high = np.iinfo(dt).min, np.iinfo(dt).max
+    if dt == np.bool_:
+        low, high = False, True
+    identity = {add: 0, mul: 1, max: low, min: high}[op]
+    return bool(value == identity)
+
+
+def _window_pads(shape: Sequence[int], window: Sequence[int], strides: Sequence[int],
+                 padding: Any, base_dilation: Sequence[int],
+                 window_dilation: Sequence[int]) -> list[tuple[int, int]]:  # fmt: skip
+    if isinstance(padding, str):
+        dilated = [
+            0 if n == 0 else (n - 1) * d + 1 for n, d in zip(shape, base_dilation, strict=True)
+        ]
+        eff = [(k - 1) * d + 1 for k, d in zip(window, window_dilation, strict=True)]
+        return padtype_to_pads(dilated, eff, strides, padding)
+    pads = [(int(lo), int(hi)) for lo, hi in padding]
+    if len(pads) != len(shape):
+        raise ValueError(f"reduce_window: padding has {len(pads)} pairs for an operand of rank "
+                         f"{len(shape)}")  # fmt: skip
+    return pads
+
+
+def _window_slices(x: Any, dims: Sequence[int], offsets: Sequence[int],
+                   strides: Sequence[int], out: Sequence[int]) -> Any:  # fmt: skip
+    shape = aval_of(x).shape
+    starts = [0] * len(shape)
+    limits = list(shape)
+    steps = [1] * len(shape)
+    for d, o, st, n in zip(dims, offsets, strides, out, strict=True):
+        starts[d] = o
+        limits[d] = o + (n - 1) * st + 1 if n > 0 else o
+        steps[d] = st
+    return slice(x, starts, limits, steps)
+
+
+def reduce_window(
+    operand: Any,
+    init_value: Any,
+    computation: Any,
+    window_dimensions: Sequence[int],
+    window_strides: Sequence[int],
+    padding: str | Sequence[tuple[int, int]],
+    base_dilation: Sequence[int] | None = None,
+    window_dilation: Sequence[int] | None = None,
+) -> Any:
+    """Reduce each window of `operand` with `computation`, starting from `init_value`.
+
+    XLA's ReduceWindow: windows of `window_dimensions` placed every `window_strides`, with
+    `padding` (pairs, or "SAME"/"VALID") and the padding and `base_dilation` holes filled with
+    `init_value`; `window_dilation` spaces the window's elements. `operand` and `init_value`
+    may be matching tuples, `computation` then taking and returning tuples.
+
+    It is built from pad, strided slices and `computation` itself, so every transformation
+    applies. Add, multiply, max and min (recognized by tracing `computation`) are reduced one
+    dimension at a time, so a k x k window costs 2k slices, not k * k.
+    """
+    multi = isinstance(operand, (tuple, list))
+    operands = list(operand) if multi else [operand]
+    inits = list(init_value) if multi else [init_value]
+    if len(inits) != len(operands):
+        raise TypeError(f"reduce_window: {len(operands)} operands but {len(inits)} init values")
+    shape = aval_of(operands[0]).shape
+    for o in operands[1:]:
+        if aval_of(o).shape != shape:
+            raise TypeError(f"reduce_window: operands must share a shape, got {shape} and "
+                            f"{aval_of(o).shape}")  # fmt: skip
+    nd = len(shape)
+    window = _tuple(window_dimensions)
+    strides = _tuple(window_strides)
+    base = _tuple(base_dilation) if base_dilation is not None else (1,) * nd
+    wdil = _tuple(window_dilation) if window_dilation is not None else (1,) * nd
+    for what, v in (("window_dimensions", window), ("window_strides", strides),
+                    ("base_dilation", base), ("window_dilation", wdil)):  # fmt: skip
+        if len(v) != nd or any(i < 1 for i in v):
+            raise ValueError(f"reduce_window: {what} must be {nd} positive integers, got {v}")
+    pads = _window_pads(shape, window, strides, padding, base, wdil)
+    padded = [pad(o, i, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, base, strict=True)])
+              for o, i in zip(operands, inits, strict=True)]  # fmt: skip
+    pshape = aval_of(padded[0]).shape
+    eff = [(k - 1) * d + 1 for k, d in zip(window, wdil, strict=True)]
+    out = [builtins.max(0, (n - e) // st + 1) if n >= e else 0
+           for n, e, st in zip(pshape, eff, strides, strict=True)]  # fmt: skip
+    op = None if multi else _monoid(computation, aval_of(padded[0]).dtype)
+    if op is not None:
+        # One dimension at a time; init_value joins each window once, at the end.
+        x = padded[0]
+        for d in range(nd):
+            if window[d] == 1 and strides[d] == 1:
+                continue
+            acc = None
+            for j in range(window[d]):
+                part = _window_slices(x, (d,), (j * wdil[d],), (strides[d],), (out[d],))
+                acc = part if acc is None else op(acc, part)
+            x = acc
+        if _is_identity(op, inits[0], aval_of(x).dtype):
+            return x
+        return op(broadcast_in_dim(inits[0], aval_of(x).shape, ()), x)
+    # Any other computation: fold every window element into the init value.
+    accs = [broadcast_in_dim(i, out, ()) for i in inits]
+    for offsets in np.ndindex(*window):
+        parts = [_window_slices(x, range(nd), [o * d for o, d in zip(offsets, wdil, strict=True)],
+                                strides, out) for x in padded]  # fmt: skip
+        if multi:
+            accs = list(computation(tuple(accs), tuple(parts)))
+        else:
+            accs = [computation(accs[0], parts[0])]
+    return tuple(accs) if multi else accs[0]
+
+
+def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
+         padding: str | Sequence[tuple[int, int]], precision: Any = None,
+         preferred_element_type: Any = None) -> Array:  # fmt: skip
+    """`conv_general_dilated` with the NC... / OI... layouts and no dilation."""
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)  # fmt: skip
+
+
+def conv_with_general_padding(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
+                              padding: str | Sequence[tuple[int, int]],
+                              lhs_dilation: Sequence[int] | None,
+                              rhs_dilation: Sequence[int] | None, precision: Any = None,
+                              preferred_element_type: Any = None) -> Array:  # fmt: skip
+    """`conv_general_dilated` with the NC... / OI... layouts."""
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)  # fmt: skip
+
+
+def _conv_transpose_pads(k: int, s: int, padding: str) -> tuple[int, int]:
+    # The padding of the stride-dilated input that makes conv_transpose the shape-inverse of a
+    # strided convolution: "SAME" gives in * s outputs, "VALID" in * s + max(k - s, 0).
+    mode = padding.upper()
+    if mode == "SAME":
+        total = k + s - 2
+        low = k - 1 if s > k - 1 else -(-total // 2)
+    elif mode == "VALID":
+        total = k + s - 2 + builtins.max(k - s, 0)
+        low = k - 1
+    else:
+        raise ValueError(f"conv_transpose: padding must be 'SAME', 'VALID' or pairs, got "
+                         f"{padding!r}")  # fmt: skip
+    return low, total - low
+
+
+def conv_transpose(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int],
+                   padding: str | Sequence[tuple[int, int]],
+                   rhs_dilation: Sequence[int] | None = None, dimension_numbers: Any = None,
+                   transpose_kernel: bool = False, precision: Any = None,
+                   preferred_element_type: Any = None) -> Array:  # fmt: skip
+    """The transposed ("fractionally strided") convolution.
+
+    The input is dilated by `strides`, padded, and convolved with `rhs` at stride 1.
+
+    With `transpose_kernel=True` the kernel's spatial axes are flipped and its input/output
+    feature axes swapped, which makes this the gradient of `conv_general_dilated` with respect
+    to its input.
+    """
+    lshape, rshape = aval_of(lhs).shape, aval_of(rhs).shape
+    dn = conv_dimension_numbers(lshape, rshape, dimension_numbers)
+    nsp = len(lshape) - 2
+    strides = _tuple(strides)
+    if len(strides) != nsp:
+        raise ValueError(f"conv_transpose: strides must have {nsp} entries, got {strides}")
+    rhs_dilation = _tuple(rhs_dilation) if rhs_dilation is not None else (1,) * nsp
+    k_sp = [rshape[d] for d in dn.rhs_spec[2:]]
+    eff = [(k - 1) * d + 1 for k, d in zip(k_sp, rhs_dilation, strict=True)]
+    if isinstance(padding, str):
+        pads = [_conv_transpose_pads(k, s, padding) for k, s in zip(eff, strides, strict=True)]
+    else:
+        pads = [(int(lo), int(hi)) for lo, hi in padding]
+    if transpose_kernel:
+        rhs = rev(rhs, dn.rhs_spec[2:])
+        perm = list(range(len(rshape)))
+        perm[dn.rhs_spec[0]], perm[dn.rhs_spec[1]] = perm[dn.rhs_spec[1]], perm[dn.rhs_spec[0]]
+        rhs = transpose(rhs, perm)
+    return conv_general_dilated(lhs, rhs, (1,) * nsp, pads, lhs_dilation=strides,
+                                rhs_dilation=rhs_dilation, dimension_numbers=dn,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)  # fmt: skip
 
 
 def sort(
