@@ -24,12 +24,16 @@ from pullback_pytrees import (
     tree_unflatten,
 )
 
-from pullback_autodiff import control_rules as _control_rules, rules as _rules  # rule tables
+from pullback_autodiff import (  # rule tables
+    control_rules as _control_rules,
+    linalg_rules as _linalg_rules,
+    rules as _rules,
+)
 from pullback_autodiff.core import Zero, instantiate, jvp_flat, tangent_aval, zeros_like_aval
 from pullback_autodiff.linearize import linearize_flat
 from pullback_autodiff.transpose import UndefinedPrimal, backward_pass
 
-del _rules, _control_rules
+del _rules, _control_rules, _linalg_rules
 
 __all__ = [
     "fwd_and_bwd",

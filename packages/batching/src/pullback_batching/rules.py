@@ -19,6 +19,7 @@ from pullback_ir.primitives import (
     bits,
     conv as cv,
     elementwise as ew,
+    factorizations as fz,
     indexing as ix,
     linalg,
     reductions as red,
@@ -451,3 +452,19 @@ def _conv_rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -
 
 
 batch_rules[cv.conv_general_dilated_p] = _conv_rule
+
+# --- factorizations --------------------------------------------------------------------------
+# They map over leading batch axes themselves: the mapped axis goes first.
+
+
+def _matrix_rule(prim: Primitive) -> Any:
+    def rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
+        xs = [bdim_at_front(x, d, axis.size) for x, d in zip(args, dims, strict=True)]
+        outs = prim.bind(*xs, **params)
+        return outs, [0] * len(outs)
+
+    return rule
+
+
+for _p in fz.ALL:
+    batch_rules[_p] = _matrix_rule(_p)

@@ -301,6 +301,17 @@ def parse_module(text: str) -> Any:
     return ir.Module.parse(text, context=_mlir_context())
 
 
+@functools.cache
+def _register_lapack() -> None:
+    """Register jaxlib's LAPACK kernels (typed-FFI custom-call targets) with XLA's CPU backend."""
+    from jaxlib.cpu import _lapack
+
+    _lapack.initialize()
+    for name, fn in _lapack.registrations().items():
+        if name.endswith("_ffi"):
+            xla_client.register_custom_call_target(name, fn, platform="cpu", api_version=1)
+
+
 def _options(devices: tuple[Any, ...]) -> Any:
     opts = xla_client.CompileOptions()
     opts.num_replicas = len(devices)
@@ -350,6 +361,8 @@ class Loaded:
         self.devices = devices
         self.out_avals = out_avals
         dl = xla_client.DeviceList(devices)
+        if "lapack_" in text:  # a factorization's kernels
+            _register_lapack()
         if serialized is not None:
             kw = {"host_callbacks": list(host_callbacks)} if host_callbacks else {}
             self.exe = client.deserialize_executable(serialized, dl, _options(devices), **kw)

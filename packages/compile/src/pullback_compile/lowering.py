@@ -587,6 +587,9 @@ def _dot_general(ctx: LoweringContext, args: Sequence[str], in_avals: Sequence[S
 lowering_rules[linalg.dot_general_p] = _dot_general
 
 # The remaining families register their rules into the same table.
-from pullback_compile import lowering_ops as _lowering_ops  # noqa: E402
+from pullback_compile import (  # noqa: E402
+    lowering_linalg as _lowering_linalg,
+    lowering_ops as _lowering_ops,
+)
 
-del _lowering_ops
+del _lowering_ops, _lowering_linalg

@@ -22,6 +22,7 @@ from pullback_ir.primitives import (
     control as cf,
     conv,
     elementwise as ew,
+    factorizations as fz,
     indexing as ix,
     linalg as la,
     reductions as red,
@@ -260,6 +261,76 @@ def _sort_ref(keys: Any, vals: Any, **p: Any) -> Any:
         ks.append([k for k, _, _ in pairs])
         vs.append([v for _, _, v in pairs])
     return [np.array(ks), np.array(vs)]
+
+
+def _spd_args(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+    # Hermitian positive definite, and well conditioned: M M^H + 3 I (a batch of two).
+    m = random_array(rng, (2, 3, 3), dt, -1, 1)
+    a = m @ np.conj(np.swapaxes(m, -1, -2)) + 3 * np.eye(3, dtype=dt)
+    return [a.astype(dt)], {}
+
+
+def _cholesky_ref(a: Any) -> Any:
+    # The Hermitian matrix of a's lower triangle, factored row by row (Cholesky-Banachiewicz).
+    h = fz.hermitian_from_lower(a)
+    out = np.zeros_like(h)
+    for idx in np.ndindex(*h.shape[:-2]):
+        x, n = h[idx], h.shape[-1]
+        low = out[idx]
+        for i in range(n):
+            for j in range(i + 1):
+                s = x[i, j] - sum(low[i, k] * np.conj(low[j, k]) for k in range(j))
+                low[i, j] = np.sqrt(s.real) if i == j else s / low[j, j]
+    return out
+
+
+def _triangular_args(**params: Any) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        a = random_array(rng, (2, 3, 3), dt, -1, 1) + 3 * np.eye(3, dtype=dt)
+        shape = (2, 3, 2) if params["left_side"] else (2, 2, 3)
+        return [a.astype(dt), random_array(rng, shape, dt)], params
+
+    return make
+
+
+def _triangular_ref(a: Any, b: Any, *, left_side: bool, lower: bool, transpose_a: bool,
+                    conjugate_a: bool, unit_diagonal: bool) -> Any:  # fmt: skip
+    # By substitution, one matrix and right-hand side at a time.
+    t = fz.triangle(a, lower, unit_diagonal)
+    t = np.conj(t) if conjugate_a else t
+    t = np.swapaxes(t, -1, -2) if transpose_a else t
+    out = np.zeros_like(b)
+    for idx in np.ndindex(*b.shape[:-2]):
+        m = t[idx] if left_side else t[idx].T  # x op(a) = b  <=>  op(a)^T x^T = b^T
+        rhs = b[idx] if left_side else b[idx].T
+        n = m.shape[0]
+        forward = np.allclose(np.triu(m, 1), 0)
+        x = np.zeros_like(rhs)
+        for i in range(n) if forward else range(n - 1, -1, -1):
+            js = range(i) if forward else range(i + 1, n)
+            x[i] = (rhs[i] - sum(m[i, j] * x[j] for j in js)) / m[i, i]
+        out[idx] = x if left_side else x.T
+    return out
+
+
+def _lu_args(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+    return [random_array(rng, (2, 3, 3), dt)], {}
+
+
+def _lu_ref(a: Any) -> Any:
+    # Check the factorization's defining properties and return it: rows permuted as the
+    # pivots say equal L @ U, and each pivot is the largest remaining entry of its column.
+    lu, pivots = fz.lu_p.impl(a)
+    for idx in np.ndindex(*a.shape[:-2]):
+        n = a.shape[-1]
+        rows = list(range(n))
+        for i, p in enumerate(pivots[idx]):
+            rows[i], rows[p] = rows[p], rows[i]
+        low = np.tril(lu[idx], -1) + np.eye(n)
+        assert np.allclose(a[idx][rows], low @ np.triu(lu[idx]))
+        if not np.iscomplexobj(a):
+            assert np.all(np.abs(np.tril(lu[idx], -1)) <= 1 + 1e-12)
+    return [lu, pivots]
 
 
 def _top_k_ref(x: Any, *, k: int) -> Any:
@@ -505,6 +576,11 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(ix.scatter_min_p, (dtypes.float32, dtypes.uint32), _scatter_args, _scatter_ref(min)),
     OpRecord(ix.scatter_max_p, (dtypes.float16, dtypes.int32), _scatter_args, _scatter_ref(max)),
     OpRecord(conv.conv_general_dilated_p, (dtypes.float32, dtypes.int32, dtypes.float16), _conv_args, _conv_ref, rtol_scale=8.0),
+    OpRecord(fz.cholesky_p, (dtypes.float32, dtypes.complex64), _spd_args, _cholesky_ref, rtol_scale=10.0),
+    OpRecord(fz.triangular_solve_p, (dtypes.float32, dtypes.complex64), _triangular_args(left_side=True, lower=True, transpose_a=False, conjugate_a=False, unit_diagonal=False), _triangular_ref, rtol_scale=10.0),
+    OpRecord(fz.triangular_solve_p, (dtypes.float32, dtypes.complex64), _triangular_args(left_side=False, lower=False, transpose_a=True, conjugate_a=True, unit_diagonal=False), _triangular_ref, rtol_scale=10.0),
+    OpRecord(fz.triangular_solve_p, (dtypes.float32,), _triangular_args(left_side=True, lower=False, transpose_a=True, conjugate_a=False, unit_diagonal=True), _triangular_ref, rtol_scale=10.0),
+    OpRecord(fz.lu_p, (dtypes.float32, dtypes.complex64), _lu_args, _lu_ref, rtol_scale=10.0),
     OpRecord(sorting.sort_p, (dtypes.float32, dtypes.int32, dtypes.uint8, dtypes.bool_), lambda r, d: ([random_array(r, (3, 5), d), random_array(r, (3, 5), dtypes.int32)], {"dimension": 1, "is_stable": True, "num_keys": 1}), _sort_ref),
     OpRecord(sorting.sort_p, (dtypes.float32,), lambda r, d: ([np.array([np.nan, 1.0, -0.0, 0.0, -np.inf, np.inf, -1.0], d)], {"dimension": 0, "is_stable": True, "num_keys": 1}), lambda x, **p: np.array([-math.inf, -1.0, -0.0, 0.0, 1.0, math.inf, math.nan])),
     OpRecord(sorting.top_k_p, (dtypes.float32, dtypes.int32, dtypes.uint8), lambda r, d: ([random_array(r, (2, 6), d, 0, 4)], {"k": 3}), _top_k_ref),

@@ -1,0 +1,149 @@
+"""Lowerings of the factorization primitives to LAPACK kernels (XLA FFI custom calls).
+
+jaxlib ships LAPACK kernels as typed-FFI custom-call targets (`lapack_spotrf_ffi`, ...): they
+take column-major matrices, map over leading batch axes, and report failure in an `info`
+output, which the lowering turns into NaNs. `_jaxlib` registers the targets before a module
+that calls them is compiled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pullback_ir import dtypes
+from pullback_ir.avals import ShapedArray
+from pullback_ir.primitives import factorizations as fz
+
+from pullback_compile.lowering import LoweringContext, lowering_rules
+from pullback_compile.lowering_ops import _conj
+
+Avals = Sequence[ShapedArray]
+
+_PREFIX = {np.dtype(np.float32): "s", np.dtype(np.float64): "d", np.dtype(np.complex64): "c",
+           np.dtype(np.complex128): "z"}  # fmt: skip
+
+
+def _layout(aval: ShapedArray, matrix: bool) -> str:
+    n = len(aval.shape)
+    if n == 0:
+        return "dense<> : tensor<0xindex>"
+    # Column-major matrices: the row axis varies fastest, then columns, then the batch axes.
+    dims = (n - 2, n - 1, *range(n - 3, -1, -1)) if matrix else tuple(range(n - 1, -1, -1))
+    return f"dense<[{', '.join(map(str, dims))}]> : tensor<{n}xindex>"
+
+
+def _char(c: str) -> str:
+    return f"{ord(c)} : ui8"
+
+
+def _lapack(ctx: LoweringContext, name: str, dtype: Any, args: Sequence[str], in_avals: Avals,
+            out_avals: Avals, alias: tuple[int, int],
+            config: dict[str, str]) -> list[str]:  # fmt: skip
+    """One LAPACK custom call; matrices (the operands' top rank) are column-major."""
+    target = f"lapack_{_PREFIX[np.dtype(dtype)]}{name}_ffi"
+    rank = max(len(a.shape) for a in in_avals)
+    ins = ", ".join(_layout(a, len(a.shape) == rank) for a in in_avals)
+    outs = ", ".join(_layout(a, len(a.shape) == rank) for a in out_avals)
+    backend = ", ".join(f"{k} = {v}" for k, v in config.items())
+    out_index, operand_index = alias
+    tuple_index = "" if len(out_avals) == 1 else str(out_index)  # a lone result is no tuple
+    attrs = (
+        f'api_version = 4 : i32, call_target_name = "{target}", backend_config = {{{backend}}}, '
+        f"operand_layouts = [{ins}], result_layouts = [{outs}], "
+        f"output_operand_aliases = [#stablehlo.output_operand_alias<output_tuple_indices = "
+        f"[{tuple_index}], operand_index = {operand_index}, operand_tuple_indices = []>]"
+    )
+    return ctx.op("stablehlo.custom_call", list(args), list(in_avals), list(out_avals), attrs)
+
+
+def _compare(ctx: LoweringContext, x: str, aval: ShapedArray, value: int,
+             direction: str) -> str:  # fmt: skip
+    c = ctx.full(value, aval)
+    out = ShapedArray(aval.shape, np.dtype(np.bool_))
+    attrs = (f"comparison_direction = #stablehlo<comparison_direction {direction}>, "
+             "compare_type = #stablehlo<comparison_type SIGNED>")  # fmt: skip
+    return ctx.op("stablehlo.compare", [x, c], [aval, aval], [out], attrs)[0]
+
+
+def _nan_unless(ctx: LoweringContext, ok: str, ok_aval: ShapedArray, x: str,
+                aval: ShapedArray) -> str:  # fmt: skip
+    """`x` where `ok` (one flag per batch matrix), NaN elsewhere."""
+    shape = aval.shape
+    pred_aval = ShapedArray(shape, np.dtype(np.bool_))
+    dims = ", ".join(map(str, range(len(ok_aval.shape))))
+    pred = ctx.op("stablehlo.broadcast_in_dim", [ok], [ok_aval], [pred_aval],
+                  f"broadcast_dimensions = array<i64{': ' + dims if dims else ''}>")[0]  # fmt: skip
+    nan = ctx.full(np.nan, aval)
+    return ctx.op("stablehlo.select", [pred, x, nan], [pred_aval, aval, aval], [aval])[0]
+
+
+def _triangle_mask(ctx: LoweringContext, aval: ShapedArray, lower: bool) -> tuple[str, ShapedArray]:
+    shape = aval.shape
+    n = len(shape)
+    i32 = ShapedArray(shape, np.dtype(np.int32))
+    rows = ctx.op("stablehlo.iota", [], [], [i32], f"iota_dimension = {n - 2} : i64")[0]
+    cols = ctx.op("stablehlo.iota", [], [], [i32], f"iota_dimension = {n - 1} : i64")[0]
+    out = ShapedArray(shape, np.dtype(np.bool_))
+    direction = "GE" if lower else "LE"
+    attrs = (f"comparison_direction = #stablehlo<comparison_direction {direction}>, "
+             "compare_type = #stablehlo<comparison_type SIGNED>")  # fmt: skip
+    return ctx.op("stablehlo.compare", [rows, cols], [i32, i32], [out], attrs)[0], out
+
+
+def _empty(aval: ShapedArray) -> bool:
+    return 0 in aval.shape
+
+
+def _cholesky(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals,
+              **params: Any) -> list[str]:  # fmt: skip
+    (a,), (aval,) = args, in_avals
+    if _empty(aval):
+        return [a]
+    info_aval = ShapedArray(aval.shape[:-2], np.dtype(np.int32))
+    factor, info = _lapack(ctx, "potrf", aval.dtype, [a], [aval], [aval, info_aval], (0, 0),
+                           {"uplo": _char("L")})  # fmt: skip
+    # potrf leaves the upper triangle as it was: zero it.
+    mask, mask_aval = _triangle_mask(ctx, aval, lower=True)
+    zeros = ctx.full(0, aval)
+    factor = ctx.op("stablehlo.select", [mask, factor, zeros], [mask_aval, aval, aval], [aval])[0]
+    ok = _compare(ctx, info, info_aval, 0, "EQ")
+    return [_nan_unless(ctx, ok, ShapedArray(info_aval.shape, np.dtype(np.bool_)), factor, aval)]
+
+
+def _triangular_solve(ctx: LoweringContext, args: Sequence[str], in_avals: Avals,
+                      out_avals: Avals, *, left_side: bool, lower: bool, transpose_a: bool,
+                      conjugate_a: bool, unit_diagonal: bool) -> list[str]:  # fmt: skip
+    (a, b), (a_aval, b_aval) = args, in_avals
+    if _empty(b_aval) or _empty(a_aval):
+        return [b]
+    if conjugate_a and not transpose_a:  # trsm conjugates only with a transpose
+        a = _conj(ctx, [a], [a_aval], [a_aval])[0]
+        conjugate_a = False
+    trans = ("C" if conjugate_a and dtypes.is_complex(a_aval.dtype) else "T") if transpose_a \
+        else "N"  # fmt: skip
+    config = {"side": _char("L" if left_side else "R"), "uplo": _char("L" if lower else "U"),
+              "trans_x": _char(trans), "diag": _char("U" if unit_diagonal else "N")}  # fmt: skip
+    return _lapack(ctx, "trsm", a_aval.dtype, [a, b], [a_aval, b_aval], [b_aval], (0, 1), config)
+
+
+def _lu(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals,
+        **params: Any) -> list[str]:  # fmt: skip
+    (a,), (aval,) = args, in_avals
+    _, piv_aval = out_avals
+    if _empty(aval):
+        return [a, ctx.full(0, piv_aval)]
+    info_aval = ShapedArray(aval.shape[:-2], np.dtype(np.int32))
+    lu, ipiv, info = _lapack(ctx, "getrf", aval.dtype, [a], [aval], [aval, piv_aval, info_aval],
+                             (0, 0), {})  # fmt: skip
+    one = ctx.full(1, piv_aval)
+    pivots = ctx.op("stablehlo.subtract", [ipiv, one], [piv_aval, piv_aval], [piv_aval])[0]
+    ok = _compare(ctx, info, info_aval, 0, "GE")  # info > 0: an exactly singular U, still valid
+    lu = _nan_unless(ctx, ok, ShapedArray(info_aval.shape, np.dtype(np.bool_)), lu, aval)
+    return [lu, pivots]
+
+
+lowering_rules[fz.cholesky_p] = _cholesky
+lowering_rules[fz.triangular_solve_p] = _triangular_solve
+lowering_rules[fz.lu_p] = _lu

@@ -1,0 +1,133 @@
+"""Linear-algebra functions on the factorization primitives (JAX's `jax.lax.linalg`).
+
+All work on the last two axes of their operands and map over leading batch axes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pullback_ir import dtypes, lax
+from pullback_ir.avals import aval_of
+from pullback_ir.primitives import factorizations as fz
+
+__all__ = [
+    "cholesky",
+    "lu",
+    "lu_pivots_to_permutation",
+    "matrix_transpose",
+    "tri_mask",
+    "triangular_solve",
+]
+
+ArrayLike = Any
+
+
+def tri_mask(x: ArrayLike, k: int = 0, lower: bool = True) -> Any:
+    """A boolean mask of `x`'s shape, true on and below (above, if not `lower`) diagonal `k`."""
+    shape = aval_of(x).shape
+    nd = len(shape)
+    rows = lax.broadcasted_iota(np.int32, shape, nd - 2)
+    cols = lax.broadcasted_iota(np.int32, shape, nd - 1)
+    offset = lax.add(rows, np.asarray(k, np.int32))
+    return lax.ge(offset, cols) if lower else lax.le(offset, cols)
+
+
+def _keep(x: ArrayLike, mask: ArrayLike) -> Any:
+    zero = lax.broadcast_in_dim(np.asarray(0, aval_of(x).dtype), aval_of(x).shape, ())
+    return lax.select(mask, x, zero)
+
+
+def tril(x: ArrayLike, k: int = 0) -> Any:
+    """`x` with the entries above diagonal `k` zeroed (on the last two axes)."""
+    return _keep(x, tri_mask(x, k, True))
+
+
+def triu(x: ArrayLike, k: int = 0) -> Any:
+    """`x` with the entries below diagonal `k` zeroed (on the last two axes)."""
+    return _keep(x, tri_mask(x, k, False))
+
+
+def matrix_transpose(x: ArrayLike, conjugate: bool = False) -> Any:
+    """`x` with its last two axes swapped (and conjugated if asked and complex)."""
+    nd = len(aval_of(x).shape)
+    perm = (*range(nd - 2), nd - 1, nd - 2)
+    out = lax.transpose(x, perm)
+    if conjugate and dtypes.is_complex(aval_of(x).dtype):
+        out = lax.conj(out)
+    return out
+
+
+def cholesky(x: ArrayLike, symmetrize_input: bool = True) -> Any:
+    """The lower Cholesky factor L of Hermitian positive-definite `x` (x = L @ L^H).
+
+    With `symmetrize_input`, `x` is first replaced by (x + x^H) / 2, so that its derivative
+    is the symmetric one; otherwise only the lower triangle of `x` is read. A matrix that is
+    not positive definite gives NaNs.
+    """
+    if symmetrize_input:
+        x = lax.div(lax.add(x, matrix_transpose(x, True)), np.asarray(2, aval_of(x).dtype))
+    return fz.cholesky_p.bind(x)[0]
+
+
+def triangular_solve(
+    a: ArrayLike,
+    b: ArrayLike,
+    left_side: bool = False,
+    lower: bool = False,
+    transpose_a: bool = False,
+    conjugate_a: bool = False,
+    unit_diagonal: bool = False,
+) -> Any:
+    """Solve op(a) @ x = b (`left_side`) or x @ op(a) = b for triangular `a`.
+
+    Only `a`'s lower (`lower`) or upper triangle is read; op conjugates and/or transposes it.
+    A `b` with one axis fewer than `a` is a vector (left side only).
+    """
+    a_nd = len(aval_of(a).shape)
+    vector = len(aval_of(b).shape) == a_nd - 1
+    if vector:
+        if not left_side:
+            raise ValueError("triangular_solve: a vector b needs left_side=True")
+        b = lax.expand_dims(b, (a_nd - 1,))
+    x = fz.triangular_solve_p.bind(
+        a, b, left_side=bool(left_side), lower=bool(lower), transpose_a=bool(transpose_a),
+        conjugate_a=bool(conjugate_a), unit_diagonal=bool(unit_diagonal),
+    )[0]  # fmt: skip
+    return lax.squeeze(x, (a_nd - 1,)) if vector else x
+
+
+def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Any:
+    """The row permutation that the swaps `pivots` (row i with row pivots[i], in order) make."""
+    shape = aval_of(pivots).shape
+    k = shape[-1]
+    batch = shape[:-1]
+    full = (*batch, permutation_size)
+    batch_dims = tuple(range(len(batch)))
+    axis = len(batch)
+    iota = lax.broadcasted_iota(np.int32, full, axis)
+    perm = iota
+    for i in range(k):  # static: one swap per pivot, perm[i] <-> perm[pivots[i]]
+        p = lax.broadcast_in_dim(lax.index_in_dim(pivots, i, axis, keepdims=False), full,
+                                 batch_dims)  # fmt: skip
+        is_p = lax.eq(iota, p)
+        at_p = lax.reduce_sum(lax.select(is_p, perm, lax.full_like(perm, 0)), (axis,))
+        at_p = lax.broadcast_in_dim(at_p, full, batch_dims)
+        at_i = lax.broadcast_in_dim(lax.index_in_dim(perm, i, axis, keepdims=False), full,
+                                    batch_dims)  # fmt: skip
+        perm = lax.select(lax.eq(iota, np.asarray(i, np.int32)), at_p,
+                          lax.select(is_p, at_i, perm))  # fmt: skip
+    return perm
+
+
+def lu(x: ArrayLike) -> tuple[Any, Any, Any]:
+    """LU factorization with partial pivoting: (lu, pivots, permutation).
+
+    `lu` holds L below its diagonal (unit diagonal implied) and U on and above it; `pivots`
+    are the zero-based row swaps and `permutation` the resulting row order, so that
+    x[..., permutation, :] = L @ U.
+    """
+    lu_, pivots = fz.lu_p.bind(x)
+    return lu_, pivots, lu_pivots_to_permutation(pivots, aval_of(x).shape[-2])
