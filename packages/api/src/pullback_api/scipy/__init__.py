@@ -1,5 +1,5 @@
 """`pullback.scipy`: the SciPy functions JAX programs use (JAX's `jax.scipy`)."""
 
-from pullback_api.scipy import special as special, stats as stats
+from pullback_api.scipy import linalg as linalg, special as special, stats as stats
 
-__all__ = ["special", "stats"]
+__all__ = ["linalg", "special", "stats"]

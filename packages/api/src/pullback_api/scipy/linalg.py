@@ -1,0 +1,162 @@
+"""`pullback.scipy.linalg`: SciPy's dense linear algebra (JAX's `jax.scipy.linalg`).
+
+Factor once, solve many times: `cho_factor`/`cho_solve` and `lu_factor`/`lu_solve`; triangular
+systems with `solve_triangular`. Everything maps over leading batch axes and differentiates.
+The `overwrite_*` and `check_finite` flags are accepted for compatibility (arrays are immutable
+and never checked).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pullback_ir import lax, lax_linalg
+from pullback_ir.avals import aval_of
+
+from pullback_api import numpy as jnp
+from pullback_api.numpy import linalg as _nl
+from pullback_api.numpy._core import asarray_arg, export
+
+__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "inv", "lu", "lu_factor", "lu_solve",
+           "solve", "solve_triangular"]  # fmt: skip
+
+det = _nl.det
+
+
+@export
+def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    """The inverse of square `a`."""
+    return _nl.inv(a)
+
+
+@export
+def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
+             check_finite: bool = True) -> Any:  # fmt: skip
+    """The Cholesky factor of Hermitian positive-definite `a`.
+
+    Upper U with a = U^H @ U by default (SciPy's convention), lower L with a = L @ L^H if
+    `lower`.
+    """
+    return _nl.cholesky(a, upper=not lower)
+
+
+def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> tuple[Any, bool]:  # fmt: skip
+    """(c, lower): the Cholesky factor of `a` for `cho_solve`."""
+    return cholesky(a, lower=lower), lower
+
+
+def _as_columns(b: Any, n: int, name: str) -> tuple[Any, bool]:
+    vector = len(aval_of(b).shape) == 1
+    if vector:
+        b = lax.expand_dims(b, (1,))
+    if aval_of(b).shape[-2] != n:
+        raise ValueError(f"{name}: b must have {n} rows, got shape {aval_of(b).shape}")
+    return b, vector
+
+
+def _done(x: Any, vector: bool) -> Any:
+    return lax.squeeze(x, (len(aval_of(x).shape) - 1,)) if vector else x
+
+
+@export
+def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False,
+              check_finite: bool = True) -> Any:  # fmt: skip
+    """Solve a @ x = b given `cho_factor(a)`."""
+    c, lower = c_and_lower
+    c = _nl.as_matrix("cho_solve", c, "c")
+    c, b = _nl._common(c, asarray_arg(b, "cho_solve"))
+    b, vector = _as_columns(b, aval_of(c).shape[-1], "cho_solve")
+    c, b = _nl._broadcast_batch(c, b)
+    # a = L L^H (lower) or U^H U: two triangular solves.
+    y = lax_linalg.triangular_solve(c, b, left_side=True, lower=lower, transpose_a=not lower,
+                                    conjugate_a=not lower)  # fmt: skip
+    x = lax_linalg.triangular_solve(c, y, left_side=True, lower=lower, transpose_a=lower,
+                                    conjugate_a=lower)  # fmt: skip
+    return _done(x, vector)
+
+
+_TRANS = {0: (False, False), "N": (False, False), 1: (True, False), "T": (True, False),
+          2: (True, True), "C": (True, True)}  # fmt: skip
+
+
+@export
+def solve_triangular(a: Any, b: Any, trans: int | str = 0, lower: bool = False,
+                     unit_diagonal: bool = False, overwrite_b: bool = False, debug: Any = None,
+                     check_finite: bool = True) -> Any:  # fmt: skip
+    """Solve op(a) @ x = b for triangular `a` (op: `trans` 0/'N', 1/'T' or 2/'C')."""
+    if trans not in _TRANS:
+        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+    transpose, conjugate = _TRANS[trans]
+    a = _nl.as_matrix("solve_triangular", a)
+    a, b = _nl._common(a, asarray_arg(b, "solve_triangular"))
+    b, vector = _as_columns(b, aval_of(a).shape[-1], "solve_triangular")
+    a, b = _nl._broadcast_batch(a, b)
+    x = lax_linalg.triangular_solve(a, b, left_side=True, lower=lower, transpose_a=transpose,
+                                    conjugate_a=conjugate, unit_diagonal=unit_diagonal)  # fmt: skip
+    return _done(x, vector)
+
+
+def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, Any]:
+    """(lu, piv): the packed LU factorization and zero-based pivots, for `lu_solve`."""
+    a = _nl.as_matrix("lu_factor", a, square=False)
+    lu_, pivots, _ = lax_linalg.lu(a)
+    return lu_, pivots
+
+
+@export
+def lu_solve(lu_and_piv: tuple[Any, Any], b: Any, trans: int = 0, overwrite_b: bool = False,
+             check_finite: bool = True) -> Any:  # fmt: skip
+    """Solve a @ x = b (trans 0), a^T x = b (1) or a^H x = b (2) given `lu_factor(a)`."""
+    if trans not in (0, 1, 2):
+        raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
+    lu_, pivots = lu_and_piv
+    lu_ = _nl.as_matrix("lu_solve", lu_, "lu")
+    n = aval_of(lu_).shape[-1]
+    perm = lax_linalg.lu_pivots_to_permutation(pivots, n)
+    lu_, b = _nl._common(lu_, asarray_arg(b, "lu_solve"))
+    b, vector = _as_columns(b, n, "lu_solve")
+    return _done(_nl.lu_solve_matrix(lu_, perm, b, trans), vector)
+
+
+@export
+def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False,
+       check_finite: bool = True) -> Any:  # fmt: skip
+    """(p, l, u) with a = p @ l @ u, or (p @ l, u) if `permute_l`.
+
+    For an (m, n) matrix with k = min(m, n): p is (m, m), l (m, k) unit lower triangular and
+    u (k, n) upper triangular.
+    """
+    a = _nl.as_matrix("lu", a, square=False)
+    lu_, _, perm = lax_linalg.lu(a)
+    shape = aval_of(a).shape
+    m, n = shape[-2], shape[-1]
+    k = min(m, n)
+    dt = aval_of(a).dtype
+    low = jnp.tril(lu_[..., :, :k], -1) + jnp.eye(m, k, dtype=dt)
+    up = jnp.triu(lu_[..., :k, :])
+    # Row i of a @ ... is row perm[i] of L U: p has ones at (perm[i], i).
+    rows = jnp.arange(m, dtype=np.int32)
+    p = jnp.asarray(rows[:, None] == perm[..., None, :], dt)
+    return (jnp.matmul(p, low), up) if permute_l else (p, low, up)
+
+
+@export
+def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
+          overwrite_b: bool = False, debug: Any = None, check_finite: bool = True,
+          assume_a: str = "gen") -> Any:  # fmt: skip
+    """Solve a @ x = b.
+
+    `assume_a` "pos" (positive definite) uses a Cholesky factorization of the `lower` (or
+    upper) triangle; "gen", "sym" and "her" use the LU factorization.
+    """
+    if assume_a not in ("gen", "general", "sym", "symmetric", "her", "hermitian", "pos",
+                        "positive definite"):  # fmt: skip
+        raise ValueError(f"solve: unknown assume_a {assume_a!r}")
+    if assume_a in ("pos", "positive definite"):
+        a = _nl.as_matrix("solve", a)
+        low = a if lower else lax_linalg.matrix_transpose(a, conjugate=True)
+        factor = lax_linalg.cholesky(low, symmetrize_input=False)
+        return cho_solve((factor, True), b)
+    return _nl.solve(a, b)

@@ -1,0 +1,178 @@
+"""pullback.numpy.linalg and pullback.scipy.linalg against NumPy, eagerly and under jit, with
+gradients (against closed forms and central differences) and vmap."""
+
+import numpy as np
+import pullback.numpy as jnp
+import pytest
+from pullback.scipy import linalg as sla
+
+import pullback as pb
+
+RNG = np.random.default_rng(0)
+
+
+def rand(*shape, dtype=np.float32):
+    x = RNG.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * RNG.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def spd(*batch, n=4, dtype=np.float32):
+    m = rand(*batch, n, n, dtype=dtype)
+    return (m @ np.conj(np.swapaxes(m, -1, -2)) + n * np.eye(n)).astype(dtype)
+
+
+def both(f, *args, rtol=2e-4, atol=2e-5):
+    """f eagerly and under jit (checked equal); the eager result as NumPy."""
+    eager = f(*args)
+    jitted = pb.jit(f)(*args)
+    for e, j in zip(pb.tree_util.tree_leaves(eager), pb.tree_util.tree_leaves(jitted), strict=True):
+        np.testing.assert_allclose(np.asarray(j), np.asarray(e), rtol=rtol, atol=atol)
+    return pb.tree_util.tree_map(np.asarray, eager)
+
+
+DTYPES = [np.float32, np.complex64]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numpy_linalg_against_numpy(dtype):
+    a = rand(3, 4, 4, dtype=dtype)
+    b = rand(3, 4, 2, dtype=dtype)
+    tol = {"rtol": 2e-4, "atol": 2e-5}
+    np.testing.assert_allclose(both(jnp.linalg.solve, a, b), np.linalg.solve(a, b), **tol)
+    np.testing.assert_allclose(both(jnp.linalg.solve, a[0], b[0, :, 0]),
+                               np.linalg.solve(a[0], b[0, :, 0]), **tol)  # fmt: skip
+    np.testing.assert_allclose(both(jnp.linalg.solve, a, b[0]), np.linalg.solve(a, b[0]), **tol)
+    np.testing.assert_allclose(both(jnp.linalg.inv, a), np.linalg.inv(a), **tol)
+    np.testing.assert_allclose(both(jnp.linalg.det, a), np.linalg.det(a), **tol)
+    sign, logdet = both(jnp.linalg.slogdet, a)
+    ref_sign, ref_logdet = np.linalg.slogdet(a)
+    np.testing.assert_allclose(sign, ref_sign, **tol)
+    np.testing.assert_allclose(logdet, ref_logdet, **tol)
+    s = spd(2, dtype=dtype)
+    np.testing.assert_allclose(both(jnp.linalg.cholesky, s), np.linalg.cholesky(s), **tol)
+    upper = np.conj(np.swapaxes(np.linalg.cholesky(s), -1, -2))
+    np.testing.assert_allclose(both(lambda m: jnp.linalg.cholesky(m, upper=True), s), upper, **tol)
+    for n in (0, 1, 3, -2):
+        got = both(lambda m, n=n: jnp.linalg.matrix_power(m, n), a[0])
+        np.testing.assert_allclose(got, np.linalg.matrix_power(a[0], n), rtol=1e-3, atol=1e-4)
+    chain = [rand(2, 5, dtype=dtype), rand(5, 3, dtype=dtype), rand(3, dtype=dtype)]
+    np.testing.assert_allclose(both(jnp.linalg.multi_dot, chain), np.linalg.multi_dot(chain),
+                               **tol)  # fmt: skip
+
+
+def test_singular_and_failing_inputs():
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]], np.float32)
+    assert float(jnp.linalg.det(singular)) == 0.0
+    sign, logdet = jnp.linalg.slogdet(singular)
+    assert float(sign) == 0.0 and float(logdet) == -np.inf  # noqa: PT018
+    assert np.all(np.isnan(np.asarray(pb.jit(jnp.linalg.cholesky)(-np.eye(3, dtype=np.float32)))))
+    assert np.all(np.isnan(np.asarray(jnp.linalg.cholesky(-np.eye(3, dtype=np.float32)))))
+    with pytest.raises(ValueError, match="solve: b must have 4 rows"):
+        jnp.linalg.solve(rand(4, 4), rand(3))
+    with pytest.raises(ValueError, match="inv: a must be square"):
+        jnp.linalg.inv(rand(3, 4))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scipy_linalg_against_numpy(dtype):
+    a = rand(2, 4, 4, dtype=dtype)
+    b = rand(2, 4, 3, dtype=dtype)
+    s = spd(2, dtype=dtype)
+    tol = {"rtol": 5e-4, "atol": 5e-5}
+    upper = np.conj(np.swapaxes(np.linalg.cholesky(s), -1, -2))
+    np.testing.assert_allclose(both(sla.cholesky, s), upper, **tol)
+    np.testing.assert_allclose(both(lambda m: sla.cholesky(m, lower=True), s),
+                               np.linalg.cholesky(s), **tol)  # fmt: skip
+    for lower in (False, True):
+        f = lambda m, v, lower=lower: sla.cho_solve(sla.cho_factor(m, lower=lower), v)  # noqa: E731
+        np.testing.assert_allclose(both(f, s, b), np.linalg.solve(s, b), **tol)
+        g = lambda m, v, lower=lower: sla.solve(m, v, lower=lower, assume_a="pos")  # noqa: E731
+        np.testing.assert_allclose(both(g, s, b), np.linalg.solve(s, b), **tol)
+    t = np.tril(a) + 3 * np.eye(4, dtype=dtype)
+    for trans, op in [(0, t), ("T", np.swapaxes(t, -1, -2)), (2, np.conj(np.swapaxes(t, -1, -2)))]:
+        f = lambda m, v, trans=trans: sla.solve_triangular(m, v, trans=trans, lower=True)  # noqa: E731
+        np.testing.assert_allclose(both(f, t, b), np.linalg.solve(op, b), **tol)
+    m = np.triu(a[0]) + 5  # upper triangular; its diagonal is ignored with unit_diagonal
+    got = both(lambda t_, v: sla.solve_triangular(t_, v, unit_diagonal=True), m, b[0, :, 0])
+    np.testing.assert_allclose(got, np.linalg.solve(np.triu(m, 1) + np.eye(4), b[0, :, 0]), **tol)
+    for trans, op in [(0, a), (1, np.swapaxes(a, -1, -2)), (2, np.conj(np.swapaxes(a, -1, -2)))]:
+        f = lambda m, v, trans=trans: sla.lu_solve(sla.lu_factor(m), v, trans=trans)  # noqa: E731
+        np.testing.assert_allclose(both(f, a, b), np.linalg.solve(op, b), **tol)
+    np.testing.assert_allclose(both(sla.inv, a), np.linalg.inv(a), **tol)
+    np.testing.assert_allclose(both(sla.det, a), np.linalg.det(a), **tol)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 4, 4)])
+def test_scipy_lu_reconstructs_the_matrix(shape):
+    a = rand(*shape)
+    p, low, u = both(sla.lu, a)
+    k = min(shape[-2:])
+    assert low.shape == (*shape[:-2], shape[-2], k)
+    assert u.shape == (*shape[:-2], k, shape[-1])
+    np.testing.assert_allclose(p @ low @ u, a, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(np.triu(low, 1), 0)
+    np.testing.assert_allclose(np.diagonal(low, axis1=-2, axis2=-1), 1)
+    np.testing.assert_array_equal(np.tril(u, -1), 0)
+    pl, u2 = sla.lu(a, permute_l=True)
+    np.testing.assert_allclose(np.asarray(pl) @ np.asarray(u2), a, rtol=1e-5, atol=1e-5)
+
+
+def test_gradients_against_closed_forms():
+    a = rand(4, 4) + 4 * np.eye(4, dtype=np.float32)
+    b = rand(4, 2)
+    inv = np.linalg.inv(a)
+    # d det / dA = det(A) A^-T;  d log|det| / dA = A^-T
+    np.testing.assert_allclose(pb.grad(jnp.linalg.det)(a), np.linalg.det(a) * inv.T, rtol=1e-4)
+    np.testing.assert_allclose(pb.jit(pb.grad(lambda m: jnp.linalg.slogdet(m)[1]))(a), inv.T,
+                               rtol=1e-4, atol=1e-6)  # fmt: skip
+    # d sum(A^-1 B) / dB = A^-T 1
+    g = pb.grad(lambda v: jnp.sum(jnp.linalg.solve(a, v)))(b)
+    np.testing.assert_allclose(g, inv.T @ np.ones((4, 2)), rtol=1e-4)
+    # d tr(A^-1) / dA = -(A^-2)^T
+    g = pb.grad(lambda m: jnp.trace(jnp.linalg.inv(m)))(a)
+    np.testing.assert_allclose(g, -(inv @ inv).T, rtol=1e-4, atol=1e-6)
+
+
+def test_cholesky_and_solve_derivatives_against_central_differences():
+    pb.config.update("jax_enable_x64", True)
+    try:
+        s = spd(n=4, dtype=np.float64)
+        b = rand(4, 2, dtype=np.float64)
+        d = rand(4, 4, dtype=np.float64)
+        d = d + d.T
+        for f in (lambda m: jnp.sum(jnp.linalg.cholesky(m) ** 3),
+                  lambda m: jnp.sum(jnp.sin(sla.cho_solve(sla.cho_factor(m), b))),
+                  lambda m: jnp.sum(jnp.linalg.solve(m, b) ** 2),
+                  lambda m: jnp.linalg.slogdet(m)[1]):  # fmt: skip
+            eps = 1e-6
+            fd = (float(f(s + eps * d)) - float(f(s - eps * d))) / (2 * eps)
+            _, jvp = pb.jvp(f, (jnp.asarray(s),), (jnp.asarray(d),))
+            exact = float(np.sum(np.asarray(pb.grad(f)(s)) * d))
+            np.testing.assert_allclose(float(jvp), fd, rtol=1e-6)
+            np.testing.assert_allclose(exact, fd, rtol=1e-6)
+        # second order: the Hessian-vector product of log det is -tr(S^-1 D S^-1 D)
+        hvp = pb.jvp(pb.grad(lambda m: jnp.linalg.slogdet(m)[1]), (jnp.asarray(s),),
+                     (jnp.asarray(d),))[1]  # fmt: skip
+        si = np.linalg.inv(s)
+        np.testing.assert_allclose(float(np.sum(np.asarray(hvp) * d)),
+                                   -np.trace(si @ d @ si @ d), rtol=1e-6)  # fmt: skip
+    finally:
+        pb.config.update("jax_enable_x64", False)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_vmap_of_solvers_equals_the_loop(jit):
+    a = rand(5, 3, 3) + 3 * np.eye(3, dtype=np.float32)
+    b = rand(5, 3)
+    f = pb.vmap(jnp.linalg.solve)
+    f = pb.jit(f) if jit else f
+    np.testing.assert_allclose(f(a, b), np.stack([np.linalg.solve(a[i], b[i]) for i in range(5)]),
+                               rtol=1e-4, atol=1e-5)  # fmt: skip
+    g = pb.vmap(pb.grad(lambda m: jnp.linalg.slogdet(m)[1]))(a)
+    np.testing.assert_allclose(g, np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-4, atol=1e-5)
+    s = spd(5, n=3)
+    c = pb.vmap(jnp.linalg.cholesky, in_axes=1, out_axes=1)(np.swapaxes(s, 0, 1))
+    np.testing.assert_allclose(np.swapaxes(np.asarray(c), 0, 1), np.linalg.cholesky(s),
+                               rtol=1e-4, atol=1e-5)  # fmt: skip
