@@ -176,3 +176,94 @@ def test_vmap_of_solvers_equals_the_loop(jit):
     c = pb.vmap(jnp.linalg.cholesky, in_axes=1, out_axes=1)(np.swapaxes(s, 0, 1))
     np.testing.assert_allclose(np.swapaxes(np.asarray(c), 0, 1), np.linalg.cholesky(s),
                                rtol=1e-4, atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eigh_and_svd_against_numpy(dtype):
+    a = rand(2, 5, 3, dtype=dtype)
+    h = np.conj(np.swapaxes(a, -1, -2)) @ a
+    tol = {"rtol": 2e-4, "atol": 2e-4}
+    w, v = both(jnp.linalg.eigh, h)
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(h), **tol)
+    np.testing.assert_allclose(h @ v, v * w[..., None, :], **tol)
+    np.testing.assert_allclose(
+        np.conj(np.swapaxes(v, -1, -2)) @ v, np.broadcast_to(np.eye(3), h.shape), **tol
+    )
+    # The phase convention: each eigenvector's largest entry is real and positive.
+    top = np.take_along_axis(v, np.argmax(np.abs(v), axis=-2)[..., None, :], axis=-2)
+    np.testing.assert_allclose(np.imag(top), 0, atol=1e-6)
+    assert np.all(np.real(top) > 0)
+    upper_only = both(lambda m: jnp.linalg.eigh(m, UPLO="U", symmetrize_input=False)[0], np.triu(h))
+    np.testing.assert_allclose(upper_only, np.linalg.eigvalsh(h), **tol)
+    np.testing.assert_allclose(both(jnp.linalg.eigvalsh, h), np.linalg.eigvalsh(h), **tol)
+    for full in (False, True):
+        u, s, vh = both(lambda m, full=full: jnp.linalg.svd(m, full_matrices=full), a)
+        k = 3
+        np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), **tol)
+        np.testing.assert_allclose((u[..., :k] * s[..., None, :]) @ vh[..., :k, :], a, **tol)
+        assert u.shape == ((2, 5, 5) if full else (2, 5, 3))
+    np.testing.assert_allclose(
+        both(jnp.linalg.svdvals, a), np.linalg.svd(a, compute_uv=False), **tol
+    )
+    np.testing.assert_allclose(both(jnp.linalg.pinv, a), np.linalg.pinv(a), **tol)
+    np.testing.assert_array_equal(both(jnp.linalg.matrix_rank, a), np.linalg.matrix_rank(a))
+    np.testing.assert_allclose(both(jnp.linalg.cond, a), np.linalg.cond(a), rtol=1e-3)
+    for ordr in (2, -2, "nuc"):
+        np.testing.assert_allclose(both(lambda m, o=ordr: jnp.linalg.norm(m, o, axis=(1, 2)), a),
+                                   np.linalg.norm(a, ordr, axis=(1, 2)), **tol)  # fmt: skip
+    b = rand(5, 2, dtype=dtype)
+    x, resid, rank, _ = both(lambda m, v: jnp.linalg.lstsq(m, v), a[0], b)
+    xr, rr, rkr, _ = np.linalg.lstsq(a[0], b)
+    np.testing.assert_allclose(x, xr, **tol)
+    np.testing.assert_allclose(resid, rr, **tol)
+    assert int(rank) == rkr
+    w2, _ = both(sla.eigh, h)
+    np.testing.assert_allclose(w2, np.linalg.eigvalsh(h), **tol)
+
+
+def test_generalized_eigh_and_rank_deficiency():
+    a = spd(n=4) - 2 * np.eye(4, dtype=np.float32)
+    b = spd(n=4)
+    w, v = sla.eigh(a, b)
+    w, v = np.asarray(w), np.asarray(v)
+    np.testing.assert_allclose(a @ v, (b @ v) * w[None, :], rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(v.T @ b @ v, np.eye(4), rtol=1e-3, atol=1e-3)
+    low_rank = rand(6, 2) @ rand(2, 4)
+    assert int(jnp.linalg.matrix_rank(low_rank)) == 2
+    # Singular values below max(m, n) * eps of the largest count as zero (NumPy's default
+    # cutoff, 1e-15, would keep float32 rounding noise).
+    expected = np.linalg.pinv(low_rank, rcond=6 * np.finfo(np.float32).eps)
+    np.testing.assert_allclose(jnp.linalg.pinv(low_rank), expected, rtol=1e-3, atol=1e-4)
+    _, s, _ = sla.svd(low_rank, full_matrices=False)
+    np.testing.assert_allclose(np.asarray(s)[2:], 0, atol=1e-5)
+
+
+def test_spectral_gradients():
+    pb.config.update("jax_enable_x64", True)
+    try:
+        a = rand(5, 3, dtype=np.float64)
+        d = rand(5, 3, dtype=np.float64)
+        h = a.T @ a
+        dh = d.T @ d
+        eps = 1e-6
+        for f, x, dx in [
+            (lambda m: jnp.sum(jnp.linalg.eigvalsh(m) ** 2), h, dh),
+            (lambda m: jnp.sum(jnp.linalg.eigh(m)[1][:, -1] * jnp.arange(3.0)), h, dh),
+            (lambda m: jnp.sum(jnp.linalg.svdvals(m)), a, d),
+            (lambda m: jnp.sum(jnp.linalg.svd(m, full_matrices=False)[0] ** 3), a, d),
+            (
+                lambda m: jnp.sum(
+                    jnp.linalg.svd(m, full_matrices=False)[2] * jnp.arange(9.0).reshape(3, 3)
+                ),
+                a,
+                d,
+            ),
+            (lambda m: jnp.sum(jnp.linalg.pinv(m) ** 2), a, d),
+        ]:
+            fd = (float(f(x + eps * dx)) - float(f(x - eps * dx))) / (2 * eps)
+            _, jvp = pb.jvp(f, (jnp.asarray(x),), (jnp.asarray(dx),))
+            vjp = float(np.sum(np.asarray(pb.grad(f)(x)) * dx))
+            np.testing.assert_allclose(float(jvp), fd, rtol=1e-5)
+            np.testing.assert_allclose(vjp, fd, rtol=1e-5)
+    finally:
+        pb.config.update("jax_enable_x64", False)

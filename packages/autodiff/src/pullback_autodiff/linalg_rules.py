@@ -29,6 +29,15 @@ def _diagonal_mask(x: Any) -> Any:
     return lax.eq(la.tri_mask(x, 0, True), la.tri_mask(x, 0, False))
 
 
+def _hermitian_part(da: Any, lower: bool) -> Any:
+    """The Hermitian matrix of one triangle of `da` (its diagonal's imaginary part ignored)."""
+    strict = la.tril(da, -1) if lower else la.triu(da, 1)
+    diag = lax.select(_diagonal_mask(da), da, lax.full_like(da, 0))
+    if dtypes.is_complex(aval_of(da).dtype):
+        diag = lax.convert_element_type(lax.real(diag), aval_of(da).dtype)
+    return lax.add(lax.add(strict, la.matrix_transpose(strict, conjugate=True)), diag)
+
+
 def _scale(x: Any, value: float) -> Any:
     return lax.mul(x, np.asarray(value, aval_of(x).dtype))
 
@@ -42,7 +51,7 @@ def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     if isinstance(da, Zero):
         return [factor], [Zero(tangent_aval(aval_of(factor)))]
     # The primitive factors the Hermitian matrix of a's lower triangle: so does its tangent.
-    da_h = lax.add(la.tril(da), la.matrix_transpose(la.tril(da, -1), conjugate=True))
+    da_h = _hermitian_part(da, lower=True)
     # dL = L Phi(L^-1 dA L^-H), Phi keeping the lower triangle with half the diagonal.
     y = la.triangular_solve(factor, da_h, left_side=True, lower=True)
     z = la.triangular_solve(factor, y, left_side=False, lower=True, transpose_a=True,
@@ -130,3 +139,92 @@ def _lu_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
 
 
 jvp_rules[fz.lu_p] = _lu_jvp
+
+
+# --- eigh and svd -----------------------------------------------------------------------------
+
+
+def _off_diagonal_inverse(d: Any) -> Any:
+    """1 / d off the diagonal, 0 on it (d: a batch of square matrices)."""
+    diag = _diagonal_mask(d)
+    one = lax.full_like(d, 1)
+    return lax.select(diag, lax.full_like(d, 0), lax.div(one, lax.select(diag, one, d)))
+
+
+def _rows_cols(x: Any) -> tuple[Any, Any]:
+    """x[..., :, None] and x[..., None, :] broadcast to (..., n, n)."""
+    shape = aval_of(x).shape
+    full = (*shape, shape[-1])
+    nd = len(shape)
+    col = lax.broadcast_in_dim(x, full, (*range(nd - 1), nd - 1))
+    row = lax.broadcast_in_dim(x, full, (*range(nd - 1), nd))
+    return col, row
+
+
+def _as(x: Any, like: Any) -> Any:
+    return lax.convert_element_type(x, aval_of(like).dtype)
+
+
+def _eigh_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, lower: bool) -> Any:
+    (a,), (da,) = primals, tangents
+    v, w = fz.eigh_p.bind(a, lower=lower)
+    if isinstance(da, Zero):
+        return [v, w], [Zero(tangent_aval(aval_of(v))), Zero(tangent_aval(aval_of(w)))]
+    da = instantiate(da)
+    # The primitive reads one triangle: the tangent is that triangle's Hermitian matrix.
+    da_h = _hermitian_part(da, lower)
+    # M = V^H dA V;  dw = diag(M);  dV = V (F o M), F_ij = 1 / (w_j - w_i) off the diagonal.
+    m = _mm(_mm(la.matrix_transpose(v, conjugate=True), da_h), v)
+    dw = la.diagonal(m)
+    if dtypes.is_complex(aval_of(dw).dtype):
+        dw = lax.real(dw)
+    w_i, w_j = _rows_cols(w)
+    f = _off_diagonal_inverse(lax.sub(w_j, w_i))
+    dv = _mm(v, lax.mul(_as(f, m), m))
+    return [v, w], [dv, dw]
+
+
+jvp_rules[fz.eigh_p] = _eigh_jvp
+
+
+def _svd_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: bool,
+             compute_uv: bool) -> Any:  # fmt: skip
+    (a,), (da,) = primals, tangents
+    outs = fz.svd_p.bind(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if isinstance(da, Zero):
+        return outs, [Zero(tangent_aval(aval_of(o))) for o in outs]
+    shape = aval_of(a).shape
+    m, n = shape[-2], shape[-1]
+    if dtypes.is_complex(aval_of(a).dtype):
+        raise NotImplementedError("the derivative of svd is implemented for real matrices")
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError(
+            f"the derivative of svd with full_matrices=True needs a square matrix, got {shape}"
+        )
+    s, u, vt = fz.svd_p.bind(a, full_matrices=False, compute_uv=True)
+    da = instantiate(da)
+    v = la.matrix_transpose(vt)
+    dp = _mm(_mm(la.matrix_transpose(u), da), v)  # U^T dA V, (k, k)
+    ds = la.diagonal(dp)
+    if not compute_uv:
+        return outs, [ds]
+    s_i, s_j = _rows_cols(s)
+    f = _off_diagonal_inverse(lax.sub(lax.mul(s_j, s_j), lax.mul(s_i, s_i)))
+    dpt = la.matrix_transpose(dp)
+    du = _mm(u, lax.mul(f, lax.add(lax.mul(dp, s_j), lax.mul(s_i, dpt))))
+    dv = _mm(v, lax.mul(f, lax.add(lax.mul(s_i, dp), lax.mul(dpt, s_j))))
+    k = min(m, n)
+    nd = len(shape)
+
+    def per_column(x: Any) -> Any:  # x / s, column by column
+        return lax.div(x, lax.broadcast_in_dim(s, aval_of(x).shape, (*range(nd - 2), nd - 1)))
+
+    # The parts of dA V outside span(U) and of dA^T U outside span(V), scaled by 1/s.
+    if m > k:
+        du = lax.add(du, per_column(lax.sub(_mm(da, v), _mm(u, dp))))
+    if n > k:
+        dv = lax.add(dv, per_column(lax.sub(_mm(la.matrix_transpose(da), u), _mm(v, dpt))))
+    return outs, [ds, du, la.matrix_transpose(dv)]
+
+
+jvp_rules[fz.svd_p] = _svd_jvp

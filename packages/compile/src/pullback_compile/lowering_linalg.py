@@ -1,5 +1,7 @@
 """Lowerings of the factorization primitives to LAPACK kernels (XLA FFI custom calls).
 
+cholesky -> potrf, triangular_solve -> trsm, lu -> getrf, eigh -> syevd/heevd, svd -> gesdd.
+
 jaxlib ships LAPACK kernels as typed-FFI custom-call targets (`lapack_spotrf_ffi`, ...): they
 take column-major matrices, map over leading batch axes, and report failure in an `info`
 output, which the lowering turns into NaNs. `_jaxlib` registers the targets before a module
@@ -12,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pullback_ir import dtypes
-from pullback_ir.avals import ShapedArray
+from pullback_ir import dtypes, lax_linalg
+from pullback_ir.avals import ShapedArray, ShapeDtypeStruct
 from pullback_ir.primitives import factorizations as fz
+from pullback_ir.staging import make_jaxpr
 
 from pullback_compile.lowering import LoweringContext, lowering_rules
 from pullback_compile.lowering_ops import _conj
@@ -144,6 +147,65 @@ def _lu(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: A
     return [lu, pivots]
 
 
+def _normalized(ctx: LoweringContext, u: str, u_aval: ShapedArray, vt: str | None = None,
+                vt_aval: ShapedArray | None = None) -> list[str]:  # fmt: skip
+    """The primitives' phase convention, lowered from `lax_linalg.normalize_phases`."""
+    structs = [ShapeDtypeStruct(u_aval.shape, u_aval.dtype)]
+    if vt is None:
+        closed = make_jaxpr(lambda x: lax_linalg.normalize_phases(x)[0])(*structs)
+        return ctx.jaxpr(closed, [u])
+    assert vt_aval is not None
+    structs.append(ShapeDtypeStruct(vt_aval.shape, vt_aval.dtype))
+    closed = make_jaxpr(lambda x, y: list(lax_linalg.normalize_phases(x, y)))(*structs)
+    return ctx.jaxpr(closed, [u, vt])
+
+
+def _eigh(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
+          lower: bool) -> list[str]:  # fmt: skip
+    (a,), (aval,) = args, in_avals
+    v_aval, w_aval = out_avals
+    if _empty(aval):
+        return [a, ctx.full(0, w_aval)]
+    info_aval = ShapedArray(aval.shape[:-2], np.dtype(np.int32))
+    name = "heevd" if dtypes.is_complex(aval.dtype) else "syevd"
+    v, w, info = _lapack(ctx, name, aval.dtype, [a], [aval], [v_aval, w_aval, info_aval], (0, 0),
+                         {"mode": _char("V"), "uplo": _char("L" if lower else "U")})  # fmt: skip
+    ok = _compare(ctx, info, info_aval, 0, "EQ")
+    ok_aval = ShapedArray(info_aval.shape, np.dtype(np.bool_))
+    v = _nan_unless(ctx, ok, ok_aval, v, v_aval)
+    w = _nan_unless(ctx, ok, ok_aval, w, w_aval)
+    return [*_normalized(ctx, v, v_aval), w]
+
+
+def _svd(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
+         full_matrices: bool, compute_uv: bool) -> list[str]:  # fmt: skip
+    (a,), (aval,) = args, in_avals
+    s_aval = out_avals[0]
+    # The vectors are always computed (reduced when not asked for) and dropped if unused.
+    _, u_shape, vt_shape = fz._svd_shapes(aval.shape, full_matrices and compute_uv)
+    u_aval = ShapedArray(u_shape, aval.dtype)
+    vt_aval = ShapedArray(vt_shape, aval.dtype)
+    if _empty(aval):
+        outs = fz._svd_impl(np.zeros(aval.shape, aval.dtype), full_matrices=full_matrices,
+                            compute_uv=compute_uv)  # fmt: skip
+        return [ctx.constant(o, av) for o, av in zip(outs, out_avals, strict=True)]
+    info_aval = ShapedArray(aval.shape[:-2], np.dtype(np.int32))
+    mode = "A" if full_matrices and compute_uv else "S"
+    _, s, u, vt, info = _lapack(ctx, "gesdd", aval.dtype, [a], [aval],
+                                [aval, s_aval, u_aval, vt_aval, info_aval], (0, 0),
+                                {"mode": _char(mode)})  # fmt: skip
+    ok = _compare(ctx, info, info_aval, 0, "EQ")
+    ok_aval = ShapedArray(info_aval.shape, np.dtype(np.bool_))
+    s = _nan_unless(ctx, ok, ok_aval, s, s_aval)
+    if not compute_uv:
+        return [s]
+    u = _nan_unless(ctx, ok, ok_aval, u, u_aval)
+    vt = _nan_unless(ctx, ok, ok_aval, vt, vt_aval)
+    return [s, *_normalized(ctx, u, u_aval, vt, vt_aval)]
+
+
 lowering_rules[fz.cholesky_p] = _cholesky
 lowering_rules[fz.triangular_solve_p] = _triangular_solve
 lowering_rules[fz.lu_p] = _lu
+lowering_rules[fz.eigh_p] = _eigh
+lowering_rules[fz.svd_p] = _svd

@@ -15,6 +15,9 @@ from pullback_ir.primitives import factorizations as fz
 
 __all__ = [
     "cholesky",
+    "column_phases",
+    "diagonal",
+    "eigh",
     "lu",
     "lu_pivots_to_permutation",
     "matrix_transpose",
@@ -131,3 +134,73 @@ def lu(x: ArrayLike) -> tuple[Any, Any, Any]:
     """
     lu_, pivots = fz.lu_p.bind(x)
     return lu_, pivots, lu_pivots_to_permutation(pivots, aval_of(x).shape[-2])
+
+
+def diagonal(x: ArrayLike) -> Any:
+    """The main diagonals of the last two axes of square `x`: shape (..., n)."""
+    nd = len(aval_of(x).shape)
+    mask = lax.eq(tri_mask(x, 0, True), tri_mask(x, 0, False))
+    return lax.reduce_sum(_keep(x, mask), (nd - 1,))
+
+
+def column_phases(v: ArrayLike) -> Any:
+    """The unit-modulus factor of each column's largest entry (the first one): (..., n)."""
+    shape = aval_of(v).shape
+    nd = len(shape)
+    dt = aval_of(v).dtype
+    k = lax.argmax(lax.abs(v), nd - 2, np.int32)
+    rows = lax.broadcasted_iota(np.int32, shape, nd - 2)
+    at_k = lax.eq(rows, lax.broadcast_in_dim(k, shape, (*range(nd - 2), nd - 1)))
+    pick = lax.reduce_sum(_keep(v, at_k), (nd - 2,))
+    size = lax.abs(pick)
+    zero = lax.eq(size, np.asarray(0, aval_of(size).dtype))
+    one = lax.full_like(pick, 1)
+    safe = lax.convert_element_type(lax.select(zero, lax.full_like(size, 1), size), dt)
+    return lax.select(zero, one, lax.div(pick, safe))
+
+
+def normalize_phases(u: ArrayLike, vt: ArrayLike | None = None) -> tuple[Any, Any]:
+    """`u`'s columns divided by their phases (see `column_phases`).
+
+    The first min(m, n) rows of `vt` (the V^H of an SVD) are multiplied by them, so that
+    U diag(s) V^H is unchanged.
+    """
+    shape = aval_of(u).shape
+    nd = len(shape)
+    phase = column_phases(u)
+    u = lax.div(u, lax.broadcast_in_dim(phase, shape, (*range(nd - 2), nd - 1)))
+    if vt is not None:
+        vshape = aval_of(vt).shape
+        k = min(shape[-2], vshape[-1])
+        head = lax.slice_in_dim(vt, 0, k, 1, nd - 2)
+        p_k = lax.slice_in_dim(phase, 0, k, 1, nd - 2)
+        head = lax.mul(head, lax.broadcast_in_dim(p_k, aval_of(head).shape, tuple(range(nd - 1))))
+        if k < vshape[-2]:
+            head = lax.concatenate([head, lax.slice_in_dim(vt, k, vshape[-2], 1, nd - 2)], nd - 2)
+        vt = head
+    return u, vt
+
+
+def eigh(x: ArrayLike, lower: bool = True, symmetrize_input: bool = True) -> tuple[Any, Any]:
+    """(v, w): eigenvectors (columns) and ascending eigenvalues of Hermitian `x`.
+
+    With `symmetrize_input`, `x` is first replaced by (x + x^H) / 2; otherwise only its
+    `lower` (or upper) triangle is read. Each eigenvector's largest entry is real positive.
+    """
+    if symmetrize_input:
+        x = lax.div(lax.add(x, matrix_transpose(x, True)), np.asarray(2, aval_of(x).dtype))
+    v, w = fz.eigh_p.bind(x, lower=bool(lower))
+    return v, w
+
+
+def svd(x: ArrayLike, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+    """The singular value decomposition: (u, s, vh) with x = u diag(s) vh, or s alone.
+
+    s is descending; u has min(m, n) columns and vh min(m, n) rows unless `full_matrices`.
+    Each left singular vector's largest entry is real positive.
+    """
+    outs = fz.svd_p.bind(x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    if not compute_uv:
+        return outs[0]
+    s, u, vt = outs
+    return u, s, vt

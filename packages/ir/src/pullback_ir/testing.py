@@ -333,6 +333,38 @@ def _lu_ref(a: Any) -> Any:
     return [lu, pivots]
 
 
+def _eigh_args(lower: bool) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        return [random_array(rng, (2, 3, 3), dt, -1, 1)], {"lower": lower}
+
+    return make
+
+
+def _eigh_ref(a: Any, *, lower: bool) -> Any:
+    # Checked by its defining properties, then compared in the phase convention.
+    h = fz.hermitian_from_lower(a if lower else np.conj(np.swapaxes(a, -1, -2)))
+    v, w = fz.eigh_p.impl(a, lower=lower)
+    assert np.allclose(h @ v, v * w[..., None, :], atol=1e-8)
+    assert np.all(np.diff(w, axis=-1) >= 0)
+    return [v, w]
+
+
+def _svd_args(shape: tuple[int, ...], compute_uv: bool) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        return [random_array(rng, shape, dt, -1, 1)], {"full_matrices": False,
+                                                       "compute_uv": compute_uv}  # fmt: skip
+
+    return make
+
+
+def _svd_ref(a: Any, *, full_matrices: bool, compute_uv: bool) -> Any:
+    outs = fz.svd_p.impl(a, full_matrices=full_matrices, compute_uv=True)
+    s, u, vt = outs
+    assert np.allclose((u * s[..., None, :]) @ vt, a, atol=1e-8)
+    assert np.all(np.diff(s, axis=-1) <= 0)
+    return outs if compute_uv else s
+
+
 def _top_k_ref(x: Any, *, k: int) -> Any:
     vals, idxs = [], []
     for row in x.tolist():
@@ -581,6 +613,11 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(fz.triangular_solve_p, (dtypes.float32, dtypes.complex64), _triangular_args(left_side=False, lower=False, transpose_a=True, conjugate_a=True, unit_diagonal=False), _triangular_ref, rtol_scale=10.0),
     OpRecord(fz.triangular_solve_p, (dtypes.float32,), _triangular_args(left_side=True, lower=False, transpose_a=True, conjugate_a=False, unit_diagonal=True), _triangular_ref, rtol_scale=10.0),
     OpRecord(fz.lu_p, (dtypes.float32, dtypes.complex64), _lu_args, _lu_ref, rtol_scale=10.0),
+    OpRecord(fz.eigh_p, (dtypes.float32, dtypes.complex64), _eigh_args(True), _eigh_ref, rtol_scale=20.0),
+    OpRecord(fz.eigh_p, (dtypes.float32,), _eigh_args(False), _eigh_ref, rtol_scale=20.0),
+    OpRecord(fz.svd_p, (dtypes.float32, dtypes.complex64), _svd_args((2, 4, 3), True), _svd_ref, rtol_scale=20.0),
+    OpRecord(fz.svd_p, (dtypes.float32,), _svd_args((3, 2, 3), True), _svd_ref, rtol_scale=20.0),
+    OpRecord(fz.svd_p, (dtypes.float32, dtypes.complex64), _svd_args((3, 3), False), _svd_ref, rtol_scale=20.0),
     OpRecord(sorting.sort_p, (dtypes.float32, dtypes.int32, dtypes.uint8, dtypes.bool_), lambda r, d: ([random_array(r, (3, 5), d), random_array(r, (3, 5), dtypes.int32)], {"dimension": 1, "is_stable": True, "num_keys": 1}), _sort_ref),
     OpRecord(sorting.sort_p, (dtypes.float32,), lambda r, d: ([np.array([np.nan, 1.0, -0.0, 0.0, -np.inf, np.inf, -1.0], d)], {"dimension": 0, "is_stable": True, "num_keys": 1}), lambda x, **p: np.array([-math.inf, -1.0, -0.0, 0.0, 1.0, math.inf, math.nan])),
     OpRecord(sorting.top_k_p, (dtypes.float32, dtypes.int32, dtypes.uint8), lambda r, d: ([random_array(r, (2, 6), d, 0, 4)], {"k": 3}), _top_k_ref),

@@ -6,20 +6,22 @@ map over leading batch axes; all are differentiable.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from pullback_ir import dtypes, lax, lax_linalg
 from pullback_ir.avals import aval_of
 from pullback_ir.primitives.factorizations import LINALG_DTYPES
+from pullback_ir.trace import Tracer
 
 from pullback_api import numpy as _jnp_module
 from pullback_api.numpy._core import asarray_arg, axes_of, export, to_dtype
 
 jnp: Any = _jnp_module  # complete by the time any function here runs
 
-__all__ = ["cholesky", "det", "inv", "matrix_norm", "matrix_power", "matrix_transpose",
-           "multi_dot", "norm", "slogdet", "solve", "vector_norm"]  # fmt: skip
+__all__ = ["cholesky", "cond", "det", "eigh", "eigvalsh", "inv", "lstsq", "matrix_norm",
+           "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm", "pinv",
+           "slogdet", "solve", "svd", "svdvals", "vector_norm"]  # fmt: skip
 
 
 def _abs(x: Any) -> Any:
@@ -55,7 +57,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
 
 @export
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
-    """The matrix norm over the last two axes ("fro", "nuc" unsupported, 1, -1, inf, -inf)."""
+    """The matrix norm over the last two axes ("fro", "nuc", 1, -1, 2, -2, inf, -inf)."""
     x = asarray_arg(x, "matrix_norm")
     nd = len(aval_of(x).shape)
     return norm(x, ord=ord, axis=(nd - 2, nd - 1), keepdims=keepdims)
@@ -89,8 +91,18 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         row = lax.reduce_sum(a, (c,))
         r2 = r - 1 if r > c else r
         out = (lax.reduce_max if ord == np.inf else lax.reduce_min)(row, (r2,))
+    elif ord in (2, -2, "nuc"):
+        # Singular values of the matrices the two axes span.
+        rest = [i for i in range(nd) if i not in axes]
+        mats = lax.transpose(x, (*rest, r, c))
+        sv = svdvals(mats)
+        last = len(rest)
+        if ord == "nuc":
+            out = lax.reduce_sum(sv, (last,))
+        else:
+            out = (lax.reduce_max if ord == 2 else lax.reduce_min)(sv, (last,))
     else:
-        raise NotImplementedError(f"norm: matrix ord={ord!r} (needs singular values)")
+        raise ValueError(f"norm: invalid matrix norm order {ord!r}")
     return lax.expand_dims(out, tuple(sorted(axes))) if keepdims else out
 
 
@@ -307,3 +319,165 @@ def matrix_transpose(x: Any, /) -> Any:
     if len(aval_of(x).shape) < 2:
         raise ValueError(f"matrix_transpose: x must be at least 2-d, got {aval_of(x).shape}")
     return lax_linalg.matrix_transpose(x)
+
+
+# --- spectral ----------------------------------------------------------------------------------
+
+
+class EighResult(NamedTuple):
+    """The result of `eigh`: ascending eigenvalues and eigenvectors (columns)."""
+
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+class SVDResult(NamedTuple):
+    """The result of `svd`: U, the descending singular values S, and Vh."""
+
+    U: Any
+    S: Any
+    Vh: Any
+
+
+def _uplo(name: str, UPLO: str | None) -> bool:
+    if UPLO not in (None, "L", "U"):
+        raise ValueError(f"{name}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    return UPLO != "U"
+
+
+def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResult:
+    """(eigenvalues, eigenvectors) of Hermitian `a`: ascending values, vectors as columns.
+
+    With `symmetrize_input`, `a` is first replaced by (a + a^H) / 2; otherwise only its
+    `UPLO` ("L", the default, or "U") triangle is read. Each eigenvector's largest entry is
+    real and positive.
+    """
+    a = as_matrix("eigh", a)
+    v, w = lax_linalg.eigh(a, lower=_uplo("eigh", UPLO), symmetrize_input=symmetrize_input)
+    return EighResult(export(lambda: w)(), export(lambda: v)())
+
+
+@export
+def eigvalsh(a: Any, UPLO: str | None = "L", *, symmetrize_input: bool = True) -> Any:
+    """The ascending eigenvalues of Hermitian `a`."""
+    return eigh(a, UPLO, symmetrize_input)[0]
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False,
+        subset_by_index: Any = None) -> Any:  # fmt: skip
+    """The singular value decomposition (U, S, Vh) with a = U[..., :k] diag(S) Vh[..., :k, :].
+
+    S is descending; U and Vh are square unless not `full_matrices`, when they have
+    k = min(m, n) columns and rows; only S with `compute_uv=False`. `hermitian` is accepted
+    (the general algorithm is used).
+    """
+    if subset_by_index is not None:
+        raise NotImplementedError("svd: subset_by_index is not supported")
+    a = as_matrix("svd", a, square=False)
+    out = lax_linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if not compute_uv:
+        return export(lambda: out)()
+    u, s, vt = export(lambda: out)()
+    return SVDResult(u, s, vt)
+
+
+@export
+def svdvals(x: Any, /) -> Any:
+    """The descending singular values of `x`."""
+    return svd(x, compute_uv=False)
+
+
+def _default_rtol(shape: tuple[int, ...], dtype: Any) -> Any:
+    return max(shape[-2], shape[-1]) * np.finfo(np.real(np.zeros((), dtype)).dtype).eps
+
+
+@export
+def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None) -> Any:
+    """The Moore-Penrose pseudo-inverse of `a`, from its SVD.
+
+    Singular values at or below `rtol` times the largest are treated as zero (default:
+    max(m, n) times the dtype's epsilon).
+    """
+    a = as_matrix("pinv", a, square=False)
+    shape = aval_of(a).shape
+    if rtol is None:
+        rtol = rcond
+    if rtol is None:
+        rtol = _default_rtol(shape, aval_of(a).dtype)
+    u, s, vt = lax_linalg.svd(a, full_matrices=False)
+    cutoff = jnp.asarray(rtol, aval_of(s).dtype)[..., None] * jnp.max(s, axis=-1, keepdims=True)
+    keep = s > cutoff
+    s_inv = jnp.where(keep, 1 / jnp.where(keep, s, 1), 0)
+    vs = (
+        lax_linalg.matrix_transpose(vt, conjugate=True)
+        * jnp.asarray(s_inv, aval_of(u).dtype)[..., None, :]
+    )
+    return jnp.matmul(vs, lax_linalg.matrix_transpose(u, conjugate=True))
+
+
+@export
+def matrix_rank(M: Any, rtol: Any = None, *, tol: Any = None) -> Any:
+    """The number of singular values above the tolerance.
+
+    `tol` is absolute; else `rtol` is relative to the largest singular value (default
+    max(m, n) times the dtype's epsilon).
+    """
+    M = asarray_arg(M, "matrix_rank")
+    if len(aval_of(M).shape) < 2:
+        return jnp.asarray(jnp.any(M != 0), np.int32)
+    s = svdvals(M)
+    if tol is None:
+        if rtol is None:
+            rtol = _default_rtol(aval_of(M).shape, aval_of(s).dtype)
+        tol = jnp.asarray(rtol, aval_of(s).dtype)[..., None] * jnp.max(s, axis=-1, keepdims=True)
+    else:
+        tol = jnp.asarray(tol, aval_of(s).dtype)[..., None]
+    return jnp.sum(s > tol, axis=-1)
+
+
+@export
+def cond(x: Any, p: Any = None) -> Any:
+    """The condition number of `x` in the `p`-norm (the 2-norm by default, from its SVD)."""
+    x = as_matrix("cond", x, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        hi, lo = jnp.max(s, axis=-1), jnp.min(s, axis=-1)
+        return hi / lo if p != -2 else lo / hi
+    return matrix_norm(x, ord=p) * matrix_norm(inv(x), ord=p)
+
+
+def lstsq(a: Any, b: Any, rcond: Any = None, *, numpy_resid: bool = False) -> tuple[Any, ...]:
+    """The least-squares solution of a @ x = b: (x, residuals, rank, singular values).
+
+    From the SVD of `a`; singular values at or below `rcond` times the largest count as zero
+    (default: max(m, n) times the dtype's epsilon). The residuals are the squared norms of
+    b - a x per column, given (as in NumPy) only when `a` has full column rank and more
+    rows than columns, and otherwise an empty array; with `numpy_resid=False` (JAX's
+    default) they are always given.
+    """
+    a = as_matrix("lstsq", a, square=False)
+    b = asarray_arg(b, "lstsq")
+    a, b = _common(a, b)
+    if len(aval_of(a).shape) != 2:
+        raise ValueError(f"lstsq: a must be 2-d, got shape {aval_of(a).shape}")
+    m, n = aval_of(a).shape
+    vector = len(aval_of(b).shape) == 1
+    if aval_of(b).shape[0] != m:
+        raise ValueError(f"lstsq: b must have {m} rows, got shape {aval_of(b).shape}")
+    bm = lax.expand_dims(b, (1,)) if vector else b
+    if rcond is None:
+        rcond = _default_rtol((m, n), aval_of(a).dtype)
+    u, s, vt = lax_linalg.svd(a, full_matrices=False)
+    cutoff = jnp.asarray(rcond, aval_of(s).dtype) * jnp.max(s)
+    keep = s > cutoff
+    rank = jnp.sum(keep)
+    s_inv = jnp.asarray(jnp.where(keep, 1 / jnp.where(keep, s, 1), 0), aval_of(a).dtype)
+    uhb = jnp.matmul(lax_linalg.matrix_transpose(u, conjugate=True), bm)
+    x = jnp.matmul(lax_linalg.matrix_transpose(vt, conjugate=True), s_inv[:, None] * uhb)
+    resid = jnp.sum(jnp.abs(bm - jnp.matmul(a, x)) ** 2, axis=0)
+    if numpy_resid and not (isinstance(rank, Tracer) or (int(rank) == n and m > n)):
+        resid = jnp.zeros((0,), aval_of(resid).dtype)
+    if vector:
+        x = x[:, 0]
+        resid = resid if numpy_resid and aval_of(resid).shape == (0,) else resid.reshape(-1)
+    return x, resid, rank, s

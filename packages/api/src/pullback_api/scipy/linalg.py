@@ -18,8 +18,8 @@ from pullback_api import numpy as jnp
 from pullback_api.numpy import linalg as _nl
 from pullback_api.numpy._core import asarray_arg, export
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "inv", "lu", "lu_factor", "lu_solve",
-           "solve", "solve_triangular"]  # fmt: skip
+__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "inv", "lu", "lu_factor",
+           "lu_solve", "solve", "solve_triangular", "svd"]  # fmt: skip
 
 det = _nl.det
 
@@ -160,3 +160,52 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
         factor = lax_linalg.cholesky(low, symmetrize_input=False)
         return cho_solve((factor, True), b)
     return _nl.solve(a, b)
+
+
+def eigh(a: Any, b: Any = None, *, lower: bool = True, eigvals_only: bool = False,
+         overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,
+         check_finite: bool = True, subset_by_index: Any = None, subset_by_value: Any = None,
+         driver: Any = None) -> Any:  # fmt: skip
+    """Eigenvalues (ascending) and eigenvectors of Hermitian `a`: (w, v), or w alone.
+
+    With `b` (Hermitian positive definite) it solves the generalized problem a v = w b v
+    (`type` 1), through the Cholesky factor of `b`; the eigenvectors are then b-orthonormal.
+    """
+    if subset_by_index is not None or subset_by_value is not None:
+        raise NotImplementedError("eigh: subset_by_index and subset_by_value are not supported")
+    if type != 1:
+        raise NotImplementedError(
+            f"eigh: only type=1 generalized problems are supported, got {type}"
+        )
+    a = _nl.as_matrix("eigh", a)
+    if b is None:
+        v, w = lax_linalg.eigh(a, lower=lower, symmetrize_input=False)
+    else:
+        b = _nl.as_matrix("eigh", b, "b")
+        a, b = _nl._common(a, b)
+        low_b = b if lower else lax_linalg.matrix_transpose(b, True)
+        factor = lax_linalg.cholesky(low_b, symmetrize_input=False)
+        # L^-1 A L^-H is Hermitian with the same eigenvalues; v = L^-H y.
+        low_a = a if lower else lax_linalg.matrix_transpose(a, True)
+        full_a = jnp.tril(low_a) + lax_linalg.matrix_transpose(jnp.tril(low_a, -1), True)
+        y = lax_linalg.triangular_solve(factor, full_a, left_side=True, lower=True)
+        c = lax_linalg.triangular_solve(factor, y, left_side=False, lower=True, transpose_a=True,
+                                        conjugate_a=True)  # fmt: skip
+        vy, w = lax_linalg.eigh(c, lower=True, symmetrize_input=True)
+        v = lax_linalg.triangular_solve(factor, vy, left_side=True, lower=True, transpose_a=True,
+                                        conjugate_a=True)  # fmt: skip
+    out = (jnp.asarray(w), jnp.asarray(v))
+    return out[0] if eigvals_only else out
+
+
+@export
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
+        check_finite: bool = True, lapack_driver: str = "gesdd") -> Any:  # fmt: skip
+    """The singular value decomposition (U, s, Vh), or s alone.
+
+    a = U[..., :k] diag(s) Vh[..., :k, :] with k = min(m, n).
+    """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f"svd: lapack_driver must be 'gesdd' or 'gesvd', got {lapack_driver!r}")
+    out = _nl.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return out if not compute_uv else tuple(out)

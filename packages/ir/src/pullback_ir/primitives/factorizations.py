@@ -1,4 +1,4 @@
-"""Matrix factorizations and triangular solves (LAPACK's potrf, trsm and getrf).
+"""Matrix factorizations and triangular solves (LAPACK's potrf, trsm, getrf, syevd, gesdd).
 
 Each works on the last two axes and maps over any leading (batch) axes, for float32, float64,
 complex64 and complex128. A factorization that fails (a matrix that is not positive definite,
@@ -14,7 +14,8 @@ import numpy as np
 from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 
-__all__ = ["LINALG_DTYPES", "cholesky_p", "lu_p", "triangular_solve_p"]
+__all__ = ["LINALG_DTYPES", "cholesky_p", "column_phases", "eigh_p", "lu_p",
+           "normalize_phases", "svd_p", "triangular_solve_p"]  # fmt: skip
 
 #: The dtypes the factorizations accept.
 LINALG_DTYPES = frozenset(
@@ -54,9 +55,16 @@ def _cholesky_abstract(a: ShapedArray) -> list[ShapedArray]:
 
 
 def hermitian_from_lower(a: Any) -> Any:
-    """The Hermitian matrix whose lower triangle (diagonal included) is `a`'s (NumPy)."""
-    low = np.tril(a)
-    return low + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+    """The Hermitian matrix of `a`'s lower triangle (NumPy).
+
+    As in LAPACK's Hermitian routines, the imaginary part of the diagonal is ignored.
+    """
+    strict = np.tril(a, -1)
+    diag = np.real(np.diagonal(a, axis1=-2, axis2=-1))
+    n = a.shape[-1]
+    out = strict + np.conj(np.swapaxes(strict, -1, -2))
+    out[..., np.arange(n), np.arange(n)] = diag
+    return out
 
 
 def _cholesky_one(a: Any) -> Any:
@@ -184,4 +192,96 @@ def _lu_impl(a: Any) -> list[Any]:
 #: U (upper, on and above it) with P @ a = L @ U.
 lu_p = Primitive("lu", abstract_eval=_lu_abstract, impl=_lu_impl)
 
-ALL: list[Primitive] = [cholesky_p, triangular_solve_p, lu_p]
+
+# --- eigh and svd ------------------------------------------------------------------------------
+# Eigenvectors and singular vectors are unique only up to a sign (a phase if complex): both
+# primitives fix it, making the entry of largest magnitude (the first such) of each
+# eigenvector, and of each left singular vector, real and positive. Results then do not depend
+# on the LAPACK build, and the vectors are continuous wherever that entry does not change.
+
+
+def _real_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    return np.real(np.zeros((), dtype)).dtype
+
+
+def column_phases(vectors: Any) -> Any:
+    """The unit-modulus factor of each column's largest entry (the first one): (..., n)."""
+    k = np.argmax(np.abs(vectors), axis=-2)
+    pick = np.take_along_axis(vectors, k[..., None, :], axis=-2)[..., 0, :]
+    size = np.abs(pick)
+    return np.where(size == 0, 1, pick / np.where(size == 0, 1, size))
+
+
+def normalize_phases(u: Any, vt: Any | None = None) -> tuple[Any, Any]:
+    """`u`'s columns divided by their phases (NumPy).
+
+    The first min(m, n) rows of `vt`, the V^H of an SVD, are multiplied by the same phases,
+    so that U diag(s) V^H is unchanged.
+    """
+    phase = column_phases(u)
+    u = (u / phase[..., None, :]).astype(u.dtype)
+    if vt is not None:
+        k = min(u.shape[-2], vt.shape[-1])
+        vt = vt.copy()
+        vt[..., :k, :] = vt[..., :k, :] * phase[..., :k, None]
+    return u, vt
+
+
+def _eigh_abstract(a: ShapedArray, *, lower: bool) -> list[ShapedArray]:
+    del lower  # unused
+    _check_matrix("eigh", a)
+    return [ShapedArray(a.shape, a.dtype), ShapedArray(a.shape[:-1], _real_dtype(a.dtype))]
+
+
+def _eigh_impl(a: Any, *, lower: bool) -> list[Any]:
+    if a.size == 0:
+        return [a.copy(), np.zeros(a.shape[:-1], _real_dtype(a.dtype))]
+    h = hermitian_from_lower(a if lower else np.conj(np.swapaxes(a, -1, -2)))
+    w, v = np.linalg.eigh(h)
+    v, _ = normalize_phases(v.astype(a.dtype))
+    return [v, w.astype(_real_dtype(a.dtype))]
+
+
+#: The eigenvectors V (columns, phase-normalized) and ascending eigenvalues w of the Hermitian
+#: matrix whose `lower` (or upper) triangle is the operand's: a V = V diag(w).
+eigh_p = Primitive("eigh", abstract_eval=_eigh_abstract, impl=_eigh_impl)
+
+
+def _svd_shapes(shape: tuple[int, ...], full_matrices: bool) -> tuple[Any, Any, Any]:
+    *batch, m, n = shape
+    k = min(m, n)
+    u = (*batch, m, m if full_matrices else k)
+    vt = (*batch, n if full_matrices else k, n)
+    return (*batch, k), u, vt
+
+
+def _svd_abstract(a: ShapedArray, *, full_matrices: bool, compute_uv: bool) -> list[ShapedArray]:
+    _check_matrix("svd", a, square=False)
+    s, u, vt = _svd_shapes(a.shape, full_matrices)
+    out = [ShapedArray(s, _real_dtype(a.dtype))]
+    if compute_uv:
+        out += [ShapedArray(u, a.dtype), ShapedArray(vt, a.dtype)]
+    return out
+
+
+def _svd_impl(a: Any, *, full_matrices: bool, compute_uv: bool) -> list[Any]:
+    s_shape, u_shape, vt_shape = _svd_shapes(a.shape, full_matrices)
+    rdt = _real_dtype(a.dtype)
+    if a.size == 0:
+        s = np.zeros(s_shape, rdt)
+        eye_u = np.broadcast_to(np.eye(u_shape[-2], u_shape[-1], dtype=a.dtype), u_shape)
+        eye_v = np.broadcast_to(np.eye(vt_shape[-2], vt_shape[-1], dtype=a.dtype), vt_shape)
+        return [s, eye_u.copy(), eye_v.copy()] if compute_uv else [s]
+    if not compute_uv:
+        return [np.linalg.svd(a, compute_uv=False).astype(rdt)]
+    u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
+    u, vt = normalize_phases(u.astype(a.dtype), vt.astype(a.dtype))
+    return [s.astype(rdt), u, vt.astype(a.dtype)]
+
+
+#: The singular values s (descending) and, if `compute_uv`, the singular vectors U and V^H
+#: (phase-normalized, reduced to min(m, n) columns/rows unless `full_matrices`):
+#: a = U[..., :k] diag(s) V^H[..., :k, :].
+svd_p = Primitive("svd", abstract_eval=_svd_abstract, impl=_svd_impl)
+
+ALL: list[Primitive] = [cholesky_p, triangular_solve_p, lu_p, eigh_p, svd_p]
