@@ -267,3 +267,45 @@ def test_spectral_gradients():
             np.testing.assert_allclose(vjp, fd, rtol=1e-5)
     finally:
         pb.config.update("jax_enable_x64", False)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (2, 4, 4)])
+def test_qr_against_numpy(dtype, shape):
+    a = rand(*shape, dtype=dtype)
+    tol = {"rtol": 2e-4, "atol": 2e-5}
+    for mode in ("reduced", "complete"):
+        q, r = both(lambda m, mode=mode: jnp.linalg.qr(m, mode), a)
+        qr_ref, r_ref = np.linalg.qr(a, mode=mode)
+        np.testing.assert_allclose(q, qr_ref, **tol)
+        np.testing.assert_allclose(r, r_ref, **tol)
+    np.testing.assert_allclose(
+        both(lambda m: jnp.linalg.qr(m, "r"), a), np.linalg.qr(a, "r"), **tol
+    )
+    q, r = sla.qr(a, mode="economic")
+    np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), a, **tol)
+    assert jnp.linalg.qr(a).Q.shape == np.linalg.qr(a).Q.shape
+
+
+def test_qr_gradients_against_central_differences():
+    pb.config.update("jax_enable_x64", True)
+    try:
+        for shape in [(5, 3), (4, 4)]:
+            a = rand(*shape, dtype=np.float64)
+            d = rand(*shape, dtype=np.float64)
+            w = rand(*shape, dtype=np.float64)
+
+            def f(m, w=w):
+                q, r = jnp.linalg.qr(m)
+                return jnp.sum(q * w[:, : q.shape[1]]) + jnp.sum(r**2)
+
+            eps = 1e-6
+            fd = (float(f(a + eps * d)) - float(f(a - eps * d))) / (2 * eps)
+            np.testing.assert_allclose(
+                float(pb.jvp(f, (jnp.asarray(a),), (jnp.asarray(d),))[1]), fd, rtol=1e-6
+            )
+            np.testing.assert_allclose(float(np.sum(np.asarray(pb.grad(f)(a)) * d)), fd, rtol=1e-6)
+    finally:
+        pb.config.update("jax_enable_x64", False)
+    with pytest.raises(NotImplementedError, match="m >= n"):
+        pb.grad(lambda m: jnp.sum(jnp.linalg.qr(m)[1]))(rand(2, 4))

@@ -228,3 +228,37 @@ def _svd_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: 
 
 
 jvp_rules[fz.svd_p] = _svd_jvp
+
+
+# --- qr ---------------------------------------------------------------------------------------
+
+
+def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: bool) -> Any:
+    (a,), (da,) = primals, tangents
+    q, r = fz.qr_p.bind(a, full_matrices=full_matrices)
+    if isinstance(da, Zero):
+        return [q, r], [Zero(tangent_aval(aval_of(q))), Zero(tangent_aval(aval_of(r)))]
+    shape = aval_of(a).shape
+    m, n = shape[-2], shape[-1]
+    if m < n or (full_matrices and m > n):
+        raise NotImplementedError(
+            "the derivative of qr is implemented for m >= n, with full_matrices=False unless "
+            f"the matrix is square; got shape {shape} and full_matrices={full_matrices}"
+        )
+    # dA = dQ R + Q dR. With X = dA R^-1 and C = Q^H X, the skew-Hermitian
+    # Omega = tril(C, -1) - tril(C, -1)^H + i Im(diag C) gives dQ = Q (Omega - C) + X and
+    # dR = (C - Omega) R.
+    x = la.triangular_solve(r, instantiate(da), left_side=False, lower=False)
+    c = _mm(la.matrix_transpose(q, conjugate=True), x)
+    low = la.tril(c, -1)
+    omega = lax.sub(low, la.matrix_transpose(low, conjugate=True))
+    if dtypes.is_complex(aval_of(c).dtype):
+        diag = lax.select(_diagonal_mask(c), c, lax.full_like(c, 0))
+        imag = lax.sub(diag, lax.convert_element_type(lax.real(diag), aval_of(c).dtype))
+        omega = lax.add(omega, imag)
+    dq = lax.add(_mm(q, lax.sub(omega, c)), x)
+    dr = _mm(lax.sub(c, omega), r)
+    return [q, r], [dq, dr]
+
+
+jvp_rules[fz.qr_p] = _qr_jvp

@@ -1,6 +1,7 @@
 """Lowerings of the factorization primitives to LAPACK kernels (XLA FFI custom calls).
 
-cholesky -> potrf, triangular_solve -> trsm, lu -> getrf, eigh -> syevd/heevd, svd -> gesdd.
+cholesky -> potrf, triangular_solve -> trsm, lu -> getrf, qr -> geqrf + orgqr/ungqr,
+eigh -> syevd/heevd, svd -> gesdd.
 
 jaxlib ships LAPACK kernels as typed-FFI custom-call targets (`lapack_spotrf_ffi`, ...): they
 take column-major matrices, map over leading batch axes, and report failure in an `info`
@@ -147,6 +148,61 @@ def _lu(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: A
     return [lu, pivots]
 
 
+def _qr(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
+        full_matrices: bool) -> list[str]:  # fmt: skip
+    (a,), (aval,) = args, in_avals
+    q_aval, r_aval = out_avals
+    if _empty(aval):
+        outs = fz._qr_impl(np.zeros(aval.shape, aval.dtype), full_matrices=full_matrices)
+        return [ctx.constant(o, av) for o, av in zip(outs, out_avals, strict=True)]
+    *batch, m, n = aval.shape
+    k = min(m, n)
+    tau_aval = ShapedArray((*batch, k), aval.dtype)
+    packed, taus = _lapack(ctx, "geqrf", aval.dtype, [a], [aval], [aval, tau_aval], (0, 0), {})
+    # R: the upper triangle of the packed result, its first q-columns rows.
+    mask, mask_aval = _triangle_mask(ctx, aval, lower=False)
+    upper = ctx.op("stablehlo.select", [mask, packed, ctx.full(0, aval)],
+                   [mask_aval, aval, aval], [aval])[0]  # fmt: skip
+    rows = r_aval.shape[-2]
+    nd = len(aval.shape)
+    r = _slice(ctx, upper, aval, [(0, s) for s in aval.shape[:-2]] + [(0, rows), (0, n)], r_aval)
+    # Q: the reflectors applied to the identity's first columns (orgqr), on m x q_cols.
+    cols = q_aval.shape[-1]
+    if cols > n:  # full_matrices with m > n: pad the reflectors with zero columns
+        padded_aval = ShapedArray((*batch, m, cols), aval.dtype)
+        zero = ctx.constant(0, ShapedArray((), aval.dtype))
+        low = ", ".join(["0"] * nd)
+        high = ", ".join(["0"] * (nd - 1) + [str(cols - n)])
+        interior = ", ".join(["0"] * nd)
+        packed = ctx.op("stablehlo.pad", [packed, zero], [aval, ShapedArray((), aval.dtype)],
+                        [padded_aval], f"edge_padding_low = array<i64: {low}>, "
+                        f"edge_padding_high = array<i64: {high}>, "
+                        f"interior_padding = array<i64: {interior}>")[0]  # fmt: skip
+        reflectors_aval = padded_aval
+    elif cols < n:  # reduced with m < n: the first m columns hold the reflectors
+        reflectors_aval = ShapedArray((*batch, m, cols), aval.dtype)
+        packed = _slice(ctx, packed, aval, [(0, s) for s in aval.shape[:-1]] + [(0, cols)],
+                        reflectors_aval)  # fmt: skip
+    else:
+        reflectors_aval = aval
+    name = "ungqr" if dtypes.is_complex(aval.dtype) else "orgqr"
+    (q,) = _lapack(ctx, name, aval.dtype, [packed, taus], [reflectors_aval, tau_aval], [q_aval],
+                   (0, 0), {})  # fmt: skip
+    return [q, r]
+
+
+def _slice(ctx: LoweringContext, x: str, aval: ShapedArray, bounds: Sequence[tuple[int, int]],
+           out: ShapedArray) -> str:  # fmt: skip
+    if aval.shape == out.shape:
+        return x
+    starts = ", ".join(str(lo) for lo, _ in bounds)
+    limits = ", ".join(str(hi) for _, hi in bounds)
+    ones = ", ".join(["1"] * len(bounds))
+    return ctx.op("stablehlo.slice", [x], [aval], [out],
+                  f"start_indices = array<i64: {starts}>, limit_indices = array<i64: {limits}>, "
+                  f"strides = array<i64: {ones}>")[0]  # fmt: skip
+
+
 def _normalized(ctx: LoweringContext, u: str, u_aval: ShapedArray, vt: str | None = None,
                 vt_aval: ShapedArray | None = None) -> list[str]:  # fmt: skip
     """The primitives' phase convention, lowered from `lax_linalg.normalize_phases`."""
@@ -207,5 +263,6 @@ def _svd(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: 
 lowering_rules[fz.cholesky_p] = _cholesky
 lowering_rules[fz.triangular_solve_p] = _triangular_solve
 lowering_rules[fz.lu_p] = _lu
+lowering_rules[fz.qr_p] = _qr
 lowering_rules[fz.eigh_p] = _eigh
 lowering_rules[fz.svd_p] = _svd

@@ -204,3 +204,12 @@ def svd(x: ArrayLike, full_matrices: bool = True, compute_uv: bool = True) -> An
         return outs[0]
     s, u, vt = outs
     return u, s, vt
+
+
+def qr(x: ArrayLike, full_matrices: bool = True) -> tuple[Any, Any]:
+    """(q, r) with x = q @ r and upper-triangular r.
+
+    q has orthonormal columns: m of them (square) if `full_matrices`, else min(m, n).
+    """
+    q, r = fz.qr_p.bind(x, full_matrices=bool(full_matrices))
+    return q, r

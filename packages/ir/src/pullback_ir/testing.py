@@ -365,6 +365,21 @@ def _svd_ref(a: Any, *, full_matrices: bool, compute_uv: bool) -> Any:
     return outs if compute_uv else s
 
 
+def _qr_args(shape: tuple[int, ...], full_matrices: bool) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        return [random_array(rng, shape, dt, -1, 1)], {"full_matrices": full_matrices}
+
+    return make
+
+
+def _qr_ref(a: Any, *, full_matrices: bool) -> Any:
+    # NumPy's (LAPACK's) factorization, checked by its defining properties.
+    q, r = fz.qr_p.impl(a, full_matrices=full_matrices)
+    assert np.allclose(q @ r, a, atol=1e-8)
+    assert np.allclose(np.tril(r, -1), 0)
+    return [q, r]
+
+
 def _top_k_ref(x: Any, *, k: int) -> Any:
     vals, idxs = [], []
     for row in x.tolist():
@@ -613,6 +628,8 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(fz.triangular_solve_p, (dtypes.float32, dtypes.complex64), _triangular_args(left_side=False, lower=False, transpose_a=True, conjugate_a=True, unit_diagonal=False), _triangular_ref, rtol_scale=10.0),
     OpRecord(fz.triangular_solve_p, (dtypes.float32,), _triangular_args(left_side=True, lower=False, transpose_a=True, conjugate_a=False, unit_diagonal=True), _triangular_ref, rtol_scale=10.0),
     OpRecord(fz.lu_p, (dtypes.float32, dtypes.complex64), _lu_args, _lu_ref, rtol_scale=10.0),
+    OpRecord(fz.qr_p, (dtypes.float32, dtypes.complex64), _qr_args((2, 4, 3), False), _qr_ref, rtol_scale=20.0),
+    OpRecord(fz.qr_p, (dtypes.float32,), _qr_args((3, 3), True), _qr_ref, rtol_scale=20.0),
     OpRecord(fz.eigh_p, (dtypes.float32, dtypes.complex64), _eigh_args(True), _eigh_ref, rtol_scale=20.0),
     OpRecord(fz.eigh_p, (dtypes.float32,), _eigh_args(False), _eigh_ref, rtol_scale=20.0),
     OpRecord(fz.svd_p, (dtypes.float32, dtypes.complex64), _svd_args((2, 4, 3), True), _svd_ref, rtol_scale=20.0),

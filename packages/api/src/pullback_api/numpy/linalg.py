@@ -20,7 +20,7 @@ from pullback_api.numpy._core import asarray_arg, axes_of, export, to_dtype
 jnp: Any = _jnp_module  # complete by the time any function here runs
 
 __all__ = ["cholesky", "cond", "det", "eigh", "eigvalsh", "inv", "lstsq", "matrix_norm",
-           "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm", "pinv",
+           "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "svd", "svdvals", "vector_norm"]  # fmt: skip
 
 
@@ -481,3 +481,25 @@ def lstsq(a: Any, b: Any, rcond: Any = None, *, numpy_resid: bool = False) -> tu
         x = x[:, 0]
         resid = resid if numpy_resid and aval_of(resid).shape == (0,) else resid.reshape(-1)
     return x, resid, rank, s
+
+
+class QRResult(NamedTuple):
+    """The result of `qr`: Q (orthonormal columns) and upper-triangular R."""
+
+    Q: Any
+    R: Any
+
+
+def qr(a: Any, mode: str = "reduced") -> Any:
+    """The QR factorization a = Q @ R (Householder reflections, LAPACK's signs).
+
+    `mode` "reduced" gives Q with min(m, n) columns, "complete" a square Q, "r" only R.
+    """
+    if mode not in ("reduced", "complete", "r", "raw"):
+        raise ValueError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    if mode == "raw":
+        raise NotImplementedError("qr: mode='raw' is not supported")
+    a = as_matrix("qr", a, square=False)
+    q, r = lax_linalg.qr(a, full_matrices=mode == "complete")
+    q, r = export(lambda: (q, r))()
+    return r if mode == "r" else QRResult(q, r)

@@ -19,7 +19,7 @@ from pullback_api.numpy import linalg as _nl
 from pullback_api.numpy._core import asarray_arg, export
 
 __all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "inv", "lu", "lu_factor",
-           "lu_solve", "solve", "solve_triangular", "svd"]  # fmt: skip
+           "lu_solve", "qr", "solve", "solve_triangular", "svd"]  # fmt: skip
 
 det = _nl.det
 
@@ -209,3 +209,16 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a
         raise ValueError(f"svd: lapack_driver must be 'gesdd' or 'gesvd', got {lapack_driver!r}")
     out = _nl.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
     return out if not compute_uv else tuple(out)
+
+
+def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
+       pivoting: bool = False, check_finite: bool = True) -> Any:  # fmt: skip
+    """The QR factorization (SciPy's modes): "full" (square Q), "economic", "r" (R alone)."""
+    if pivoting:
+        raise NotImplementedError("qr: pivoting is not supported")
+    if mode not in ("full", "economic", "r", "raw"):
+        raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
+    if mode == "raw":
+        raise NotImplementedError("qr: mode='raw' is not supported")
+    out = _nl.qr(a, "complete" if mode == "full" else "reduced" if mode == "economic" else "r")
+    return (out,) if mode == "r" else tuple(out)

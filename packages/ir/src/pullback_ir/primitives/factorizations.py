@@ -1,6 +1,7 @@
-"""Matrix factorizations and triangular solves (LAPACK's potrf, trsm, getrf, syevd, gesdd).
+"""Matrix factorizations and triangular solves (LAPACK's potrf, trsm, getrf, geqrf, ...).
 
-Each works on the last two axes and maps over any leading (batch) axes, for float32, float64,
+cholesky, triangular_solve, lu, qr, eigh and svd each work on the last two axes and map over
+any leading (batch) axes, for float32, float64,
 complex64 and complex128. A factorization that fails (a matrix that is not positive definite,
 an exactly singular pivot is fine for LU) gives NaNs, as XLA's kernels report it.
 """
@@ -15,7 +16,7 @@ from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 
 __all__ = ["LINALG_DTYPES", "cholesky_p", "column_phases", "eigh_p", "lu_p",
-           "normalize_phases", "svd_p", "triangular_solve_p"]  # fmt: skip
+           "normalize_phases", "qr_p", "svd_p", "triangular_solve_p"]  # fmt: skip
 
 #: The dtypes the factorizations accept.
 LINALG_DTYPES = frozenset(
@@ -193,6 +194,35 @@ def _lu_impl(a: Any) -> list[Any]:
 lu_p = Primitive("lu", abstract_eval=_lu_abstract, impl=_lu_impl)
 
 
+# --- qr -----------------------------------------------------------------------------------------
+
+
+def _qr_shapes(shape: tuple[int, ...], full_matrices: bool) -> tuple[Any, Any]:
+    *batch, m, n = shape
+    k = m if full_matrices else min(m, n)
+    return (*batch, m, k), (*batch, k, n)
+
+
+def _qr_abstract(a: ShapedArray, *, full_matrices: bool) -> list[ShapedArray]:
+    _check_matrix("qr", a, square=False)
+    q, r = _qr_shapes(a.shape, full_matrices)
+    return [ShapedArray(q, a.dtype), ShapedArray(r, a.dtype)]
+
+
+def _qr_impl(a: Any, *, full_matrices: bool) -> list[Any]:
+    q_shape, r_shape = _qr_shapes(a.shape, full_matrices)
+    if a.size == 0:
+        eye = np.broadcast_to(np.eye(q_shape[-2], q_shape[-1], dtype=a.dtype), q_shape)
+        return [eye.copy(), np.zeros(r_shape, a.dtype)]
+    q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    return [q.astype(a.dtype), r.astype(a.dtype)]
+
+
+#: The QR factorization by Householder reflections (LAPACK's sign convention): q with
+#: orthonormal columns (m of them if `full_matrices`, else min(m, n)) and upper-triangular r.
+qr_p = Primitive("qr", abstract_eval=_qr_abstract, impl=_qr_impl)
+
+
 # --- eigh and svd ------------------------------------------------------------------------------
 # Eigenvectors and singular vectors are unique only up to a sign (a phase if complex): both
 # primitives fix it, making the entry of largest magnitude (the first such) of each
@@ -284,4 +314,4 @@ def _svd_impl(a: Any, *, full_matrices: bool, compute_uv: bool) -> list[Any]:
 #: a = U[..., :k] diag(s) V^H[..., :k, :].
 svd_p = Primitive("svd", abstract_eval=_svd_abstract, impl=_svd_impl)
 
-ALL: list[Primitive] = [cholesky_p, triangular_solve_p, lu_p, eigh_p, svd_p]
+ALL: list[Primitive] = [cholesky_p, triangular_solve_p, lu_p, qr_p, eigh_p, svd_p]
