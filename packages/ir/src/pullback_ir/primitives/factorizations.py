@@ -1,9 +1,9 @@
 """Matrix factorizations and triangular solves (LAPACK's potrf, trsm, getrf, geqrf, ...).
 
 cholesky, triangular_solve, lu, qr, eigh and svd each work on the last two axes and map over
-any leading (batch) axes, for float32, float64,
-complex64 and complex128. A factorization that fails (a matrix that is not positive definite,
-an exactly singular pivot is fine for LU) gives NaNs, as XLA's kernels report it.
+any leading (batch) axes, for float32, float64, complex64 and complex128. A factorization that
+fails (a matrix that is not positive definite; an exactly singular pivot is fine for LU) gives
+NaNs, as XLA's kernels report it.
 """
 
 from __future__ import annotations
