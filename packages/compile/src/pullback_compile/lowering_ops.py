@@ -202,39 +202,46 @@ lowering_rules[sh.dynamic_update_slice_p] = _dynamic_update_slice
 
 
 def _arg_reduce(direction: str) -> LoweringRule:
+    # Two plain reductions, which XLA vectorizes (a variadic (value, index) reduce runs as a
+    # scalar loop: 70 us for a 64 x 64 argmax on CPU): the extreme value, then the smallest
+    # index holding it. NaN counts as the extreme, the first one winning.
     def rule(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
              axes: Any, index_dtype: Any) -> list[str]:  # fmt: skip
         (x,), (a,), (out,) = args, in_avals, out_avals
         (axis,) = axes
-        it = np.dtype(np.int32) if a.shape[axis] < 2**31 else np.dtype(np.int64)
+        n = a.shape[axis]
+        it = np.dtype(np.int32) if n < 2**31 else np.dtype(np.int64)
+        if a.dtype == np.bool_:
+            x, a = _convert(ctx, x, a, np.int8), ShapedArray(a.shape, np.dtype(np.int8))
+        dims = f"dimensions = {_i64s([axis])}"
+        sv, si = _scalar(a.dtype), _scalar(it)
+        red_aval = ShapedArray(out.shape, a.dtype)
+        floating = dtypes.is_inexact(a.dtype)
+        if floating:
+            nan = _cmp(ctx, "NE", x, x, a)
+            fill = ctx.full(_max_init(a.dtype) if direction == "GT" else _min_init(a.dtype), a)
+            x = _select(ctx, nan, fill, x, a)
+        op, init = ("maximum", _max_init) if direction == "GT" else ("minimum", _min_init)
+        extreme = ctx.op("stablehlo.reduce", [x, ctx.constant(init(a.dtype), sv)], [a, sv],
+                         [red_aval], dims, [_reducer(ctx, op, sv)])[0]  # fmt: skip
+        spread = ctx.op("stablehlo.broadcast_in_dim", [extreme], [red_aval], [a],
+                        f"broadcast_dimensions = {_i64s([d for d in range(len(a.shape)) if d != axis])}")[0]  # fmt: skip  # noqa: E501
+        hit = _cmp(ctx, "EQ", x, spread, a)
+        if floating:  # where a slice holds a NaN, its first NaN
+            bool_aval = _bool(a.shape)
+            has_nan = ctx.op("stablehlo.reduce", [nan, ctx.constant(False, _bool(()))],
+                             [bool_aval, _bool(())], [_bool(out.shape)], dims,
+                             [_reducer(ctx, "or", _bool(()))])[0]  # fmt: skip
+            has_nan = ctx.op("stablehlo.broadcast_in_dim", [has_nan], [_bool(out.shape)],
+                             [bool_aval], f"broadcast_dimensions = {_i64s([d for d in range(len(a.shape)) if d != axis])}")[0]  # fmt: skip  # noqa: E501
+            hit = _select(ctx, has_nan, nan, hit, bool_aval)
         iota_aval = ShapedArray(a.shape, it)
         iota = ctx.op("stablehlo.iota", [], [], [iota_aval], f"iota_dimension = {axis} : i64")[0]
-        sv, si = _scalar(a.dtype), _scalar(it)
-        init_v = ctx.constant(_max_init(a.dtype) if direction == "GT" else _min_init(a.dtype), sv)
-        init_i = ctx.constant(0, si)
-        floating = dtypes.is_inexact(a.dtype)
-
-        def body(b: list[str]) -> tuple[list[str], Avals]:
-            av, ai, bv, bi = b
-            better = _cmp(ctx, direction, av, bv, sv)
-            tie = _binop(ctx, "and", _cmp(ctx, "EQ", av, bv, sv),
-                         _cmp(ctx, "LT", ai, bi, si), _bool(()))  # fmt: skip
-            pick_a = _binop(ctx, "or", better, tie, _bool(()))
-            if floating:  # NaN wins (the first one, by index)
-                a_nan = _cmp(ctx, "NE", av, av, sv)
-                b_nan = _cmp(ctx, "NE", bv, bv, sv)
-                first = _cmp(ctx, "LT", ai, bi, si)
-                both = _select(ctx, b_nan, first, a_nan, _bool(()))
-                only_b = _select(ctx, b_nan, a_nan, pick_a, _bool(()))
-                pick_a = _select(ctx, a_nan, both, only_b, _bool(()))
-            return [_select(ctx, pick_a, av, bv, sv), _select(ctx, pick_a, ai, bi, si)], [sv, si]
-
-        region = ctx.region([sv, si, sv, si], body)
-        vals_out = ShapedArray(out.shape, a.dtype)
+        idx = _select(ctx, hit, iota, ctx.full(n, iota_aval), iota_aval)
         idx_out = ShapedArray(out.shape, it)
-        res = ctx.op("stablehlo.reduce", [x, iota, init_v, init_i], [a, iota_aval, sv, si],
-                     [vals_out, idx_out], f"dimensions = {_i64s([axis])}", [region])  # fmt: skip
-        return [_convert(ctx, res[1], idx_out, index_dtype)]
+        first = ctx.op("stablehlo.reduce", [idx, ctx.constant(n, si)], [iota_aval, si],
+                       [idx_out], dims, [_reducer(ctx, "minimum", si)])[0]  # fmt: skip
+        return [_convert(ctx, first, idx_out, index_dtype)]
 
     return rule
 

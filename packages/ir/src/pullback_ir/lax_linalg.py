@@ -111,17 +111,21 @@ def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Any:
     batch_dims = tuple(range(len(batch)))
     axis = len(batch)
     iota = lax.broadcasted_iota(np.int32, full, axis)
-    perm = iota
-    for i in range(k):  # static: one swap per pivot, perm[i] <-> perm[pivots[i]]
-        p = lax.broadcast_in_dim(lax.index_in_dim(pivots, i, axis, keepdims=False), full,
-                                 batch_dims)  # fmt: skip
-        is_p = lax.eq(iota, p)
-        at_p = lax.reduce_sum(lax.select(is_p, perm, lax.full_like(perm, 0)), (axis,))
-        at_p = lax.broadcast_in_dim(at_p, full, batch_dims)
-        at_i = lax.broadcast_in_dim(lax.index_in_dim(perm, i, axis, keepdims=False), full,
+    if k == 0:
+        return iota
+
+    def swap(i: Any, perm: Any) -> Any:  # perm[i] <-> perm[pivots[i]], for every batch entry
+        p = lax.dynamic_index_in_dim(pivots, i, axis, keepdims=False)
+        is_p = lax.eq(iota, lax.broadcast_in_dim(p, full, batch_dims))
+        is_i = lax.eq(iota, lax.broadcast_in_dim(lax.convert_element_type(i, np.int32), full, ()))
+        zeros = lax.full_like(perm, 0)
+        at_p = lax.broadcast_in_dim(lax.reduce_sum(lax.select(is_p, perm, zeros), (axis,)), full,
                                     batch_dims)  # fmt: skip
-        perm = lax.select(lax.eq(iota, np.asarray(i, np.int32)), at_p,
-                          lax.select(is_p, at_i, perm))  # fmt: skip
+        at_i = lax.broadcast_in_dim(lax.reduce_sum(lax.select(is_i, perm, zeros), (axis,)), full,
+                                    batch_dims)  # fmt: skip
+        return lax.select(is_i, at_p, lax.select(is_p, at_i, perm))
+
+    perm = lax.fori_loop(0, k, swap, iota)
     return perm
 
 

@@ -607,6 +607,10 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(red.reduce_xor_p, (dtypes.bool_,), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,)}), lambda x, axes: np.array([sum(row) % 2 == 1 for row in x.tolist()])),
     OpRecord(red.argmax_p, (dtypes.float32, dtypes.int32), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (1,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([row.index(max(row)) for row in x.tolist()])),
     OpRecord(red.argmin_p, (dtypes.float32,), lambda r, d: ([random_array(r, (3, 4), d)], {"axes": (0,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([c.index(min(c)) for c in x.T.tolist()])),
+    # Ties go to the first index and NaN counts as the extreme (its first occurrence); bools too.
+    OpRecord(red.argmax_p, (dtypes.float32,), lambda r, d: ([np.array([[1, 3, 3, 0], [np.nan, 2, np.nan, 5], [-np.inf, -np.inf, -np.inf, -np.inf]], d)], {"axes": (1,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([1, 0, 0])),
+    OpRecord(red.argmin_p, (dtypes.float32,), lambda r, d: ([np.array([[1, 3, 0, 0], [4, np.nan, 2, np.nan]], d)], {"axes": (1,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([2, 1])),
+    OpRecord(red.argmax_p, (dtypes.bool_, dtypes.uint8), lambda r, d: ([np.array([[0, 1, 1], [0, 0, 0]], d)], {"axes": (1,), "index_dtype": np.dtype(np.int32)}), lambda x, **p: np.array([1, 0])),
     OpRecord(red.cumsum_p, (dtypes.int32, dtypes.float32), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([sum(x[: i + 1].tolist()) for i in range(4)])),
     OpRecord(red.cumprod_p, (dtypes.float32,), lambda r, d: ([random_array(r, (4,), d)], {"axis": 0, "reverse": True}), lambda x, **p: np.array([math.prod(x[i:].tolist()) for i in range(4)])),
     OpRecord(red.cummax_p, (dtypes.float32,), lambda r, d: ([random_array(r, (5,), d)], {"axis": 0, "reverse": False}), lambda x, **p: np.array([max(x[: i + 1].tolist()) for i in range(5)])),
