@@ -224,8 +224,8 @@ def _arg_reduce(direction: str) -> LoweringRule:
         op, init = ("maximum", _max_init) if direction == "GT" else ("minimum", _min_init)
         extreme = ctx.op("stablehlo.reduce", [x, ctx.constant(init(a.dtype), sv)], [a, sv],
                          [red_aval], dims, [_reducer(ctx, op, sv)])[0]  # fmt: skip
-        spread = ctx.op("stablehlo.broadcast_in_dim", [extreme], [red_aval], [a],
-                        f"broadcast_dimensions = {_i64s([d for d in range(len(a.shape)) if d != axis])}")[0]  # fmt: skip  # noqa: E501
+        kept = f"broadcast_dimensions = {_i64s([d for d in range(len(a.shape)) if d != axis])}"
+        spread = ctx.op("stablehlo.broadcast_in_dim", [extreme], [red_aval], [a], kept)[0]
         hit = _cmp(ctx, "EQ", x, spread, a)
         if floating:  # where a slice holds a NaN, its first NaN
             bool_aval = _bool(a.shape)
@@ -233,7 +233,7 @@ def _arg_reduce(direction: str) -> LoweringRule:
                              [bool_aval, _bool(())], [_bool(out.shape)], dims,
                              [_reducer(ctx, "or", _bool(()))])[0]  # fmt: skip
             has_nan = ctx.op("stablehlo.broadcast_in_dim", [has_nan], [_bool(out.shape)],
-                             [bool_aval], f"broadcast_dimensions = {_i64s([d for d in range(len(a.shape)) if d != axis])}")[0]  # fmt: skip  # noqa: E501
+                             [bool_aval], kept)[0]  # fmt: skip
             hit = _select(ctx, has_nan, nan, hit, bool_aval)
         iota_aval = ShapedArray(a.shape, it)
         iota = ctx.op("stablehlo.iota", [], [], [iota_aval], f"iota_dimension = {axis} : i64")[0]
