@@ -309,3 +309,20 @@ def test_qr_gradients_against_central_differences():
         pb.config.update("jax_enable_x64", False)
     with pytest.raises(NotImplementedError, match="m >= n"):
         pb.grad(lambda m: jnp.sum(jnp.linalg.qr(m)[1]))(rand(2, 4))
+
+
+def test_complex_det_and_slogdet_derivatives():
+    pb.config.update("jax_enable_x64", True)
+    try:
+        a = rand(4, 4, dtype=np.complex128)
+        d = rand(4, 4, dtype=np.complex128)
+        eps = 1e-6
+        (_, _), (dsign, dlog) = pb.jvp(jnp.linalg.slogdet, (jnp.asarray(a),), (jnp.asarray(d),))
+        (sp, lp), (sm, lm) = np.linalg.slogdet(a + eps * d), np.linalg.slogdet(a - eps * d)
+        np.testing.assert_allclose(complex(dsign), (sp - sm) / (2 * eps), rtol=1e-6)
+        np.testing.assert_allclose(float(dlog), (lp - lm) / (2 * eps), rtol=1e-6)
+        _, ddet = pb.jvp(jnp.linalg.det, (jnp.asarray(a),), (jnp.asarray(d),))
+        fd = (np.linalg.det(a + eps * d) - np.linalg.det(a - eps * d)) / (2 * eps)
+        np.testing.assert_allclose(complex(ddet), fd, rtol=1e-6)
+    finally:
+        pb.config.update("jax_enable_x64", False)
