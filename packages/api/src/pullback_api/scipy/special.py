@@ -34,10 +34,21 @@ def _f(name: str, x: Any) -> Any:
     return promote_inexact(name, x)[0]
 
 
-@export
-def expit(x: Any) -> Any:
-    """The logistic function 1 / (1 + exp(-x))."""
-    return lax.logistic(_f("expit", x))
+def _unary(name: str, op: Any, doc: str) -> Any:
+    def f(x: Any) -> Any:
+        return op(_f(name, x))
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return export(f)
+
+
+expit = _unary("expit", lax.logistic, "The logistic function 1 / (1 + exp(-x)).")
+erf = _unary("erf", lax.erf, "The error function.")
+erfc = _unary("erfc", lax.erfc, "The complementary error function 1 - erf(x).")
+erfinv = _unary("erfinv", lax.erf_inv, "The inverse of `erf` on (-1, 1).")
+gammaln = _unary("gammaln", lax.lgamma, "Log |Gamma(x)|.")
+digamma = _unary("digamma", lax.digamma, "The logarithmic derivative of Gamma.")
 
 
 @export
@@ -45,36 +56,6 @@ def logit(x: Any) -> Any:
     """log(x / (1 - x)), the inverse of `expit`."""
     x = _f("logit", x)
     return lax.sub(lax.log(x), lax.log1p(lax.neg(x)))
-
-
-@export
-def erf(x: Any) -> Any:
-    """The error function."""
-    return lax.erf(_f("erf", x))
-
-
-@export
-def erfc(x: Any) -> Any:
-    """The complementary error function 1 - erf(x)."""
-    return lax.erfc(_f("erfc", x))
-
-
-@export
-def erfinv(x: Any) -> Any:
-    """The inverse of `erf` on (-1, 1)."""
-    return lax.erf_inv(_f("erfinv", x))
-
-
-@export
-def gammaln(x: Any) -> Any:
-    """Log |Gamma(x)|."""
-    return lax.lgamma(_f("gammaln", x))
-
-
-@export
-def digamma(x: Any) -> Any:
-    """The logarithmic derivative of Gamma."""
-    return lax.digamma(_f("digamma", x))
 
 
 @export
