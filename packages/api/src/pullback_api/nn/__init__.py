@@ -13,9 +13,10 @@ from pullback_api._transforms import custom_jvp
 from pullback_api.numpy._core import asarray_arg, axes_of, export, promote_inexact, to_dtype
 from pullback_api.numpy._math import logaddexp as _logaddexp
 
-__all__ = ["celu", "elu", "gelu", "glu", "hard_tanh", "leaky_relu", "log_sigmoid", "log_softmax",
-           "logsumexp", "one_hot", "relu", "relu6", "selu", "sigmoid", "silu", "soft_sign",
-           "softmax", "softplus", "standardize", "swish", "tanh"]  # fmt: skip
+__all__ = ["celu", "elu", "gelu", "glu", "hard_tanh", "initializers", "leaky_relu",
+           "log_sigmoid", "log_softmax", "logsumexp", "one_hot", "relu", "relu6", "selu",
+           "sigmoid", "silu", "soft_sign", "softmax", "softplus", "standardize", "swish",
+           "tanh"]  # fmt: skip
 
 
 def _f(x: Any, name: str) -> Any:
@@ -208,3 +209,6 @@ def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1) -> A
                                 else np.dtype(np.int32), out_shape, ax)  # fmt: skip
     xe = lax.broadcast_in_dim(x, out_shape, tuple(d for d in range(nd) if d != ax))
     return to_dtype(lax.eq(xe, to_dtype(iota, aval_of(xe).dtype)), dt)
+
+
+from pullback_api.nn import initializers as initializers  # noqa: E402
