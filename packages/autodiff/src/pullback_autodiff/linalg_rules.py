@@ -1,4 +1,4 @@
-"""JVP and transpose rules of the factorization primitives (cholesky, triangular_solve, lu).
+"""JVP and transpose rules of the factorization primitives and of `fft`.
 
 The rules are written with the primitives themselves (triangular solves and batched products),
 so derivatives of any order follow.
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pullback_ir import dtypes, lax, lax_linalg as la
 from pullback_ir.avals import aval_of
-from pullback_ir.primitives import factorizations as fz
+from pullback_ir.primitives import factorizations as fz, fft as fft_mod
 
 from pullback_autodiff.core import Zero, add_tangents, instantiate, jvp_rules, tangent_aval
 from pullback_autodiff.transpose import is_undefined, transpose_rules
@@ -262,3 +262,55 @@ def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: b
 
 
 jvp_rules[fz.qr_p] = _qr_jvp
+
+
+# --- fft ----------------------------------------------------------------------------------------
+
+
+def _fft(x: Any, fft_type: str, fft_lengths: tuple[int, ...]) -> Any:
+    return fft_mod.fft_p.bind(x, fft_type=fft_type, fft_lengths=fft_lengths)[0]
+
+
+def _fft_t(cts: Sequence[Any], x: Any, *, fft_type: str,
+           fft_lengths: tuple[int, ...]) -> Sequence[Any]:  # fmt: skip
+    (ct,) = cts
+    if isinstance(ct, Zero):
+        return [Zero(x.aval)]
+    if fft_type in ("FFT", "IFFT"):
+        # The DFT matrix and its inverse are symmetric: each transposes to itself.
+        return [_fft(ct, fft_type, fft_lengths)]
+    nd = len(aval_of(ct).shape)
+    n = fft_lengths[-1]
+    if fft_type == "RFFT":
+        # RFFT = (keep the first n // 2 + 1 frequencies) o FFT o (real -> complex): transposed,
+        # pad with zeros, FFT, take the real part.
+        m = aval_of(ct).shape[-1]
+        zero = np.asarray(0, aval_of(ct).dtype)
+        padded = lax.pad(ct, zero, [(0, 0, 0)] * (nd - 1) + [(0, n - m, 0)])
+        return [lax.real(_fft(padded, "FFT", fft_lengths))]
+    # IRFFT: the RFFT of the cotangent over N, the frequencies that stand for a conjugate pair
+    # (all but the zero and, for even n, the Nyquist one) counted twice, conjugated (the
+    # convention for a real-valued function of complex inputs).
+    freq = _fft(ct, "RFFT", fft_lengths)
+    m = aval_of(freq).shape[-1]
+    k = lax.broadcasted_iota(np.int32, aval_of(freq).shape, nd - 1)
+    single = lax.eq(k, np.asarray(0, np.int32))
+    if n % 2 == 0:
+        single = lax.bitwise_or(single, lax.eq(k, np.asarray(m - 1, np.int32)))
+    rdt = np.real(np.zeros((), aval_of(freq).dtype)).dtype
+    weight = lax.select(single, lax.full(aval_of(freq).shape, 1.0, rdt),
+                        lax.full(aval_of(freq).shape, 2.0, rdt))  # fmt: skip
+    weight = lax.div(weight, np.asarray(float(np.prod(fft_lengths)), rdt))
+    return [lax.conj(lax.mul(freq, lax.convert_element_type(weight, aval_of(freq).dtype)))]
+
+
+def _fft_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
+    (x,), (dx,) = primals, tangents
+    out = fft_mod.fft_p.bind(x, **params)
+    if isinstance(dx, Zero):
+        return out, [Zero(tangent_aval(aval_of(out[0])))]
+    return out, fft_mod.fft_p.bind(instantiate(dx), **params)
+
+
+jvp_rules[fft_mod.fft_p] = _fft_jvp
+transpose_rules[fft_mod.fft_p] = _fft_t

@@ -117,7 +117,9 @@ for _p in NON_DIFFERENTIABLE:
 deflinear(ew.neg_p, _unary_linear_t(lambda ct, x: lax.neg(ct)))
 deflinear(ew.conj_p, _unary_linear_t(lambda ct, x: lax.conj(ct)))
 deflinear(ew.real_p, _unary_linear_t(lambda ct, x: lax.complex(ct, lax.mul(ct, 0))))
-deflinear(ew.imag_p, _unary_linear_t(lambda ct, x: lax.complex(lax.mul(ct, 0), ct)))
+# Complex values pair with their cotangents without conjugation, as in JAX (the transpose of
+# z -> c z is w -> c w): imag(z) = Re(-i z) then transposes to w -> -i w.
+deflinear(ew.imag_p, _unary_linear_t(lambda ct, x: lax.complex(lax.mul(ct, 0), lax.neg(ct))))
 deflinear(
     bits.reduce_precision_p,
     _unary_linear_t(lambda ct, x, **p: bits.reduce_precision_p.bind(ct, **p)[0]),
@@ -131,9 +133,10 @@ def _complex_t(cts: Sequence[Any], x: Any, y: Any) -> Sequence[Any]:
             Zero(_aval(x)) if is_undefined(x) else None,
             Zero(_aval(y)) if is_undefined(y) else None,
         ]
+    # complex(x, y) = x + i y: x pairs with Re(ct) and y with Re(i ct) = -Im(ct).
     return [
         lax.real(ct) if is_undefined(x) else None,
-        lax.imag(ct) if is_undefined(y) else None,
+        lax.neg(lax.imag(ct)) if is_undefined(y) else None,
     ]
 
 

@@ -20,6 +20,7 @@ from pullback_ir.primitives import (
     conv as cv,
     elementwise as ew,
     factorizations as fz,
+    fft as fft_mod,
     indexing as ix,
     linalg,
     reductions as red,
@@ -453,7 +454,7 @@ def _conv_rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -
 
 batch_rules[cv.conv_general_dilated_p] = _conv_rule
 
-# --- factorizations --------------------------------------------------------------------------
+# --- factorizations and fft ------------------------------------------------------------------
 # They map over leading batch axes themselves: the mapped axis goes first.
 
 
@@ -466,5 +467,5 @@ def _matrix_rule(prim: Primitive) -> Any:
     return rule
 
 
-for _p in fz.ALL:
+for _p in (*fz.ALL, fft_mod.fft_p):  # fft acts on trailing axes too
     batch_rules[_p] = _matrix_rule(_p)

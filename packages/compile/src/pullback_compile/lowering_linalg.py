@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pullback_ir import dtypes, lax_linalg
 from pullback_ir.avals import ShapedArray, ShapeDtypeStruct
-from pullback_ir.primitives import factorizations as fz
+from pullback_ir.primitives import factorizations as fz, fft as fft_mod
 from pullback_ir.staging import make_jaxpr
 
 from pullback_compile.lowering import LoweringContext, lowering_rules
@@ -266,3 +266,13 @@ lowering_rules[fz.lu_p] = _lu
 lowering_rules[fz.qr_p] = _qr
 lowering_rules[fz.eigh_p] = _eigh
 lowering_rules[fz.svd_p] = _svd
+
+
+def _fft(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
+         fft_type: str, fft_lengths: tuple[int, ...]) -> list[str]:  # fmt: skip
+    lengths = ", ".join(map(str, fft_lengths))
+    attrs = f"fft_type = #stablehlo<fft_type {fft_type}>, fft_length = array<i64: {lengths}>"
+    return ctx.op("stablehlo.fft", list(args), list(in_avals), list(out_avals), attrs)
+
+
+lowering_rules[fft_mod.fft_p] = _fft

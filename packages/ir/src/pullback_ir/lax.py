@@ -30,6 +30,7 @@ from pullback_ir.primitives import (
     collectives as _coll,
     conv as _conv,
     elementwise as _ew,
+    fft as _fft,
     indexing as _ix,
     linalg as _la,
     reductions as _red,
@@ -1223,6 +1224,12 @@ def conv_transpose(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int],
                                 rhs_dilation=rhs_dilation, dimension_numbers=dn,
                                 precision=precision,
                                 preferred_element_type=preferred_element_type)  # fmt: skip
+
+
+def fft(x: ArrayLike, fft_type: str, fft_lengths: Sequence[int]) -> Array:
+    """XLA's Fft over the trailing `len(fft_lengths)` axes ("FFT", "IFFT", "RFFT", "IRFFT")."""
+    kind = getattr(fft_type, "name", fft_type)
+    return _fft.fft_p.bind(x, fft_type=str(kind).upper(), fft_lengths=_tuple(fft_lengths))[0]
 
 
 def sort(

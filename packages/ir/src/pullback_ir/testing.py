@@ -23,6 +23,7 @@ from pullback_ir.primitives import (
     conv,
     elementwise as ew,
     factorizations as fz,
+    fft as fft_mod,
     indexing as ix,
     linalg as la,
     reductions as red,
@@ -380,6 +381,45 @@ def _qr_ref(a: Any, *, full_matrices: bool) -> Any:
     return [q, r]
 
 
+def _fft_args(fft_type: str, shape: tuple[int, ...], lengths: tuple[int, ...]) -> Any:
+    def make(rng: np.random.Generator, dt: np.dtype[Any]) -> tuple[list[Any], dict[str, Any]]:
+        return [random_array(rng, shape, dt)], {"fft_type": fft_type, "fft_lengths": lengths}
+
+    return make
+
+
+def _fft_ref(x: Any, *, fft_type: str, fft_lengths: tuple[int, ...]) -> Any:
+    # The DFT by its definition, sum_j x_j exp(-2 pi i jk / n), one axis at a time.
+    def dft(v: Any, axis: int, n: int, inverse: bool) -> Any:
+        v = np.moveaxis(v, axis, -1)
+        j = np.arange(n)
+        w = np.exp((2j if inverse else -2j) * np.pi * np.outer(j, j) / n)
+        out = v @ w.T / (n if inverse else 1)
+        return np.moveaxis(out, -1, axis)
+
+    k = len(fft_lengths)
+    axes = range(x.ndim - k, x.ndim)
+    if fft_type in ("FFT", "IFFT"):
+        for ax, n in zip(axes, fft_lengths, strict=True):
+            x = dft(x, ax, n, fft_type == "IFFT")
+        return x
+    if fft_type == "RFFT":
+        for ax, n in zip(axes, fft_lengths, strict=True):
+            x = dft(x, ax, n, False)
+        return x[..., : fft_lengths[-1] // 2 + 1]
+    # IRFFT: rebuild the Hermitian spectrum of the last axis, invert, keep the real part.
+    n = fft_lengths[-1]
+    for ax, m in zip(list(axes)[:-1], fft_lengths[:-1], strict=True):
+        x = dft(x, ax, m, True)
+    half = x[..., : n // 2 + 1]
+    rest = np.conj(half[..., 1 : (n + 1) // 2][..., ::-1])
+    full = np.concatenate([half, rest], axis=-1)
+    full[..., 0] = full[..., 0].real
+    if n % 2 == 0:
+        full[..., n // 2] = full[..., n // 2].real
+    return dft(full, x.ndim - 1, n, True).real
+
+
 def _top_k_ref(x: Any, *, k: int) -> Any:
     vals, idxs = [], []
     for row in x.tolist():
@@ -632,6 +672,12 @@ OP_RECORDS: list[OpRecord] = [
     OpRecord(fz.triangular_solve_p, (dtypes.float32, dtypes.complex64), _triangular_args(left_side=False, lower=False, transpose_a=True, conjugate_a=True, unit_diagonal=False), _triangular_ref, rtol_scale=10.0),
     OpRecord(fz.triangular_solve_p, (dtypes.float32,), _triangular_args(left_side=True, lower=False, transpose_a=True, conjugate_a=False, unit_diagonal=True), _triangular_ref, rtol_scale=10.0),
     OpRecord(fz.lu_p, (dtypes.float32, dtypes.complex64), _lu_args, _lu_ref, rtol_scale=10.0),
+    OpRecord(fft_mod.fft_p, (dtypes.complex64,), _fft_args("FFT", (2, 8), (8,)), _fft_ref, rtol_scale=20.0),
+    OpRecord(fft_mod.fft_p, (dtypes.complex64,), _fft_args("IFFT", (2, 4, 3), (4, 3)), _fft_ref, rtol_scale=20.0),
+    OpRecord(fft_mod.fft_p, (dtypes.float32,), _fft_args("RFFT", (3, 8), (8,)), _fft_ref, rtol_scale=20.0),
+    OpRecord(fft_mod.fft_p, (dtypes.float32,), _fft_args("RFFT", (2, 3, 5), (3, 5)), _fft_ref, rtol_scale=20.0),
+    OpRecord(fft_mod.fft_p, (dtypes.complex64,), _fft_args("IRFFT", (3, 5), (8,)), _fft_ref, rtol_scale=20.0),
+    OpRecord(fft_mod.fft_p, (dtypes.complex64,), _fft_args("IRFFT", (2, 2, 5), (2, 9)), _fft_ref, rtol_scale=20.0),
     OpRecord(fz.qr_p, (dtypes.float32, dtypes.complex64), _qr_args((2, 4, 3), False), _qr_ref, rtol_scale=20.0),
     OpRecord(fz.qr_p, (dtypes.float32,), _qr_args((3, 3), True), _qr_ref, rtol_scale=20.0),
     OpRecord(fz.eigh_p, (dtypes.float32, dtypes.complex64), _eigh_args(True), _eigh_ref, rtol_scale=20.0),

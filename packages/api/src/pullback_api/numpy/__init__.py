@@ -14,7 +14,7 @@ import numpy as _np
 from pullback_compile import Array as ndarray  # what isinstance checks use
 from pullback_ir import dtypes as _dtypes
 
-from pullback_api.numpy import linalg as linalg
+from pullback_api.numpy import fft as fft, linalg as linalg
 from pullback_api.numpy._indexing import (
     argwhere as argwhere,
     flatnonzero as flatnonzero,
@@ -75,7 +75,7 @@ def isscalar(element: Any) -> bool:
 
 __all__ = sorted(
     {*_math_all, *_more_all, *_products_all, *_reductions_all, *_shape_all, "argwhere",
-     "flatnonzero", "nonzero", "take", "take_along_axis", "linalg", "ndarray", "bool_",
+     "flatnonzero", "nonzero", "take", "take_along_axis", "fft", "linalg", "ndarray", "bool_",
      "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
      "float32", "float64", "complex64", "complex128", "bfloat16", "float8_e4m3fn",
      "float8_e5m2", "dtype", "finfo", "iinfo", "pi", "e", "inf", "nan", "euler_gamma",
