@@ -142,45 +142,28 @@ def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Any = 
     return init
 
 
-def glorot_uniform(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-                   dtype: Any = np.float32) -> Initializer:  # fmt: skip
-    """Glorot (Xavier) uniform: variance 1 / fan_avg."""
-    return variance_scaling(1.0, "fan_avg", "uniform", in_axis, out_axis, batch_axis, dtype)
+def _family(name: str, scale: float, mode: str, distribution: str, doc: str) -> Any:
+    def make(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
+             dtype: Any = np.float32) -> Initializer:  # fmt: skip
+        return variance_scaling(scale, mode, distribution, in_axis, out_axis, batch_axis, dtype)
+
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = doc
+    return make
 
 
-def glorot_normal(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-                  dtype: Any = np.float32) -> Initializer:  # fmt: skip
-    """Glorot (Xavier) truncated normal: variance 1 / fan_avg."""
-    return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis, out_axis, batch_axis,
-                            dtype)  # fmt: skip
-
-
-def lecun_uniform(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-                  dtype: Any = np.float32) -> Initializer:  # fmt: skip
-    """LeCun uniform: variance 1 / fan_in."""
-    return variance_scaling(1.0, "fan_in", "uniform", in_axis, out_axis, batch_axis, dtype)
-
-
-def lecun_normal(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-                 dtype: Any = np.float32) -> Initializer:  # fmt: skip
-    """LeCun truncated normal: variance 1 / fan_in."""
-    return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis, out_axis, batch_axis,
-                            dtype)  # fmt: skip
-
-
-def he_uniform(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-               dtype: Any = np.float32) -> Initializer:  # fmt: skip
-    """He (Kaiming) uniform: variance 2 / fan_in."""
-    return variance_scaling(2.0, "fan_in", "uniform", in_axis, out_axis, batch_axis, dtype)
-
-
-def he_normal(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-              dtype: Any = np.float32) -> Initializer:  # fmt: skip
-    """He (Kaiming) truncated normal: variance 2 / fan_in."""
-    return variance_scaling(2.0, "fan_in", "truncated_normal", in_axis, out_axis, batch_axis,
-                            dtype)  # fmt: skip
-
-
+glorot_uniform = _family("glorot_uniform", 1.0, "fan_avg", "uniform",
+                         "Glorot (Xavier) uniform: variance 1 / fan_avg.")  # fmt: skip
+glorot_normal = _family("glorot_normal", 1.0, "fan_avg", "truncated_normal",
+                        "Glorot (Xavier) truncated normal: variance 1 / fan_avg.")  # fmt: skip
+lecun_uniform = _family("lecun_uniform", 1.0, "fan_in", "uniform",
+                        "LeCun uniform: variance 1 / fan_in.")  # fmt: skip
+lecun_normal = _family("lecun_normal", 1.0, "fan_in", "truncated_normal",
+                       "LeCun truncated normal: variance 1 / fan_in.")  # fmt: skip
+he_uniform = _family("he_uniform", 2.0, "fan_in", "uniform",
+                     "He (Kaiming) uniform: variance 2 / fan_in.")  # fmt: skip
+he_normal = _family("he_normal", 2.0, "fan_in", "truncated_normal",
+                    "He (Kaiming) truncated normal: variance 2 / fan_in.")  # fmt: skip
 xavier_uniform, xavier_normal = glorot_uniform, glorot_normal
 kaiming_uniform, kaiming_normal = he_uniform, he_normal
 
