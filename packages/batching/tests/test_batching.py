@@ -296,3 +296,30 @@ def test_scan_with_batched_xs_and_unbatched_carry():
         c, y = cumulative(xs[b])
         np.testing.assert_allclose(carry[b], c)
         np.testing.assert_allclose(ys[b], y)
+
+
+@pytest.mark.parametrize(
+    "batched",
+    [(True, False, False), (False, True, False), (True, False, True), (False, False, True),
+     (True, True, True)],
+)  # fmt: skip
+def test_select_n_and_clamp_with_scalar_operands_match_the_loop(batched):
+    # Per-example scalars: a batched operand beside unbatched rank-0 ones (vmap of grad of
+    # jnp.where over scalars makes these).
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal(4).astype(np.float32) for _ in range(3)]
+    pred = xs[0] > 0
+    args = [pred if batched[0] else np.bool_(True), xs[1] if batched[1] else np.float32(2.0),
+            xs[2] if batched[2] else np.float32(-1.0)]  # fmt: skip
+    in_axes = [0 if b else None for b in batched]
+    out = vmap(lambda w, a, b: lax.select(w, a, b), in_axes=in_axes, axis_size=4)(*args)
+    loop = [np.where(args[0][i] if batched[0] else args[0], args[1][i] if batched[1] else args[1],
+                     args[2][i] if batched[2] else args[2]) for i in range(4)]  # fmt: skip
+    np.testing.assert_array_equal(np.asarray(out), np.stack(loop))
+    lo = xs[0] if batched[0] else np.float32(-0.5)
+    hi = xs[2] + 2 if batched[2] else np.float32(0.5)
+    x = xs[1] if batched[1] else np.float32(0.25)
+    out = vmap(lambda a, b, c: lax.clamp(a, b, c), in_axes=in_axes, axis_size=4)(lo, x, hi)
+    loop = [np.clip(x[i] if batched[1] else x, lo[i] if batched[0] else lo,
+                    hi[i] if batched[2] else hi) for i in range(4)]  # fmt: skip
+    np.testing.assert_allclose(np.asarray(out), np.stack(loop))

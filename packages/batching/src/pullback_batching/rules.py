@@ -93,8 +93,50 @@ def _naryop(prim: Primitive) -> Any:
 for _p in ew.UNARY:
     batch_rules[_p] = lambda axis, args, dims, _p=_p, **params: ([_p.bind(*args, **params)[0]],
                                                                   [dims[0]])  # fmt: skip
-for _p in (*ew.BINARY, ew.select_n_p, ew.clamp_p, bits.threefry2x32_p):
+for _p in (*ew.BINARY, bits.threefry2x32_p):
     batch_rules[_p] = _naryop(_p)
+
+
+def _full_shape_rule(prim: Primitive, scalar_ok: frozenset[int]) -> Any:
+    # select_n and clamp take rank-0 operands only in some positions (select_n's predicate,
+    # clamp's bounds), and only when every other operand agrees: every operand takes the full
+    # batched shape but those unbatched scalars, which stay scalars.
+    def rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
+        per_example = broadcast_shapes(
+            prim.name,
+            *(
+                aval_of(x).update(shape=_shape(x)[:d] + _shape(x)[d + 1 :])
+                if d is not None
+                else aval_of(x)
+                for x, d in zip(args, dims, strict=True)
+            ),
+        )
+        out_shape = (axis.size, *per_example)
+        n = len(out_shape)
+
+        def trailing(rank: int) -> tuple[int, ...]:  # where a per-example value of `rank` sits
+            return tuple(range(n - rank, n))
+
+        new = []
+        for i, (x, d) in enumerate(zip(args, dims, strict=True)):
+            if d is None:
+                keep = i in scalar_ok and not _shape(x)
+                new.append(
+                    x if keep else lax.broadcast_in_dim(x, out_shape, trailing(len(_shape(x))))
+                )
+                continue
+            x = move_bdim(x, d, 0)
+            if _shape(x) != out_shape:
+                x = lax.broadcast_in_dim(x, out_shape, (0, *trailing(len(_shape(x)) - 1)))
+            new.append(x)
+        outs = prim.bind(*new, **params)
+        return outs, [0] * len(outs)
+
+    return rule
+
+
+batch_rules[ew.select_n_p] = _full_shape_rule(ew.select_n_p, frozenset({0}))
+batch_rules[ew.clamp_p] = _full_shape_rule(ew.clamp_p, frozenset({0, 2}))
 for _p in (ew.round_p, ew.integer_pow_p, ew.convert_element_type_p, bits.reduce_precision_p):
     batch_rules[_p] = lambda axis, args, dims, _p=_p, **params: (_p.bind(*args, **params),
                                                                   [dims[0]])  # fmt: skip

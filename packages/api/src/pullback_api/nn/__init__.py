@@ -13,10 +13,11 @@ from pullback_api._transforms import custom_jvp
 from pullback_api.numpy._core import asarray_arg, axes_of, export, promote_inexact, to_dtype
 from pullback_api.numpy._math import logaddexp as _logaddexp
 
-__all__ = ["celu", "elu", "gelu", "glu", "hard_tanh", "initializers", "leaky_relu",
-           "log_sigmoid", "log_softmax", "logsumexp", "one_hot", "relu", "relu6", "selu",
-           "sigmoid", "silu", "soft_sign", "softmax", "softplus", "standardize", "swish",
-           "tanh"]  # fmt: skip
+__all__ = ["celu", "dot_product_attention", "elu", "gelu", "glu", "hard_sigmoid", "hard_silu",
+           "hard_swish", "hard_tanh", "identity", "initializers", "leaky_relu", "log_sigmoid",
+           "log_softmax", "logsumexp", "mish", "one_hot", "relu", "relu6", "selu", "sigmoid",
+           "silu", "soft_sign", "softmax", "softplus", "sparse_plus", "sparse_sigmoid",
+           "squareplus", "standardize", "swish", "tanh"]  # fmt: skip
 
 
 def _f(x: Any, name: str) -> Any:
@@ -209,6 +210,146 @@ def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1) -> A
                                 else np.dtype(np.int32), out_shape, ax)  # fmt: skip
     xe = lax.broadcast_in_dim(x, out_shape, tuple(d for d in range(nd) if d != ax))
     return to_dtype(lax.eq(xe, to_dtype(iota, aval_of(xe).dtype)), dt)
+
+
+@export
+def identity(x: Any) -> Any:
+    """X itself."""
+    return asarray_arg(x, "identity")
+
+
+@export
+def mish(x: Any) -> Any:
+    """X * tanh(softplus(x))."""
+    x = _f(x, "mish")
+    return lax.mul(x, lax.tanh(softplus(x)))
+
+
+@export
+def hard_sigmoid(x: Any) -> Any:
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid."""
+    x = _f(x, "hard_sigmoid")
+    return lax.div(relu6(lax.add(x, np.asarray(3, aval_of(x).dtype))),
+                   np.asarray(6, aval_of(x).dtype))  # fmt: skip
+
+
+@export
+def hard_silu(x: Any) -> Any:
+    """X * hard_sigmoid(x)."""
+    x = _f(x, "hard_silu")
+    return lax.mul(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+@export
+def squareplus(x: Any, b: Any = 4) -> Any:
+    """(x + sqrt(x^2 + b)) / 2, a smooth relu."""
+    x = _f(x, "squareplus")
+    dt = aval_of(x).dtype
+    root = lax.sqrt(lax.add(lax.mul(x, x), jnp.asarray(b, dt)))
+    return lax.div(lax.add(x, root), np.asarray(2, dt))
+
+
+@export
+def sparse_plus(x: Any) -> Any:
+    """0 below -1, x above 1, and (x + 1)^2 / 4 between: a smooth relu with exact zeros."""
+    x = _f(x, "sparse_plus")
+    dt = aval_of(x).dtype
+    mid = lax.div(lax.integer_pow(lax.add(x, np.asarray(1, dt)), 2), np.asarray(4, dt))
+    return jnp.where(x <= -1, jnp.zeros_like(x), jnp.where(x >= 1, x, mid))
+
+
+@export
+def sparse_sigmoid(x: Any) -> Any:
+    """(x + 1) / 2 clipped to [0, 1]: the derivative of `sparse_plus`."""
+    x = _f(x, "sparse_sigmoid")
+    dt = aval_of(x).dtype
+    return jnp.clip(lax.div(lax.add(x, np.asarray(1, dt)), np.asarray(2, dt)), 0, 1)
+
+
+def _attention_mask(t: int, s: int, is_causal: bool, local_window_size: Any,
+                    query_seq_lengths: Any, key_value_seq_lengths: Any,
+                    batch: tuple[int, ...]) -> Any:  # fmt: skip
+    """A boolean mask of shape (B..., 1, T, S) (or None): True where attention may look."""
+    rows = jnp.arange(t)[:, None]
+    cols = jnp.arange(s)[None, :]
+    keep = None
+    if is_causal:
+        keep = cols <= rows
+    if local_window_size is not None:
+        left, right = ((local_window_size, local_window_size) if isinstance(local_window_size, int)
+                       else tuple(local_window_size))  # fmt: skip
+        window = (cols >= rows - left) & (cols <= rows + right)
+        keep = window if keep is None else keep & window
+    if keep is not None:
+        keep = jnp.broadcast_to(keep, (*batch, 1, t, s))
+    for lengths, axis_len, is_query in ((query_seq_lengths, t, True),
+                                        (key_value_seq_lengths, s, False)):  # fmt: skip
+        if lengths is None:
+            continue
+        lengths = jnp.asarray(lengths)
+        idx = jnp.arange(axis_len)
+        valid = idx[None, :] < lengths.reshape(-1, 1)  # (B, len)
+        valid = valid[:, None, :, None] if is_query else valid[:, None, None, :]
+        valid = jnp.broadcast_to(valid, (*batch, 1, t, s))
+        keep = valid if keep is None else keep & valid
+    return keep
+
+
+@export
+def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
+                          *, scale: float | None = None, is_causal: bool = False,
+                          query_seq_lengths: Any = None, key_value_seq_lengths: Any = None,
+                          local_window_size: Any = None,
+                          implementation: str | None = None) -> Any:  # fmt: skip
+    """Scaled dot-product attention, softmax(q k^T * scale + bias, masked) v, per head.
+
+    query is (B, T, N, H) (or (T, N, H)); key and value are (B, S, K, H) with K dividing N
+    (grouped-query attention: each key head serves N / K query heads). `mask` is boolean (True:
+    attend), `bias` is added to the logits, both broadcasting to (B, N, T, S); `is_causal`,
+    `local_window_size` and the sequence lengths add masks of their own. The softmax runs in
+    float32 at least. Returns (B, T, N, H).
+    """
+    if implementation not in (None, "xla"):
+        raise ValueError(f"dot_product_attention: implementation {implementation!r} is not "
+                         "available; use None or 'xla'")  # fmt: skip
+    q, k, v = (jnp.asarray(a) for a in (query, key, value))
+    unbatched = q.ndim == 3
+    if unbatched:
+        q, k, v = q[None], k[None], v[None]
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4:
+        raise ValueError(
+            "dot_product_attention: query, key and value must be (B, T, N, H) or (T, N, H), "
+            f"got shapes {query.shape}, {key.shape} and {value.shape}"
+        )
+    b, t, n, h = q.shape
+    s, kh = k.shape[1], k.shape[2]
+    if k.shape != v.shape or k.shape[0] != b or k.shape[3] != h or n % kh:
+        raise ValueError(
+            f"dot_product_attention: key and value must be (B, S, K, H) with K dividing the "
+            f"{n} query heads; got query {q.shape}, key {k.shape}, value {v.shape}"
+        )
+    groups = n // kh
+    scale = 1.0 / np.sqrt(h) if scale is None else scale
+    qg = q.reshape(b, t, kh, groups, h)
+    logits = jnp.einsum("btkgh,bskh->bkgts", qg, k).reshape(b, n, t, s)
+    wide = jnp.promote_types(logits.dtype, np.float32)
+    logits = jnp.asarray(logits, wide) * jnp.asarray(scale, wide)
+    if bias is not None:
+        logits = logits + jnp.asarray(bias, wide)
+    keep = _attention_mask(t, s, is_causal, local_window_size, query_seq_lengths,
+                           key_value_seq_lengths, (b,))  # fmt: skip
+    if mask is not None:
+        user = jnp.asarray(mask, bool)
+        keep = user if keep is None else keep & user
+    if keep is not None:
+        logits = jnp.where(keep, logits, jnp.asarray(np.finfo(wide).min, wide))
+    probs = jnp.asarray(softmax(logits, axis=-1), q.dtype)
+    out = jnp.einsum("bkgts,bskh->btkgh", probs.reshape(b, kh, groups, t, s), v)
+    out = out.reshape(b, t, n, h)
+    return out[0] if unbatched else out
 
 
 from pullback_api.nn import initializers as initializers  # noqa: E402
