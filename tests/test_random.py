@@ -90,3 +90,51 @@ def test_bad_keys_and_shapes():
         random.PRNGKey(1.5)
     with pytest.raises(OverflowError, match="32 bits"):
         random.PRNGKey(2**40)
+
+
+COV = jnp.asarray([[2.0, 0.5], [0.5, 1.0]])
+TRANSFORMS = {
+    "exponential/5": lambda k: random.exponential(k, (5,)),
+    "laplace/6": lambda k: random.laplace(k, (6,)),
+    "logistic/6": lambda k: random.logistic(k, (6,)),
+    "cauchy/6": lambda k: random.cauchy(k, (6,)),
+    "pareto/3.0/5": lambda k: random.pareto(k, 3.0, (5,)),
+    "rayleigh/2x3": lambda k: random.rayleigh(k, jnp.asarray([1.0, 2.0, 0.5]), (2, 3)),
+    "lognormal/0.5/5": lambda k: random.lognormal(k, 0.5, (5,)),
+    "weibull_min/5": lambda k: random.weibull_min(k, 2.0, 1.5, (5,)),
+    "maxwell/4": lambda k: random.maxwell(k, (4,)),
+    # (The eigh and svd methods differ from JAX in the eigenvectors' signs, which pullback
+    # fixes: same distribution, other samples; see the statistics test.)
+    "multivariate_normal/cholesky": lambda k: random.multivariate_normal(
+        k, jnp.asarray([1.0, -1.0]), COV, (3,)),
+    "orthogonal/3": lambda k: random.orthogonal(k, 3),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_more_distributions_match_jax(name):
+    # JAX's formulas on the same bits: equal up to the last place of the float functions
+    # (and of LAPACK for the factor-based ones).
+    f = TRANSFORMS[name]
+    np.testing.assert_allclose(np.asarray(f(K)), GOLD[name], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(pb.jit(f)(K)), GOLD[name], rtol=1e-5, atol=1e-5)
+
+
+def test_more_distributions_statistics():
+    k1, k2, k3 = random.split(K, 3)
+    lap = np.asarray(random.laplace(k1, (40000,)))
+    np.testing.assert_allclose([lap.mean(), lap.var()], [0.0, 2.0], atol=0.05)
+    logi = np.asarray(random.logistic(k2, (40000,)))
+    np.testing.assert_allclose(logi.var(), np.pi**2 / 3, rtol=0.05)
+    for method in ("cholesky", "eigh", "svd"):
+        mvn = np.asarray(random.multivariate_normal(k3, jnp.asarray([1.0, -1.0]), COV, (40000,),
+                                                    method=method))  # fmt: skip
+        np.testing.assert_allclose(mvn.mean(0), [1.0, -1.0], atol=0.03)
+        np.testing.assert_allclose(np.cov(mvn.T), COV, atol=0.05)
+    q = np.asarray(random.orthogonal(k1, 4, (2,), m=3))
+    assert q.shape == (2, 4, 3)
+    np.testing.assert_allclose(np.swapaxes(q, -1, -2) @ q, np.broadcast_to(np.eye(3), (2, 3, 3)),
+                               atol=1e-5)  # fmt: skip
+    assert random.pareto(k1, jnp.ones((2, 3))).shape == (2, 3)
+    with pytest.raises(ValueError, match="cov must be"):
+        random.multivariate_normal(k1, jnp.zeros(2), jnp.eye(3))

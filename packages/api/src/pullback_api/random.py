@@ -27,20 +27,30 @@ __all__ = [
     "bernoulli",
     "bits",
     "categorical",
+    "cauchy",
     "choice",
     "exponential",
     "fold_in",
     "gumbel",
     "key",
     "key_data",
+    "laplace",
+    "logistic",
+    "lognormal",
+    "maxwell",
+    "multivariate_normal",
     "normal",
+    "orthogonal",
+    "pareto",
     "permutation",
     "rademacher",
     "randint",
+    "rayleigh",
     "shuffle",
     "split",
     "truncated_normal",
     "uniform",
+    "weibull_min",
     "wrap_key_data",
 ]  # fmt: skip
 
@@ -426,3 +436,174 @@ def rademacher(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     b = bernoulli(key, 0.5, shape)
     dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
     return lax.sub(lax.mul(to_dtype(b, dt), np.asarray(2, dt)), np.asarray(1, dt))
+
+
+# --- transforms of uniform and normal samples (JAX's formulas, so the values agree bit for bit)
+
+
+def _numpy() -> Any:
+    from pullback_api import numpy  # (it imports this module: looked up at call time)
+
+    return numpy
+
+
+def _finfo(dt: np.dtype[Any]) -> Any:
+    import ml_dtypes
+
+    return ml_dtypes.finfo(dt)  # type: ignore[no-untyped-call]
+
+
+def _param_shape(name: str, shape: Any, *params: Any) -> tuple[int, ...]:
+    """`shape`, or the broadcast shape of the parameters when it is None."""
+    shapes = [aval_of(asarray_arg(p, name)).shape for p in params]
+    if shape is None:
+        return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+    out = _shape(shape, name)
+    try:
+        np.broadcast_shapes(out, *shapes)
+    except ValueError:
+        raise ValueError(
+            f"{name}: shape {out} does not broadcast with the parameters' shapes {shapes}"
+        ) from None
+    return out
+
+
+@export
+def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+    """Standard Laplace samples: sign(u) * log1p(-|u|) for u uniform in (-1, 1)."""
+    key = _check_key(key, "laplace")
+    dt = _float_dtype(dtype, "laplace")
+    u = _uniform(key, _shape(shape, "laplace"), dt, -1.0 + float(_finfo(dt).epsneg), 1.0)
+    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+
+
+@export
+def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+    """Standard logistic samples: log(u) - log1p(-u)."""
+    key = _check_key(key, "logistic")
+    dt = _float_dtype(dtype, "logistic")
+    u = _uniform(key, _shape(shape, "logistic"), dt, float(_finfo(dt).tiny), 1.0)
+    return lax.sub(lax.log(u), lax.log1p(lax.neg(u)))
+
+
+@export
+def cauchy(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+    """Standard Cauchy samples: tan(pi (u - 1/2))."""
+    key = _check_key(key, "cauchy")
+    dt = _float_dtype(dtype, "cauchy")
+    u = _uniform(key, _shape(shape, "cauchy"), dt, float(_finfo(dt).eps), 1.0)
+    return lax.tan(lax.mul(np.asarray(np.pi, dt), lax.sub(u, np.asarray(0.5, dt))))
+
+
+@export
+def pareto(key: Any, b: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Pareto samples of shape `b`: exp(e / b) for standard exponential e."""
+    key = _check_key(key, "pareto")
+    dt = _float_dtype(dtype, "pareto")
+    shp = _param_shape("pareto", shape, b)
+    e = exponential(key, shp, dt)
+    return lax.exp(lax.div(e, _broadcast_param(b, dt, shp)))
+
+
+def _broadcast_param(p: Any, dt: np.dtype[Any], shape: tuple[int, ...]) -> Any:
+    p = to_dtype(asarray_arg(p), dt)
+    pshape = aval_of(p).shape
+    return lax.broadcast_in_dim(p, shape, tuple(range(len(shape) - len(pshape), len(shape))))
+
+
+@export
+def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Rayleigh samples: scale * sqrt(-2 log u)."""
+    key = _check_key(key, "rayleigh")
+    dt = _float_dtype(dtype, "rayleigh")
+    shp = _param_shape("rayleigh", shape, scale)
+    u = _uniform(key, shp, dt, 0.0, 1.0)
+    root = lax.sqrt(lax.mul(lax.log(u), np.asarray(-2, dt)))
+    return lax.mul(_broadcast_param(scale, dt, shp), root)
+
+
+@export
+def lognormal(key: Any, sigma: Any = 1.0, shape: Sequence[int] | None = None,
+              dtype: Any = None) -> Any:  # fmt: skip
+    """Log-normal samples: exp(sigma * z) for standard normal z."""
+    key = _check_key(key, "lognormal")
+    dt = _float_dtype(dtype, "lognormal")
+    shp = _param_shape("lognormal", shape, sigma)
+    return lax.exp(lax.mul(normal(key, shp, dt), _broadcast_param(sigma, dt, shp)))
+
+
+@export
+def weibull_min(key: Any, scale: Any, concentration: Any, shape: Sequence[int] = (),
+                dtype: Any = None) -> Any:  # fmt: skip
+    """Weibull samples by the inverse CDF: scale * (-log1p(-u)) ** (1 / concentration)."""
+    key = _check_key(key, "weibull_min")
+    dt = _float_dtype(dtype, "weibull_min")
+    shp = _shape(shape, "weibull_min")
+    u = _uniform(key, shp, dt, 0.0, 1.0)
+    e = lax.neg(lax.log1p(lax.neg(u)))
+    inv = lax.div(np.asarray(1.0, dt), _broadcast_param(concentration, dt, shp))
+    return lax.mul(lax.pow(e, inv), _broadcast_param(scale, dt, shp))
+
+
+@export
+def maxwell(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+    """Maxwell samples: the norm of three standard normals."""
+    key = _check_key(key, "maxwell")
+    dt = _float_dtype(dtype, "maxwell")
+    z = normal(key, (*_shape(shape, "maxwell"), 3), dt)
+    return lax.sqrt(lax.reduce_sum(lax.mul(z, z), (len(aval_of(z).shape) - 1,)))
+
+
+@export
+def multivariate_normal(key: Any, mean: Any, cov: Any, shape: Sequence[int] | None = None,
+                        dtype: Any = None, method: str = "cholesky") -> Any:  # fmt: skip
+    """Normal samples with `mean` (..., n) and covariance `cov` (..., n, n).
+
+    The covariance is factored as L L^T by `method`: "cholesky", "eigh" or "svd" (the last
+    two also accept positive semi-definite covariances).
+    """
+    jnp: Any = _numpy()
+    if method not in ("cholesky", "eigh", "svd"):
+        raise ValueError(
+            f"multivariate_normal: method must be cholesky, eigh or svd, got {method!r}"
+        )
+    key = _check_key(key, "multivariate_normal")
+    dt = _float_dtype(dtype, "multivariate_normal")
+    mean = to_dtype(asarray_arg(mean, "multivariate_normal"), dt)
+    cov = to_dtype(asarray_arg(cov, "multivariate_normal"), dt)
+    ms, cs = aval_of(mean).shape, aval_of(cov).shape
+    if len(ms) < 1:
+        raise ValueError(f"multivariate_normal: mean must have rank >= 1, got shape {ms}")
+    n = ms[-1]
+    if len(cs) < 2 or cs[-2:] != (n, n):
+        raise ValueError(f"multivariate_normal: cov must be (..., {n}, {n}), got shape {cs}")
+    batch = (
+        np.broadcast_shapes(ms[:-1], cs[:-2])
+        if shape is None
+        else _shape(shape, "multivariate_normal")
+    )
+    if method == "svd":
+        u, s, _ = jnp.linalg.svd(cov)
+        factor = u * jnp.sqrt(s)[..., None, :]
+    elif method == "eigh":
+        w, v = jnp.linalg.eigh(cov)
+        factor = v * jnp.sqrt(w)[..., None, :]
+    else:
+        factor = jnp.linalg.cholesky(cov)
+    z = normal(key, (*batch, n), dt)
+    return mean + jnp.einsum("...ij,...j->...i", factor, z)
+
+
+@export
+def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None,
+               m: int | None = None) -> Any:  # fmt: skip
+    """Haar-random (n, m) matrices with orthonormal columns (or rows if n < m)."""
+    jnp: Any = _numpy()
+    key = _check_key(key, "orthogonal")
+    dt = _float_dtype(dtype, "orthogonal")
+    cols = n if m is None else int(m)
+    z = normal(key, (*_shape(shape, "orthogonal"), max(n, cols), min(n, cols)), dt)
+    q, r = jnp.linalg.qr(z)
+    d = jnp.diagonal(r, axis1=-2, axis2=-1)
+    x = q * jnp.expand_dims(jnp.sign(d), -2)
+    return jnp.swapaxes(x, -1, -2) if n < cols else x
