@@ -23,3 +23,18 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.register_profile("slow", deadline=None, max_examples=2000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def x64():
+    """64-bit mode on for one test (pullback's config), off again afterwards."""
+    import pullback as pb
+
+    pb.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        pb.config.update("jax_enable_x64", False)

@@ -115,15 +115,6 @@ VECTOR = {
 }
 
 
-@pytest.fixture
-def x64():
-    pb.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        pb.config.update("jax_enable_x64", False)
-
-
 @pytest.mark.parametrize("name", sorted(VECTOR))
 def test_second_derivatives(name, x64):
     f = VECTOR[name]

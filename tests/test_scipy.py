@@ -20,15 +20,6 @@ def _log_ndtr64(v):
     return math.log(0.5 * math.erfc(-v * SQRT_HALF))
 
 
-@pytest.fixture
-def x64():
-    pb.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        pb.config.update("jax_enable_x64", False)
-
-
 def _ref(f, xs):
     return np.array([f(float(v)) for v in np.ravel(xs)]).reshape(np.shape(xs))
 

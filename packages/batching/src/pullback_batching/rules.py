@@ -54,6 +54,19 @@ def _shift(axes: Sequence[int], d: int) -> tuple[int, ...]:
 # --- elementwise -----------------------------------------------------------------------------
 
 
+def _per_example_shape(prim: Primitive, args: Sequence[Any], dims: Dims) -> tuple[int, ...]:
+    """The broadcast shape of the operands of one example (batch axes removed)."""
+    return broadcast_shapes(
+        prim.name,
+        *(
+            aval_of(x).update(shape=_shape(x)[:d] + _shape(x)[d + 1 :])
+            if d is not None
+            else aval_of(x)
+            for x, d in zip(args, dims, strict=True)
+        ),
+    )
+
+
 def _naryop(prim: Primitive) -> Any:
     def rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
         ranks = [len(_shape(x)) - (d is not None) for x, d in zip(args, dims, strict=True)]
@@ -67,15 +80,7 @@ def _naryop(prim: Primitive) -> Any:
         ):
             outs = prim.bind(*args, **params)
             return outs, [d0] * len(outs)
-        per_example = broadcast_shapes(
-            prim.name,
-            *(
-                aval_of(x).update(shape=_shape(x)[:d] + _shape(x)[d + 1 :])
-                if d is not None
-                else aval_of(x)
-                for x, d in zip(args, dims, strict=True)
-            ),
-        )
+        per_example = _per_example_shape(prim, args, dims)
         out_shape = (axis.size, *per_example)
         new = []
         for x, d, r in zip(args, dims, ranks, strict=True):
@@ -102,15 +107,7 @@ def _full_shape_rule(prim: Primitive, scalar_ok: frozenset[int]) -> Any:
     # clamp's bounds), and only when every other operand agrees: every operand takes the full
     # batched shape but those unbatched scalars, which stay scalars.
     def rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
-        per_example = broadcast_shapes(
-            prim.name,
-            *(
-                aval_of(x).update(shape=_shape(x)[:d] + _shape(x)[d + 1 :])
-                if d is not None
-                else aval_of(x)
-                for x, d in zip(args, dims, strict=True)
-            ),
-        )
+        per_example = _per_example_shape(prim, args, dims)
         out_shape = (axis.size, *per_example)
         n = len(out_shape)
 
