@@ -326,3 +326,45 @@ def test_complex_det_and_slogdet_derivatives():
         np.testing.assert_allclose(complex(ddet), fd, rtol=1e-6)
     finally:
         pb.config.update("jax_enable_x64", False)
+
+
+def test_expm_against_scipy_and_its_gradient(x64):
+    import scipy.linalg
+
+    for scale in (0.01, 1.0, 8.0):
+        a = rand(2, 4, 4, dtype=np.float64) * scale
+        expected = np.stack([scipy.linalg.expm(m) for m in a])
+        np.testing.assert_allclose(both(sla.expm, a, rtol=1e-10, atol=1e-10), expected,
+                                   rtol=1e-9, atol=1e-12 * np.abs(expected).max())  # fmt: skip
+    a = rand(3, 3, dtype=np.float64)
+    d = rand(3, 3, dtype=np.float64)
+    w = np.arange(9.0).reshape(3, 3)
+
+    def f(m):
+        return jnp.sum(sla.expm(m) * w)
+
+    eps = 1e-6
+    fd = (float(f(a + eps * d)) - float(f(a - eps * d))) / (2 * eps)
+    np.testing.assert_allclose(float(np.sum(np.asarray(pb.grad(f)(a)) * d)), fd, rtol=1e-6)
+    # exp of a skew-symmetric matrix is a rotation
+    skew = a - a.T
+    r = np.asarray(sla.expm(skew))
+    np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)
+
+
+def test_lax_linalg_namespace():
+    from pullback.lax import linalg as lla
+
+    s = spd(n=3)
+    low = np.asarray(lla.cholesky(s))
+    np.testing.assert_allclose(low @ low.T, s, rtol=1e-4, atol=1e-4)
+    _, w = lla.eigh(s)
+    np.testing.assert_allclose(np.asarray(w), np.linalg.eigvalsh(s), rtol=1e-4)
+    _, _, perm = lla.lu(s)
+    assert np.asarray(perm).shape == (3,)
+    x = lla.triangular_solve(low, np.eye(3, dtype=np.float32), left_side=True, lower=True)
+    np.testing.assert_allclose(np.asarray(x) @ low, np.eye(3), atol=1e-5)
+    q, r = lla.qr(s)
+    _, sv, _ = lla.svd(s)
+    np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), s, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(sv), np.linalg.svd(s, compute_uv=False), rtol=1e-4)

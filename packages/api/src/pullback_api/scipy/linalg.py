@@ -18,8 +18,8 @@ from pullback_api import numpy as jnp
 from pullback_api.numpy import linalg as _nl
 from pullback_api.numpy._core import asarray_arg, export
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "inv", "lu", "lu_factor",
-           "lu_solve", "qr", "solve", "solve_triangular", "svd"]  # fmt: skip
+__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "inv", "lu",
+           "lu_factor", "lu_solve", "qr", "solve", "solve_triangular", "svd"]  # fmt: skip
 
 det = _nl.det
 
@@ -222,3 +222,50 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
         raise NotImplementedError("qr: mode='raw' is not supported")
     out = _nl.qr(a, "complete" if mode == "full" else "reduced" if mode == "economic" else "r")
     return (out,) if mode == "r" else tuple(out)
+
+
+# Pade coefficients of order 13 and the norm bound below which it is accurate in float64
+# (Higham, "The scaling and squaring method for the matrix exponential revisited", 2005).
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)  # fmt: skip
+_THETA13 = 5.371920351148152
+_MAX_SQUARINGS = 40
+
+
+@export
+def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> Any:
+    """The matrix exponential of square `A` (batched over leading axes).
+
+    Scaling and squaring with the order-13 Pade approximant: A is scaled by 2^-s so that its
+    1-norm is at most 5.37, exp of that comes from the approximant, and s squarings undo the
+    scaling. The squarings are a fixed-length scan with s traced, so every transformation
+    (reverse mode included) applies; at most `max_squarings` are applied.
+    """
+    del upper_triangular  # the general algorithm serves triangular matrices too
+    a = _nl.as_matrix("expm", A)
+    dt = aval_of(a).dtype
+    n = aval_of(a).shape[-1]
+    steps = min(int(max_squarings), _MAX_SQUARINGS)
+    norm = jnp.max(jnp.sum(jnp.abs(a), axis=-2), axis=-1)  # the 1-norm, per matrix
+    rdt = aval_of(norm).dtype
+    s = jnp.clip(jnp.ceil(jnp.log2(jnp.maximum(norm, 1e-30) / _THETA13)), 0, steps)
+    scale = jnp.asarray(jnp.exp2(-s), dt)[..., None, None]
+    x = a * scale
+    eye = jnp.broadcast_to(jnp.eye(n, dtype=dt), aval_of(a).shape)
+    b = [jnp.asarray(c, dt) for c in _PADE13]
+    x2 = jnp.matmul(x, x)
+    x4 = jnp.matmul(x2, x2)
+    x6 = jnp.matmul(x4, x2)
+    inner_u = jnp.matmul(x6, b[13] * x6 + b[11] * x4 + b[9] * x2)
+    u = jnp.matmul(x, inner_u + b[7] * x6 + b[5] * x4 + b[3] * x2 + b[1] * eye)
+    inner_v = jnp.matmul(x6, b[12] * x6 + b[10] * x4 + b[8] * x2)
+    v = inner_v + b[6] * x6 + b[4] * x4 + b[2] * x2 + b[0] * eye
+    r = _nl.solve(v - u, v + u)
+
+    def square(carry: Any, i: Any) -> tuple[Any, None]:
+        again = jnp.asarray(i, rdt) < s
+        return jnp.where(again[..., None, None], jnp.matmul(carry, carry), carry), None
+
+    r, _ = lax.scan(square, r, jnp.arange(steps))
+    return r

@@ -46,5 +46,10 @@ for _name in dir(_ir_lax):
 __all__.sort()
 
 
+from pullback_api.lax import linalg as linalg  # noqa: E402
+
+__all__.append("linalg")
+
+
 def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'pullback.lax' has no attribute {name!r}")
