@@ -14,9 +14,11 @@ import numpy as np
 from pullback_ir import lax, lax_linalg
 from pullback_ir.avals import aval_of
 
-from pullback_api import numpy as jnp
+from pullback_api import numpy as _jnp_module
 from pullback_api.numpy import linalg as _nl
 from pullback_api.numpy._core import asarray_arg, export
+
+jnp: Any = _jnp_module  # (its elementwise functions are made at import: typed as Any)
 
 __all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "inv", "lu",
            "lu_factor", "lu_solve", "qr", "solve", "solve_triangular", "svd"]  # fmt: skip
