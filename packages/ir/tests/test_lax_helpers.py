@@ -76,3 +76,36 @@ def test_full_full_like_square():
     np.testing.assert_array_equal(lax.square(X), X * X)
     with pytest.raises(TypeError, match="fill_value must be a scalar"):
         lax.full((2,), np.ones(2, np.float32))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 13])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_associative_scan_matches_sequential_prefixes(n, reverse):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((3, n)).astype(np.float32)
+    for fn, ref in ((lax.add, np.cumsum), (lax.max, np.maximum.accumulate)):
+        expected = ref(x[:, ::-1], axis=1)[:, ::-1] if reverse else ref(x, axis=1)
+        got = lax.associative_scan(fn, x, reverse=reverse, axis=1)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+        staged = _staged(lambda v, fn=fn: lax.associative_scan(fn, v, reverse=reverse, axis=-1), x)
+        np.testing.assert_allclose(staged, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_associative_scan_of_a_linear_recurrence():
+    # h_t = a_t h_{t-1} + b_t: the pairs (a, b) compose associatively.
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.5, 1.0, 9).astype(np.float32)
+    b = rng.standard_normal(9).astype(np.float32)
+
+    def compose(left, right):
+        (a1, b1), (a2, b2) = left, right
+        return lax.mul(a1, a2), lax.add(lax.mul(a2, b1), b2)
+
+    _, h = lax.associative_scan(compose, (a, b))
+    expected, state = [], 0.0
+    for at, bt in zip(a, b, strict=True):
+        state = at * state + bt
+        expected.append(state)
+    np.testing.assert_allclose(h, expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="every array needs length 9"):
+        lax.associative_scan(compose, (a, b[:5]))

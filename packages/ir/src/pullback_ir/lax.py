@@ -1232,6 +1232,82 @@ def fft(x: ArrayLike, fft_type: str, fft_lengths: Sequence[int]) -> Array:
     return _fft.fft_p.bind(x, fft_type=str(kind).upper(), fft_lengths=_tuple(fft_lengths))[0]
 
 
+def associative_scan(fn: Any, elems: Any, reverse: bool = False, axis: int = 0) -> Any:
+    """All prefix combinations of `elems` along `axis` under the associative `fn`.
+
+    out[i] = fn(... fn(fn(x[0], x[1]), x[2]) ..., x[i]) (suffixes if `reverse`), computed in
+    O(log n) rounds of elementwise work: adjacent pairs are combined, the half-length
+    sequence is scanned recursively, and the remaining positions are filled in. `elems` may
+    be a pytree of arrays sharing the axis length; `fn` takes and returns such trees, applied
+    to whole slices at once.
+    """
+    from pullback_pytrees import tree_flatten, tree_unflatten
+
+    leaves, tree = tree_flatten(elems)
+    if not leaves:
+        raise ValueError("associative_scan: elems has no arrays")
+    nd = len(aval_of(leaves[0]).shape)
+    if not -nd <= axis < builtins.max(nd, 1):
+        raise ValueError(f"associative_scan: axis {axis} is out of bounds for rank {nd}")
+    axis %= nd
+    n = aval_of(leaves[0]).shape[axis]
+    for x in leaves:
+        if aval_of(x).shape[axis] != n:
+            raise ValueError(
+                f"associative_scan: every array needs length {n} along axis {axis}, got shapes "
+                f"{[aval_of(v).shape for v in leaves]}"
+            )
+    if reverse:
+        leaves = [rev(x, (axis,)) for x in leaves]
+
+    def combine(a: list[Any], b: list[Any]) -> list[Any]:
+        out, out_tree = tree_flatten(fn(tree_unflatten(tree, a), tree_unflatten(tree, b)))
+        if out_tree != tree:
+            raise TypeError(
+                f"associative_scan: fn must return the structure of its inputs ({tree}), got "
+                f"{out_tree}"
+            )
+        return out
+
+    def take(xs: list[Any], start: int, stop: int, step: int = 1) -> list[Any]:
+        return [slice_in_dim(x, start, stop, step, axis) for x in xs]
+
+    def interleave(even: Any, odd: Any) -> Any:
+        # even holds positions 0, 2, 4, ..., odd 1, 3, ...: stack them side by side, flatten.
+        ne, no = aval_of(even).shape[axis], aval_of(odd).shape[axis]
+        if no < ne:  # an odd count: pad odd by one and drop that slot at the end
+            cfg = [(0, 0, 0)] * nd
+            cfg[axis] = (0, 1, 0)
+            odd = pad(odd, np.asarray(0, aval_of(odd).dtype), cfg)
+        pair = concatenate([expand_dims(even, (axis + 1,)), expand_dims(odd, (axis + 1,))],
+                           axis + 1)  # fmt: skip
+        shape = list(aval_of(even).shape)
+        shape[axis] = 2 * ne
+        flat = reshape(pair, shape)
+        return slice_in_dim(flat, 0, ne + no, 1, axis)
+
+    def scan(xs: list[Any]) -> list[Any]:
+        m = aval_of(xs[0]).shape[axis]
+        if m < 2:
+            return xs
+        pairs = combine(take(xs, 0, m - 1, 2), take(xs, 1, m, 2))  # (x0x1, x2x3, ...)
+        odd = scan(pairs)  # prefixes ending at 1, 3, 5, ...
+        rest = take(xs, 2, m, 2)  # x2, x4, ...
+        head = odd if m % 2 else take(odd, 0, len_of(odd) - 1)
+        even = combine(head, rest) if aval_of(rest[0]).shape[axis] else rest
+        even = [concatenate([slice_in_dim(x, 0, 1, 1, axis), e], axis)
+                for x, e in zip(xs, even, strict=True)]  # fmt: skip
+        return [interleave(e, o) for e, o in zip(even, odd, strict=True)]
+
+    def len_of(xs: list[Any]) -> int:
+        return int(aval_of(xs[0]).shape[axis])
+
+    out = scan(leaves)
+    if reverse:
+        out = [rev(x, (axis,)) for x in out]
+    return tree_unflatten(tree, out)
+
+
 def sort(
     operand: ArrayLike | Sequence[ArrayLike],
     dimension: int = -1,
