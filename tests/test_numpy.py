@@ -379,6 +379,8 @@ SORTED = np.sort(f32(9))
     [
         ("angle", (np.array([1 + 1j, -1, 1j], np.complex64),), {}),
         ("angle", (np.array([1 + 1j, -1], np.complex64),), {"deg": True}),
+        ("angle", (np.array([-3.0, 0.0, 2.0], np.float32),), {}),
+        ("imag", (np.array([-3.0, 0.0, 2.0], np.float32),), {}),
         ("fabs", (F,), {}),
         ("float_power", (F, np.float32(2.0)), {}),
         ("fmax", (NANS, F[::-1]), {}),
@@ -611,3 +613,9 @@ def test_linspace_with_traced_ends_matches_numpy(start, stop, num, kwargs):
     if kwargs.get("endpoint", True) and num > 1 and "dtype" not in kwargs:
         last = np.take(np.asarray(got), -1, kwargs.get("axis", 0))
         np.testing.assert_array_equal(last, np.broadcast_to(np.float32(stop), np.shape(start)))
+
+
+def test_imag_of_a_real_array_is_positive_zero():
+    out = np.asarray(jnp.imag(np.array([-3.0, 2.0], np.float32)))
+    assert not np.signbit(out).any()
+    np.testing.assert_allclose(jnp.angle(np.array([-1, 1], np.int32)), [np.pi, 0.0], rtol=1e-6)

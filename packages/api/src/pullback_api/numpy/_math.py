@@ -100,7 +100,9 @@ _same_type_unary("conjugate", lambda x: lax.conj(x) if dtypes.is_complex(aval_of
 _same_type_unary("real", lambda x: lax.real(x) if dtypes.is_complex(aval_of(x).dtype) else x)
 _same_type_unary(
     "imag",
-    lambda x: lax.imag(x) if dtypes.is_complex(aval_of(x).dtype) else lax.mul(x, _const(0, x)),
+    # The imaginary part of a real array is +0 everywhere (x * 0 would give -0 for negative x,
+    # which flips atan2-based results such as angle).
+    lambda x: lax.imag(x) if dtypes.is_complex(aval_of(x).dtype) else lax.full_like(x, 0),
 )
 
 
