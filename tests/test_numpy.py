@@ -619,3 +619,10 @@ def test_imag_of_a_real_array_is_positive_zero():
     out = np.asarray(jnp.imag(np.array([-3.0, 2.0], np.float32)))
     assert not np.signbit(out).any()
     np.testing.assert_allclose(jnp.angle(np.array([-1, 1], np.int32)), [np.pi, 0.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["copysign", "gcd", "lcm"])
+def test_binary_functions_with_a_python_scalar(name):
+    x = np.array([[1, -2, 3], [4, 5, -6]], np.int32)
+    for y in (3, -2):
+        _check(getattr(jnp, name), getattr(np, name), (x, y))

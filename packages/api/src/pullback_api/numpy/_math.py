@@ -368,9 +368,22 @@ def logaddexp(x: Any, y: Any) -> Any:
     return lax.select(lax.eq(a, b), lax.add(a, _const(np.log(2.0), a)), out)
 
 
+def _broadcast_pair(a: Any, b: Any) -> tuple[Any, Any]:
+    """`a` and `b` broadcast to their common shape (a scalar included)."""
+    sa, sb = aval_of(a).shape, aval_of(b).shape
+    shape = tuple(np.broadcast_shapes(sa, sb))
+
+    def to(v: Any, vs: tuple[int, ...]) -> Any:
+        if vs == shape:
+            return v
+        return lax.broadcast_in_dim(v, shape, tuple(range(len(shape) - len(vs), len(shape))))
+
+    return to(a, sa), to(b, sb)
+
+
 def copysign(x: Any, y: Any) -> Any:
     """|x| with the sign of y (the sign bit: -0.0 counts as negative)."""
-    a, b = promote_inexact("copysign", x, y)
+    a, b = _broadcast_pair(*promote_inexact("copysign", x, y))
     dt = aval_of(b).dtype
     ut = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
     bits = lax.bitcast_convert_type(b, ut)

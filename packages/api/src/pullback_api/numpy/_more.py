@@ -193,7 +193,7 @@ def _gcd_pair(a: Any, b: Any) -> Any:
 @export
 def gcd(x1: Any, x2: Any) -> Any:
     """The greatest common divisor of integers, elementwise (gcd(0, 0) = 0)."""
-    x1, x2 = promote("gcd", x1, x2)
+    x1, x2 = jnp.broadcast_arrays(*promote("gcd", x1, x2))
     if dtypes.is_inexact(_dtype(x1)) or _dtype(x1) == np.bool_:
         raise TypeError(f"gcd: integer arguments are required, got {_dtype(x1).name}")
     return _gcd_pair(x1, x2)
@@ -202,7 +202,7 @@ def gcd(x1: Any, x2: Any) -> Any:
 @export
 def lcm(x1: Any, x2: Any) -> Any:
     """The least common multiple of integers, elementwise (0 if either is 0)."""
-    x1, x2 = promote("lcm", x1, x2)
+    x1, x2 = jnp.broadcast_arrays(*promote("lcm", x1, x2))
     if dtypes.is_inexact(_dtype(x1)) or _dtype(x1) == np.bool_:
         raise TypeError(f"lcm: integer arguments are required, got {_dtype(x1).name}")
     g = _gcd_pair(x1, x2)
