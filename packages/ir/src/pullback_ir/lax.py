@@ -939,6 +939,11 @@ def conv_dimension_numbers(
     return ConvDimensionNumbers(_tuple(lhs), _tuple(rhs), _tuple(out))
 
 
+def _dilated(sizes: Sequence[int], dilation: Sequence[int]) -> list[int]:
+    """The extents of `sizes` with `dilation - 1` holes between elements (0 stays 0)."""
+    return [0 if n == 0 else (n - 1) * d + 1 for n, d in zip(sizes, dilation, strict=True)]
+
+
 def padtype_to_pads(
     in_shape: Sequence[int], window_shape: Sequence[int], window_strides: Sequence[int],
     padding: str,
@@ -978,10 +983,8 @@ def conv_general_dilated(
     lhs_dilation = _tuple(lhs_dilation) if lhs_dilation is not None else (1,) * nsp
     rhs_dilation = _tuple(rhs_dilation) if rhs_dilation is not None else (1,) * nsp
     if isinstance(padding, str):
-        in_sp = [lshape[d] for d in dn.lhs_spec[2:]]
-        in_sp = [0 if n == 0 else (n - 1) * d + 1 for n, d in zip(in_sp, lhs_dilation, strict=True)]
-        k_sp = [rshape[d] for d in dn.rhs_spec[2:]]
-        k_sp = [0 if k == 0 else (k - 1) * d + 1 for k, d in zip(k_sp, rhs_dilation, strict=True)]
+        in_sp = _dilated([lshape[d] for d in dn.lhs_spec[2:]], lhs_dilation)
+        k_sp = _dilated([rshape[d] for d in dn.rhs_spec[2:]], rhs_dilation)
         pads = padtype_to_pads(in_sp, k_sp, window_strides, padding)
     else:
         pads = [(int(lo), int(hi)) for lo, hi in padding]
@@ -1055,11 +1058,8 @@ def _window_pads(shape: Sequence[int], window: Sequence[int], strides: Sequence[
                  padding: Any, base_dilation: Sequence[int],
                  window_dilation: Sequence[int]) -> list[tuple[int, int]]:  # fmt: skip
     if isinstance(padding, str):
-        dilated = [
-            0 if n == 0 else (n - 1) * d + 1 for n, d in zip(shape, base_dilation, strict=True)
-        ]
-        eff = [(k - 1) * d + 1 for k, d in zip(window, window_dilation, strict=True)]
-        return padtype_to_pads(dilated, eff, strides, padding)
+        return padtype_to_pads(_dilated(shape, base_dilation), _dilated(window, window_dilation),
+                               strides, padding)  # fmt: skip
     pads = [(int(lo), int(hi)) for lo, hi in padding]
     if len(pads) != len(shape):
         raise ValueError(f"reduce_window: padding has {len(pads)} pairs for an operand of rank "
@@ -1124,7 +1124,7 @@ def reduce_window(
     padded = [pad(o, i, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, base, strict=True)])
               for o, i in zip(operands, inits, strict=True)]  # fmt: skip
     pshape = aval_of(padded[0]).shape
-    eff = [(k - 1) * d + 1 for k, d in zip(window, wdil, strict=True)]
+    eff = _dilated(window, wdil)
     out = [builtins.max(0, (n - e) // st + 1) if n >= e else 0
            for n, e, st in zip(pshape, eff, strides, strict=True)]  # fmt: skip
     op = None if multi else _monoid(computation, aval_of(padded[0]).dtype)
@@ -1210,7 +1210,7 @@ def conv_transpose(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int],
         raise ValueError(f"conv_transpose: strides must have {nsp} entries, got {strides}")
     rhs_dilation = _tuple(rhs_dilation) if rhs_dilation is not None else (1,) * nsp
     k_sp = [rshape[d] for d in dn.rhs_spec[2:]]
-    eff = [(k - 1) * d + 1 for k, d in zip(k_sp, rhs_dilation, strict=True)]
+    eff = _dilated(k_sp, rhs_dilation)
     if isinstance(padding, str):
         pads = [_conv_transpose_pads(k, s, padding) for k, s in zip(eff, strides, strict=True)]
     else:
