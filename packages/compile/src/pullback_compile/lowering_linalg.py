@@ -20,8 +20,8 @@ from pullback_ir.avals import ShapedArray, ShapeDtypeStruct
 from pullback_ir.primitives import factorizations as fz, fft as fft_mod
 from pullback_ir.staging import make_jaxpr
 
-from pullback_compile.lowering import LoweringContext, lowering_rules
-from pullback_compile.lowering_ops import _conj
+from pullback_compile.lowering import LoweringContext, _pad, _slice, lowering_rules
+from pullback_compile.lowering_ops import _bool, _cmp, _conj, _select
 
 Avals = Sequence[ShapedArray]
 
@@ -62,38 +62,38 @@ def _lapack(ctx: LoweringContext, name: str, dtype: Any, args: Sequence[str], in
     return ctx.op("stablehlo.custom_call", list(args), list(in_avals), list(out_avals), attrs)
 
 
-def _compare(ctx: LoweringContext, x: str, aval: ShapedArray, value: int,
-             direction: str) -> str:  # fmt: skip
-    c = ctx.full(value, aval)
-    out = ShapedArray(aval.shape, np.dtype(np.bool_))
-    attrs = (f"comparison_direction = #stablehlo<comparison_direction {direction}>, "
-             "compare_type = #stablehlo<comparison_type SIGNED>")  # fmt: skip
-    return ctx.op("stablehlo.compare", [x, c], [aval, aval], [out], attrs)[0]
+def _info_ok(ctx: LoweringContext, info: str, info_aval: ShapedArray,
+             direction: str) -> tuple[str, ShapedArray]:  # fmt: skip
+    """Whether each matrix's LAPACK `info` compares to 0 by `direction`: (flags, their aval)."""
+    return _cmp(ctx, direction, info, ctx.full(0, info_aval), info_aval), _bool(info_aval.shape)
 
 
 def _nan_unless(ctx: LoweringContext, ok: str, ok_aval: ShapedArray, x: str,
                 aval: ShapedArray) -> str:  # fmt: skip
     """`x` where `ok` (one flag per batch matrix), NaN elsewhere."""
-    shape = aval.shape
-    pred_aval = ShapedArray(shape, np.dtype(np.bool_))
+    pred_aval = _bool(aval.shape)
     dims = ", ".join(map(str, range(len(ok_aval.shape))))
     pred = ctx.op("stablehlo.broadcast_in_dim", [ok], [ok_aval], [pred_aval],
                   f"broadcast_dimensions = array<i64{': ' + dims if dims else ''}>")[0]  # fmt: skip
-    nan = ctx.full(np.nan, aval)
-    return ctx.op("stablehlo.select", [pred, x, nan], [pred_aval, aval, aval], [aval])[0]
+    return _select(ctx, pred, x, ctx.full(np.nan, aval), aval)
 
 
-def _triangle_mask(ctx: LoweringContext, aval: ShapedArray, lower: bool) -> tuple[str, ShapedArray]:
-    shape = aval.shape
-    n = len(shape)
-    i32 = ShapedArray(shape, np.dtype(np.int32))
+def _triangle(ctx: LoweringContext, x: str, aval: ShapedArray, lower: bool) -> str:
+    """`x` with the entries off its lower (or upper) triangle, diagonal included, zeroed."""
+    n = len(aval.shape)
+    i32 = ShapedArray(aval.shape, np.dtype(np.int32))
     rows = ctx.op("stablehlo.iota", [], [], [i32], f"iota_dimension = {n - 2} : i64")[0]
     cols = ctx.op("stablehlo.iota", [], [], [i32], f"iota_dimension = {n - 1} : i64")[0]
-    out = ShapedArray(shape, np.dtype(np.bool_))
-    direction = "GE" if lower else "LE"
-    attrs = (f"comparison_direction = #stablehlo<comparison_direction {direction}>, "
-             "compare_type = #stablehlo<comparison_type SIGNED>")  # fmt: skip
-    return ctx.op("stablehlo.compare", [rows, cols], [i32, i32], [out], attrs)[0], out
+    mask = _cmp(ctx, "GE" if lower else "LE", rows, cols, i32)
+    return _select(ctx, mask, x, ctx.full(0, aval), aval)
+
+
+def _leading(ctx: LoweringContext, x: str, aval: ShapedArray, out: ShapedArray) -> str:
+    """The leading block of `x` of `out`'s shape."""
+    if aval.shape == out.shape:
+        return x
+    return _slice(ctx, [x], [aval], [out], start_indices=(0,) * len(aval.shape),
+                  limit_indices=out.shape, strides=None)[0]  # fmt: skip
 
 
 def _empty(aval: ShapedArray) -> bool:
@@ -108,12 +108,8 @@ def _cholesky(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_av
     info_aval = ShapedArray(aval.shape[:-2], np.dtype(np.int32))
     factor, info = _lapack(ctx, "potrf", aval.dtype, [a], [aval], [aval, info_aval], (0, 0),
                            {"uplo": _char("L")})  # fmt: skip
-    # potrf leaves the upper triangle as it was: zero it.
-    mask, mask_aval = _triangle_mask(ctx, aval, lower=True)
-    zeros = ctx.full(0, aval)
-    factor = ctx.op("stablehlo.select", [mask, factor, zeros], [mask_aval, aval, aval], [aval])[0]
-    ok = _compare(ctx, info, info_aval, 0, "EQ")
-    return [_nan_unless(ctx, ok, ShapedArray(info_aval.shape, np.dtype(np.bool_)), factor, aval)]
+    factor = _triangle(ctx, factor, aval, lower=True)  # potrf leaves the upper triangle as it was
+    return [_nan_unless(ctx, *_info_ok(ctx, info, info_aval, "EQ"), factor, aval)]
 
 
 def _triangular_solve(ctx: LoweringContext, args: Sequence[str], in_avals: Avals,
@@ -143,9 +139,8 @@ def _lu(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: A
                              (0, 0), {})  # fmt: skip
     one = ctx.full(1, piv_aval)
     pivots = ctx.op("stablehlo.subtract", [ipiv, one], [piv_aval, piv_aval], [piv_aval])[0]
-    ok = _compare(ctx, info, info_aval, 0, "GE")  # info > 0: an exactly singular U, still valid
-    lu = _nan_unless(ctx, ok, ShapedArray(info_aval.shape, np.dtype(np.bool_)), lu, aval)
-    return [lu, pivots]
+    # info > 0: an exactly singular U, still a valid factorization.
+    return [_nan_unless(ctx, *_info_ok(ctx, info, info_aval, "GE"), lu, aval), pivots]
 
 
 def _qr(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: Avals, *,
@@ -159,48 +154,22 @@ def _qr(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: A
     k = min(m, n)
     tau_aval = ShapedArray((*batch, k), aval.dtype)
     packed, taus = _lapack(ctx, "geqrf", aval.dtype, [a], [aval], [aval, tau_aval], (0, 0), {})
-    # R: the upper triangle of the packed result, its first q-columns rows.
-    mask, mask_aval = _triangle_mask(ctx, aval, lower=False)
-    upper = ctx.op("stablehlo.select", [mask, packed, ctx.full(0, aval)],
-                   [mask_aval, aval, aval], [aval])[0]  # fmt: skip
-    rows = r_aval.shape[-2]
-    nd = len(aval.shape)
-    r = _slice(ctx, upper, aval, [(0, s) for s in aval.shape[:-2]] + [(0, rows), (0, n)], r_aval)
+    # R: the upper triangle of the packed result, its first rows.
+    r = _leading(ctx, _triangle(ctx, packed, aval, lower=False), aval, r_aval)
     # Q: the reflectors applied to the identity's first columns (orgqr), on m x q_cols.
     cols = q_aval.shape[-1]
+    reflectors_aval = ShapedArray((*batch, m, cols), aval.dtype)
     if cols > n:  # full_matrices with m > n: pad the reflectors with zero columns
-        padded_aval = ShapedArray((*batch, m, cols), aval.dtype)
-        zero = ctx.constant(0, ShapedArray((), aval.dtype))
-        low = ", ".join(["0"] * nd)
-        high = ", ".join(["0"] * (nd - 1) + [str(cols - n)])
-        interior = ", ".join(["0"] * nd)
-        packed = ctx.op("stablehlo.pad", [packed, zero], [aval, ShapedArray((), aval.dtype)],
-                        [padded_aval], f"edge_padding_low = array<i64: {low}>, "
-                        f"edge_padding_high = array<i64: {high}>, "
-                        f"interior_padding = array<i64: {interior}>")[0]  # fmt: skip
-        reflectors_aval = padded_aval
-    elif cols < n:  # reduced with m < n: the first m columns hold the reflectors
-        reflectors_aval = ShapedArray((*batch, m, cols), aval.dtype)
-        packed = _slice(ctx, packed, aval, [(0, s) for s in aval.shape[:-1]] + [(0, cols)],
-                        reflectors_aval)  # fmt: skip
-    else:
-        reflectors_aval = aval
+        scalar = ShapedArray((), aval.dtype)
+        config = [(0, 0, 0)] * (len(aval.shape) - 1) + [(0, cols - n, 0)]
+        packed = _pad(ctx, [packed, ctx.constant(0, scalar)], [aval, scalar], [reflectors_aval],
+                      padding_config=config)[0]  # fmt: skip
+    else:  # reduced with m < n: the first m columns hold the reflectors
+        packed = _leading(ctx, packed, aval, reflectors_aval)
     name = "ungqr" if dtypes.is_complex(aval.dtype) else "orgqr"
     (q,) = _lapack(ctx, name, aval.dtype, [packed, taus], [reflectors_aval, tau_aval], [q_aval],
                    (0, 0), {})  # fmt: skip
     return [q, r]
-
-
-def _slice(ctx: LoweringContext, x: str, aval: ShapedArray, bounds: Sequence[tuple[int, int]],
-           out: ShapedArray) -> str:  # fmt: skip
-    if aval.shape == out.shape:
-        return x
-    starts = ", ".join(str(lo) for lo, _ in bounds)
-    limits = ", ".join(str(hi) for _, hi in bounds)
-    ones = ", ".join(["1"] * len(bounds))
-    return ctx.op("stablehlo.slice", [x], [aval], [out],
-                  f"start_indices = array<i64: {starts}>, limit_indices = array<i64: {limits}>, "
-                  f"strides = array<i64: {ones}>")[0]  # fmt: skip
 
 
 def _normalized(ctx: LoweringContext, u: str, u_aval: ShapedArray, vt: str | None = None,
@@ -226,8 +195,7 @@ def _eigh(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals:
     name = "heevd" if dtypes.is_complex(aval.dtype) else "syevd"
     v, w, info = _lapack(ctx, name, aval.dtype, [a], [aval], [v_aval, w_aval, info_aval], (0, 0),
                          {"mode": _char("V"), "uplo": _char("L" if lower else "U")})  # fmt: skip
-    ok = _compare(ctx, info, info_aval, 0, "EQ")
-    ok_aval = ShapedArray(info_aval.shape, np.dtype(np.bool_))
+    ok, ok_aval = _info_ok(ctx, info, info_aval, "EQ")
     v = _nan_unless(ctx, ok, ok_aval, v, v_aval)
     w = _nan_unless(ctx, ok, ok_aval, w, w_aval)
     return [*_normalized(ctx, v, v_aval), w]
@@ -250,8 +218,7 @@ def _svd(ctx: LoweringContext, args: Sequence[str], in_avals: Avals, out_avals: 
     _, s, u, vt, info = _lapack(ctx, "gesdd", aval.dtype, [a], [aval],
                                 [aval, s_aval, u_aval, vt_aval, info_aval], (0, 0),
                                 {"mode": _char(mode)})  # fmt: skip
-    ok = _compare(ctx, info, info_aval, 0, "EQ")
-    ok_aval = ShapedArray(info_aval.shape, np.dtype(np.bool_))
+    ok, ok_aval = _info_ok(ctx, info, info_aval, "EQ")
     s = _nan_unless(ctx, ok, ok_aval, s, s_aval)
     if not compute_uv:
         return [s]
