@@ -25,14 +25,10 @@ def _mm(a: Any, b: Any) -> Any:
     return lax.dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
 
 
-def _diagonal_mask(x: Any) -> Any:
-    return lax.eq(la.tri_mask(x, 0, True), la.tri_mask(x, 0, False))
-
-
 def _hermitian_part(da: Any, lower: bool) -> Any:
     """The Hermitian matrix of one triangle of `da` (its diagonal's imaginary part ignored)."""
     strict = la.tril(da, -1) if lower else la.triu(da, 1)
-    diag = lax.select(_diagonal_mask(da), da, lax.full_like(da, 0))
+    diag = la.diagonal_part(da)
     if dtypes.is_complex(aval_of(da).dtype):
         diag = lax.convert_element_type(lax.real(diag), aval_of(da).dtype)
     return lax.add(lax.add(strict, la.matrix_transpose(strict, conjugate=True)), diag)
@@ -56,7 +52,7 @@ def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     y = la.triangular_solve(factor, da_h, left_side=True, lower=True)
     z = la.triangular_solve(factor, y, left_side=False, lower=True, transpose_a=True,
                             conjugate_a=True)  # fmt: skip
-    phi = lax.select(_diagonal_mask(z), _scale(z, 0.5), la.tril(z, -1))
+    phi = lax.select(la.diagonal_mask(z), _scale(z, 0.5), la.tril(z, -1))
     return [factor], [_mm(factor, phi)]
 
 
@@ -131,7 +127,7 @@ def _lu_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     pda = _mm(p, instantiate(da))
     y = la.triangular_solve(lu, pda, left_side=True, lower=True, unit_diagonal=True)
     x = la.triangular_solve(lu, y, left_side=False, lower=False)
-    eye = lax.convert_element_type(_diagonal_mask(lu), aval_of(lu).dtype)
+    eye = lax.convert_element_type(la.diagonal_mask(lu), aval_of(lu).dtype)
     l_mat = lax.add(la.tril(lu, -1), eye)
     dl = _mm(l_mat, la.tril(x, -1))
     du = _mm(la.triu(x), la.triu(lu))
@@ -146,7 +142,7 @@ jvp_rules[fz.lu_p] = _lu_jvp
 
 def _off_diagonal_inverse(d: Any) -> Any:
     """1 / d off the diagonal, 0 on it (d: a batch of square matrices)."""
-    diag = _diagonal_mask(d)
+    diag = la.diagonal_mask(d)
     one = lax.full_like(d, 1)
     return lax.select(diag, lax.full_like(d, 0), lax.div(one, lax.select(diag, one, d)))
 
@@ -253,7 +249,7 @@ def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: b
     low = la.tril(c, -1)
     omega = lax.sub(low, la.matrix_transpose(low, conjugate=True))
     if dtypes.is_complex(aval_of(c).dtype):
-        diag = lax.select(_diagonal_mask(c), c, lax.full_like(c, 0))
+        diag = la.diagonal_part(c)
         imag = lax.sub(diag, lax.convert_element_type(lax.real(diag), aval_of(c).dtype))
         omega = lax.add(omega, imag)
     dq = lax.add(_mm(q, lax.sub(omega, c)), x)

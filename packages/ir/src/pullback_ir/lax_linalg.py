@@ -17,6 +17,8 @@ __all__ = [
     "cholesky",
     "column_phases",
     "diagonal",
+    "diagonal_mask",
+    "diagonal_part",
     "eigh",
     "lu",
     "lu_pivots_to_permutation",
@@ -140,11 +142,19 @@ def lu(x: ArrayLike) -> tuple[Any, Any, Any]:
     return lu_, pivots, lu_pivots_to_permutation(pivots, aval_of(x).shape[-2])
 
 
+def diagonal_mask(x: ArrayLike) -> Any:
+    """A boolean mask of `x`'s shape, true on the main diagonal of the last two axes."""
+    return lax.eq(tri_mask(x, 0, True), tri_mask(x, 0, False))
+
+
+def diagonal_part(x: ArrayLike) -> Any:
+    """`x` with everything off the main diagonal of the last two axes zeroed."""
+    return _keep(x, diagonal_mask(x))
+
+
 def diagonal(x: ArrayLike) -> Any:
     """The main diagonals of the last two axes of square `x`: shape (..., n)."""
-    nd = len(aval_of(x).shape)
-    mask = lax.eq(tri_mask(x, 0, True), tri_mask(x, 0, False))
-    return lax.reduce_sum(_keep(x, mask), (nd - 1,))
+    return lax.reduce_sum(diagonal_part(x), (len(aval_of(x).shape) - 1,))
 
 
 def column_phases(v: ArrayLike) -> Any:
