@@ -12,17 +12,12 @@ import builtins
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-from pullback_compile import Array
 from pullback_ir.control_flow import io_callback
-from pullback_ir.trace import Tracer
 from pullback_pytrees import tree_flatten, tree_unflatten
 
+from pullback_api.numpy._core import is_array
+
 __all__ = ["callback", "print"]
-
-
-def _is_value(x: Any) -> bool:
-    return isinstance(x, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex))
 
 
 def callback(callback: Callable[..., Any], *args: Any, ordered: bool = False,
@@ -36,7 +31,7 @@ def callback(callback: Callable[..., Any], *args: Any, ordered: bool = False,
     if not callable(callback):
         raise TypeError(f"debug.callback: expected a callable, got {type(callback).__qualname__}")
     leaves, tree = tree_flatten((args, kwargs))
-    dynamic = [_is_value(leaf) for leaf in leaves]
+    dynamic = [is_array(leaf) for leaf in leaves]
 
     def host(*values: Any) -> None:
         it = iter(values)
