@@ -22,6 +22,7 @@ from pullback_ir.trace import Tracer
 
 from pullback_api import numpy as _jnp_module
 from pullback_api.numpy._core import asarray_arg, axes_of, export, promote, promote_inexact
+from pullback_api.numpy._reductions import nan_to_identity
 
 jnp: Any = _jnp_module  # filled in by the time any function here runs
 
@@ -760,30 +761,25 @@ def nanmedian(a: Any, axis: Any = None, out: None = None, overwrite_input: bool 
     return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True)
 
 
-def _nan_filled(name: str, a: Any, fill: Any) -> Any:
-    a = jnp.asarray(a)
-    if not dtypes.is_inexact(_dtype(a)):
-        return a
-    return jnp.where(jnp.isnan(a), jnp.asarray(fill, _dtype(a)), a)
-
-
 @export
 def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: None = None,
             keepdims: bool = False) -> Any:  # fmt: skip
     """The product over `axis`, NaNs counted as 1."""
-    return jnp.prod(_nan_filled("nanprod", a, 1), axis=axis, dtype=dtype, keepdims=keepdims)
+    return jnp.prod(
+        nan_to_identity(a, "prod", "nanprod"), axis=axis, dtype=dtype, keepdims=keepdims
+    )
 
 
 @export
 def nancumsum(a: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Any:
     """The cumulative sum along `axis`, NaNs counted as 0."""
-    return jnp.cumsum(_nan_filled("nancumsum", a, 0), axis=axis, dtype=dtype)
+    return jnp.cumsum(nan_to_identity(a, "sum", "nancumsum"), axis=axis, dtype=dtype)
 
 
 @export
 def nancumprod(a: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Any:
     """The cumulative product along `axis`, NaNs counted as 1."""
-    return jnp.cumprod(_nan_filled("nancumprod", a, 1), axis=axis, dtype=dtype)
+    return jnp.cumprod(nan_to_identity(a, "prod", "nancumprod"), axis=axis, dtype=dtype)
 
 
 def _nan_arg(name: str, fill: float, base: Any) -> Any:

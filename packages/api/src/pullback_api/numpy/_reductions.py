@@ -261,14 +261,19 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return lax.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
+def nan_to_identity(a: Any, op: str, name: str) -> Any:
+    """`a` with its NaNs replaced by the identity of the reduction `op` ("sum", "prod", ...)."""
+    a = asarray_arg(a, name)
+    if dtypes.is_inexact(aval_of(a).dtype):
+        av = aval_of(a)
+        fill = lax.broadcast_in_dim(np.asarray(_identity(op, av.dtype), av.dtype), av.shape, ())
+        a = lax.select(lax.eq(a, a), a, fill)
+    return a
+
+
 def _nan_reduction(name: str, base: Any, op: str) -> Any:
     def f(a: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-        a = asarray_arg(a, name)
-        if dtypes.is_inexact(aval_of(a).dtype):
-            av = aval_of(a)
-            fill = lax.broadcast_in_dim(np.asarray(_identity(op, av.dtype), av.dtype), av.shape, ())
-            a = lax.select(lax.eq(a, a), a, fill)
-        return base(a, axis, keepdims=keepdims, **kw)
+        return base(nan_to_identity(a, op, name), axis, keepdims=keepdims, **kw)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"Like {op}, ignoring NaNs."
