@@ -159,3 +159,33 @@ def test_devices():
     assert devices("cpu")[0].platform == "cpu"
     with pytest.raises(ValueError, match="not available"):
         devices("no_such_backend")
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "lt", "le", "gt", "ge", "eq", "ne"])
+def test_eager_fast_path_matches_the_staged_operator(op):
+    # The eager operator fast path (NumPy directly) must give the value, dtype and weak type
+    # that the same expression gets when it is staged and compiled.
+    import operator
+
+    fn = getattr(operator, op)
+    x = np.array([1.5, -2.0, 3.0], np.float32)
+    operands = {
+        "f32": device_put(x),
+        "f32 jit output": jit(lambda v: v * 1)(x),
+        "weak f32": device_put(2.0),
+        "f16": device_put(x.astype(np.float16)),
+        "i32": device_put(np.array([1, -2, 3], np.int32)),
+        "float": 2.5,
+        "int": 3,
+    }
+    for na, a in operands.items():
+        for nb, b in operands.items():
+            if not isinstance(a, Array) and not isinstance(b, Array):
+                continue
+            eager = fn(a, b)
+            staged = jit(lambda u, v: fn(u, v))(a, b)
+            where = f"{na} {op} {nb}"
+            assert isinstance(eager, Array), where
+            assert eager.dtype == staged.dtype, where
+            assert eager.weak_type == staged.weak_type, where
+            np.testing.assert_array_equal(np.asarray(eager), np.asarray(staged), err_msg=where)

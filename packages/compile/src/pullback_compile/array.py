@@ -19,10 +19,14 @@ from pullback_ir.config import STATE
 from pullback_ir.trace import CONTEXT, EvalTrace, OperatorMethods, Tracer
 
 from pullback_compile import _jaxlib
-from pullback_compile.devices import Device, SingleDeviceSharding, default_device
+from pullback_compile.devices import Device, SingleDeviceSharding, _default_device
 
 __all__ = ["Array", "DeletedArrayError"]
 
+
+# Avals of host results by (shape, dtype, weak type): eager operations make many Arrays of a few
+# types, and an aval is immutable, so they share one.
+_HOST_AVALS: dict[tuple[tuple[int, ...], np.dtype[Any], bool], ShapedArray] = {}
 
 _SEVERAL = object()  # the `_device` of a value replicated over several devices
 
@@ -79,11 +83,17 @@ class Array(ArrayAttributes, OperatorMethods):
         """Wrap a NumPy value of canonical dtype; `owned`: nobody else holds a writable alias."""
         if type(value) is not np.ndarray:  # a NumPy scalar from a 0-d computation
             value = np.asarray(value)
+        key = (value.shape, value.dtype, weak_type)
+        aval = _HOST_AVALS.get(key)
+        if aval is None:
+            if len(_HOST_AVALS) > 4096:
+                _HOST_AVALS.clear()
+            aval = _HOST_AVALS[key] = ShapedArray(*key)
         self = object.__new__(cls)
-        self._aval = ShapedArray(value.shape, value.dtype, weak_type)
+        self._aval = aval
         self._host = value
         self._buf = None
-        self._device = device if device is not None else default_device()
+        self._device = device if device is not None else _default_device()
         self._owned = owned
         self._deleted = False
         self._replicas = None
@@ -330,7 +340,7 @@ def _unpickle(value: np.ndarray[Any, Any], weak_type: bool) -> Array:
     return Array._from_host(value, weak_type)
 
 
-_AVALS: dict[Any, ShapedArray] = {}  # avals of fast-path results, by (shape, dtype, weak)
+_new = object.__new__
 _FAST = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "lt": np.less,
          "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal, "eq": np.equal,
          "ne": np.not_equal}  # fmt: skip
@@ -343,51 +353,58 @@ def _binary(name: str, reflected: bool) -> Any:
     if fast is not None:
 
         def op(self: Array, other: Any) -> Any:
-            if type(other) is Array and type(CONTEXT.trace) is EvalTrace:
-                sa, oa = self._aval, other._aval
-                if sa.shape == oa.shape and (sa.dtype is oa.dtype or sa.dtype == oa.dtype):
-                    x = self._host
-                    if x is None:
-                        x = self._value
-                    y = other._host
-                    if y is None:
-                        y = other._value
-                    out = fast(y, x) if reflected else fast(x, y)
-                    if type(out) is not np.ndarray:  # 0-d operands give a NumPy scalar
-                        out = np.asarray(out)
-                    new = object.__new__(Array)
-                    if out.dtype is sa.dtype and not sa.weak_type:
-                        aval = sa
-                    else:
-                        key = (out.shape, out.dtype, sa.weak_type and oa.weak_type)
-                        cached = _AVALS.get(key)
-                        if cached is None:
-                            cached = _AVALS[key] = ShapedArray(*key)
-                        aval = cached
-                    new._aval = aval
-                    new._host = out
-                    new._buf = None
-                    new._device = self._home() if self._replicas else self._device
-                    new._owned = True
-                    new._deleted = False
-                    new._replicas = None
-                    return new
+            t = type(other)
+            sa = self._aval
+            if t is Array:
+                oa = other._aval
+                # (`sa is oa`: eager results share avals, see _HOST_AVALS)
+                if not (
+                    (sa is oa or (sa.shape == oa.shape and sa.dtype == oa.dtype))
+                    and type(CONTEXT.trace) is EvalTrace
+                ):
+                    return _wrap(
+                        table[name](other, self) if reflected else table[name](self, other)
+                    )
+                x = self._host
+                if x is None:
+                    x = self._value
+                y = other._host
+                if y is None:
+                    y = other._value
             elif (
-                (type(other) is float or type(other) is int)
-                and type(CONTEXT.trace) is EvalTrace
+                (t is float or t is int)
+                and not sa.weak_type
                 and self._host is not None
                 and self._host.dtype.kind == "f"
-                and not self._aval.weak_type
+                and type(CONTEXT.trace) is EvalTrace
             ):
-                # A Python number defers to a float array (JAX's weak typing): NumPy computes
-                # the same in the array's dtype.
+                # A Python number defers to a float array (JAX's weak typing), as it does in
+                # NumPy 2 (NEP 50): the result has the array's dtype.
+                oa = sa
                 x = self._host
-                y = np.asarray(other, x.dtype)
-                out = fast(y, x) if reflected else fast(x, y)
-                if type(out) is not np.ndarray:
-                    out = np.asarray(out)
-                return Array._from_host(out, False, self._home())
-            return _wrap(table[name](other, self) if reflected else table[name](self, other))
+                y = other
+            else:
+                return _wrap(table[name](other, self) if reflected else table[name](self, other))
+            out = fast(y, x) if reflected else fast(x, y)
+            if type(out) is not np.ndarray:  # 0-d operands give a NumPy scalar
+                out = np.asarray(out)
+            if out.dtype is sa.dtype and (sa is oa or not sa.weak_type):
+                aval = sa
+            else:
+                key = (out.shape, out.dtype, sa.weak_type and oa.weak_type)
+                cached = _HOST_AVALS.get(key)
+                if cached is None:
+                    cached = _HOST_AVALS[key] = ShapedArray(*key)
+                aval = cached
+            new = _new(Array)
+            new._aval = aval
+            new._host = out
+            new._buf = None
+            new._device = self._device if self._replicas is None else self._home()
+            new._owned = True
+            new._deleted = False
+            new._replicas = None
+            return new
 
     else:
 

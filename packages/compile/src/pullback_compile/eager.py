@@ -21,7 +21,7 @@ from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives.control import pjit_p
 from pullback_ir.staging import trace_to_jaxpr
-from pullback_ir.trace import EAGER_HOOK
+from pullback_ir.trace import EAGER_HOOK, EAGER_WEAK
 
 from pullback_compile.array import Array
 from pullback_compile.devices import Device
@@ -127,5 +127,11 @@ def route_devices() -> None:
     _ROUTE[0] = True
 
 
-# Installed once: jitted calls reached eagerly (pjit) always run compiled.
+def _weak_result(value: Any) -> Array:
+    return Array._from_host(value, True)
+
+
+# Installed once: jitted calls reached eagerly (pjit) always run compiled; weakly typed eager
+# results are Arrays that keep the weak type (a NumPy array cannot carry it).
 EAGER_HOOK[0] = _hook
+EAGER_WEAK[0] = _weak_result

@@ -31,6 +31,7 @@ __all__ = [
     "promote_types",
     "result_type",
     "short_name",
+    "weak_scalar",
 ]
 
 bool_ = np.dtype(np.bool_)
@@ -116,6 +117,28 @@ def default_float_dtype() -> np.dtype[Any]:
 def default_complex_dtype() -> np.dtype[Any]:
     """complex128 with x64 on, else complex64."""
     return complex128 if STATE.x64 else complex64
+
+
+def weak_scalar(x: bool | int | float | complex, dtype: np.dtype[Any]) -> Any:
+    """`x` as a weakly typed value of `dtype` (the dtype of a weak promotion result).
+
+    A weak value of the default int, float or complex dtype is written as a Python scalar of
+    that kind, which every operation takes as weakly typed. Any other dtype (weak results of a
+    non-default width are rare) gives a NumPy array of `dtype`, which is strong.
+
+    Example:
+        >>> import numpy as np
+        >>> weak_scalar(2, np.dtype(np.float32)), weak_scalar(2, np.dtype(np.float16))
+        (2.0, array(2., dtype=float16))
+    """
+    v: Any = x
+    if dtype == default_float_dtype():
+        return float(v.real if type(v) is complex else v)
+    if dtype == default_int_dtype() and type(v) is not float and type(v) is not complex:
+        return int(v)
+    if dtype == default_complex_dtype():
+        return complex(x)
+    return np.asarray(x, dtype)
 
 
 def is_float(dtype: np.dtype[Any]) -> bool:

@@ -63,8 +63,11 @@ def _coerce(*args: ArrayLike) -> Sequence[Any]:
     ref = next((a for a in args if not _is_python_scalar(a)), None)
     if ref is None:
         return list(args)
-    dt = aval_of(ref).dtype
-    return [np.asarray(a, dt) if _is_python_scalar(a) else a for a in args]
+    ra = aval_of(ref)
+    dt = ra.dtype
+    # (next to a weakly typed array a Python scalar stays weak, so the result is weak too)
+    conv = dtypes.weak_scalar if ra.weak_type else np.asarray
+    return [conv(a, dt) if _is_python_scalar(a) else a for a in args]
 
 
 def neg(x: ArrayLike) -> Array:
@@ -398,12 +401,15 @@ def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:
     return _ew.clamp_p.bind(lo, x, hi)[0]
 
 
-def convert_element_type(operand: ArrayLike, new_dtype: Any) -> Array:
-    """Convert to `new_dtype` (canonicalized under the x64 switch); the result is strong."""
+def convert_element_type(operand: ArrayLike, new_dtype: Any, weak_type: bool = False) -> Array:
+    """Convert to `new_dtype` (canonicalized under the x64 switch), strongly typed unless told.
+
+    `weak_type=True` is for promotion: a weak operand converted to a weak result dtype.
+    """
     dt = dtypes.canonicalize_dtype(new_dtype)
-    if isinstance(operand, np.ndarray) and operand.dtype == dt:
+    if isinstance(operand, np.ndarray) and operand.dtype == dt and not weak_type:
         return operand
-    return _ew.convert_element_type_p.bind(operand, new_dtype=dt, weak_type=False)[0]
+    return _ew.convert_element_type_p.bind(operand, new_dtype=dt, weak_type=bool(weak_type))[0]
 
 
 def bitcast_convert_type(operand: ArrayLike, new_dtype: Any) -> Array:

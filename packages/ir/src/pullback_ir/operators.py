@@ -17,10 +17,12 @@ from pullback_ir.trace import Tracer
 __all__ = ["broadcast_arrays", "promote_args"]
 
 
-def _weak_dtype_array(x: Any, dtype: np.dtype[Any]) -> Any:
+def _weak_dtype_array(x: Any, dtype: np.dtype[Any], weak: bool) -> Any:
     if type(x) in (bool, int, float, complex):
-        return np.asarray(x, dtype)
-    return lax.convert_element_type(x, dtype) if aval_of(x).dtype != dtype else x
+        # A weak result keeps a Python scalar a Python scalar (of the result's kind), so that it
+        # is weakly typed where it lands; otherwise it becomes an array of the result dtype.
+        return dtypes.weak_scalar(x, dtype) if weak else np.asarray(x, dtype)
+    return lax.convert_element_type(x, dtype, weak) if aval_of(x).dtype != dtype else x
 
 
 _PY_NUMBERS = (int, float)
@@ -49,8 +51,8 @@ def promote_args(name: str, *args: Any) -> list[Any]:
                 ):
                     c = np.asarray(scalar, dt)
                     return [c, arr] if a_py else [arr, c]
-    dtype, _ = dtypes.result_type(*args)
-    return broadcast_arrays(name, *[_weak_dtype_array(a, dtype) for a in args])
+    dtype, weak = dtypes.result_type(*args)
+    return broadcast_arrays(name, *[_weak_dtype_array(a, dtype, weak) for a in args])
 
 
 def broadcast_arrays(name: str, *args: Any) -> list[Any]:
@@ -84,10 +86,12 @@ def _binary(prim_fn: Any, name: str) -> Any:
 
 
 def _truediv(x: Any, y: Any) -> Any:
-    dtype, _ = dtypes.result_type(x, y)
+    dtype, weak = dtypes.result_type(x, y)
     if not dtypes.is_inexact(dtype):
         dtype = dtypes.default_float_dtype()
-    x, y = broadcast_arrays("true_divide", _weak_dtype_array(x, dtype), _weak_dtype_array(y, dtype))
+    x, y = broadcast_arrays(
+        "true_divide", _weak_dtype_array(x, dtype, weak), _weak_dtype_array(y, dtype, weak)
+    )
     return lax.div(x, y)
 
 
@@ -160,8 +164,8 @@ def _sum(x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _matmul(x: Any, y: Any) -> Any:
-    dtype, _ = dtypes.result_type(x, y)
-    x, y = _weak_dtype_array(x, dtype), _weak_dtype_array(y, dtype)
+    dtype, weak = dtypes.result_type(x, y)
+    x, y = _weak_dtype_array(x, dtype, weak), _weak_dtype_array(y, dtype, weak)
     xs, ys = aval_of(x).shape, aval_of(y).shape
     if len(xs) <= 2 and len(ys) <= 2:
         return lax.dot(x, y)

@@ -67,7 +67,7 @@ class Primitive:
         self.effectful = effectful
         self.effects_rule = effects_rule
         self.higher_order = higher_order
-        self._eager_cache: dict[Any, list[ShapedArray]] = {}
+        self._eager_cache: dict[Any, tuple[list[ShapedArray], bool]] = {}
         self._aval_cache: dict[Any, list[ShapedArray]] = {}
         REGISTRY[name] = self
 

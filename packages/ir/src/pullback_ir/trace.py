@@ -118,29 +118,63 @@ class EvalTrace(Trace):
             done = hook(primitive, args, params)
             if done is not None:
                 return done
-        vals = [x if type(x) is np.ndarray else to_ndarray(x) for x in args]
+        vals = []
+        weak = False
+        for x in args:
+            if type(x) is np.ndarray:
+                vals.append(x)
+            else:
+                vals.append(to_ndarray(x))
+                if not weak:
+                    weak = _is_weak(x)
         # Abstract evaluation validates the arguments and fixes the output dtypes; it is cached
         # per signature, so an eager op pays for it once.
-        key = (*[(v.shape, v.dtype) for v in vals], *params.items())
+        key: tuple[Any, ...] = (*[(v.shape, v.dtype) for v in vals], *params.items())
+        if weak:  # weakly typed operands: the outputs may be weak too (JAX's rules), as staged
+            key = (_WEAK_KEY, *[_is_weak(x) for x in args], *key)
         cache = primitive._eager_cache
         try:
-            out_avals = cache[key]
+            out_avals, weak_out = cache[key]
         except KeyError:
-            out_avals = primitive.abstract_eval(
-                *[ShapedArray(v.shape, v.dtype) for v in vals], **params
-            )
-            cache[key] = out_avals
+            out_avals = primitive.abstract_eval(*_avals(vals, args, weak), **params)
+            weak_out = any(a.weak_type for a in out_avals)
+            cache[key] = out_avals, weak_out
         except TypeError:  # unhashable params: no caching
-            out_avals = primitive.abstract_eval(
-                *[ShapedArray(v.shape, v.dtype) for v in vals], **params
-            )
+            out_avals = primitive.abstract_eval(*_avals(vals, args, weak), **params)
+            weak_out = any(a.weak_type for a in out_avals)
         outs = primitive.impl(*vals, **params)
-        return [
+        res = [
             o
             if type(o) is np.ndarray and o.dtype == a.dtype
             else np.asarray(o, dtype=a.dtype).reshape(a.shape)
             for o, a in zip(outs, out_avals, strict=True)
         ]
+        wrap_weak = EAGER_WEAK[0]
+        if weak_out and wrap_weak is not None:
+            res = [wrap_weak(o) if a.weak_type else o for o, a in zip(res, out_avals, strict=True)]
+        return res
+
+
+_WEAK_KEY = object()  # marks an eager signature that carries operands' weak types
+
+
+def _is_weak(x: Any) -> bool:
+    """Whether a concrete operand is weakly typed (a Python scalar, or a weak array)."""
+    if type(x) in (bool, int, float, complex):
+        return True
+    aval = getattr(x, "aval", None)
+    return type(aval) is ShapedArray and aval.weak_type
+
+
+def _avals(vals: list[np.ndarray[Any, Any]], args: Sequence[Any], weak: bool) -> list[ShapedArray]:
+    if not weak:
+        return [ShapedArray(v.shape, v.dtype) for v in vals]
+    return [ShapedArray(v.shape, v.dtype, _is_weak(x)) for v, x in zip(vals, args, strict=True)]
+
+
+#: How a runtime layer returns a weakly typed eager result (`pullback_compile` installs its
+#: Array constructor): `wrap(ndarray)`. Without one, weak results are plain NumPy arrays.
+EAGER_WEAK: list[Callable[[np.ndarray[Any, Any]], Any] | None] = [None]
 
 
 class _Context(threading.local):

@@ -16,6 +16,7 @@ from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
 __all__ = [
     "asarray_arg",
     "axes_of",
+    "cast",
     "export",
     "promote",
     "promote_inexact",
@@ -40,7 +41,10 @@ def export(f: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(f)
     def fn(*args: Any, **kwargs: Any) -> Any:
-        return wrap(f(*args, **kwargs))
+        out = f(*args, **kwargs)
+        if type(out) is Array:  # (the common eager result: no wrapping to do)
+            return out
+        return wrap(out)
 
     return fn
 
@@ -95,13 +99,20 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 
 def to_dtype(x: Any, dtype: Any) -> Any:
-    """`x` converted to `dtype` (canonicalized), unchanged if it already has it."""
-    dt = dtypes.canonicalize_dtype(dtype)
+    """`x` converted to `dtype` (canonicalized) and strongly typed; unchanged if it already is."""
+    return cast(x, dtypes.canonicalize_dtype(dtype), False)
+
+
+def cast(x: Any, dt: np.dtype[Any], weak: bool) -> Any:
+    """`x` as a value of canonical dtype `dt` and weak type `weak`; unchanged if it is one."""
     if isinstance(x, (bool, int, float, complex)):
-        return np.asarray(x, dt)
+        return dtypes.weak_scalar(x, dt) if weak else np.asarray(x, dt)
     if isinstance(x, (np.ndarray, np.generic)):
+        if weak:
+            return lax.convert_element_type(x, dt, True)
         return x if x.dtype == dt else np.asarray(x, dt)
-    return x if aval_of(x).dtype == dt else lax.convert_element_type(x, dt)
+    a = aval_of(x)
+    return x if a.dtype == dt and a.weak_type == weak else lax.convert_element_type(x, dt, weak)
 
 
 def promote(name: str, *args: Any) -> list[Any]:
@@ -115,9 +126,15 @@ def promote_inexact(name: str, *args: Any) -> list[Any]:
     dt, _ = dtypes.result_type(*vals)
     if not dtypes.is_inexact(dt):
         dt = dtypes.default_float_dtype()
-        vals = [to_dtype(a, dt) if not isinstance(a, (bool, int, float)) else float(a)
-                for a in vals]  # fmt: skip
+        vals = [_to_float(a, dt) for a in vals]
     return promote_args(name, *vals)
+
+
+def _to_float(a: Any, dt: np.dtype[Any]) -> Any:
+    # A weakly typed integer becomes a weakly typed float, as in JAX.
+    if isinstance(a, (bool, int, float)):
+        return float(a)
+    return cast(a, dt, dtypes.dtype_and_weak(a)[1])
 
 
 def axes_of(axis: Any, ndim: int, name: str) -> tuple[int, ...]:

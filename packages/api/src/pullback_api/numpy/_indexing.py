@@ -210,7 +210,7 @@ def getitem(x: Any, idx: Any) -> Any:
         # Basic indexing of a host value: NumPy's own (a read-only view; same semantics).
         parts = idx if type(idx) is tuple else (idx,)
         if all(type(i) in _BASIC for i in parts):
-            return Array._from_host(np.asarray(host[idx]), False, x._home())
+            return Array._from_host(np.asarray(host[idx]), x._aval.weak_type, x._home())
     x = asarray_arg(x, "getitem")
     if isinstance(idx, (Array, Tracer)) and aval_of(idx).shape == () and \
             dtypes.is_integer(aval_of(idx).dtype) and not isinstance(idx, Tracer):  # fmt: skip

@@ -8,6 +8,7 @@ import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
+from pullback_ir.ieee import quiet_call
 from pullback_ir.trace import CONTEXT, EvalTrace
 
 from pullback_api.numpy._core import asarray_arg, export, promote, promote_inexact, to_dtype
@@ -38,8 +39,7 @@ def _float_unary(name: str, op: Any, fast: Any = None) -> None:
         if fast is not None and type(x) is Array and type(CONTEXT.trace) is EvalTrace:
             h = x._host
             if h is not None and h.dtype in _FAST_DTYPES:
-                with np.errstate(all="ignore"):
-                    return Array._from_host(fast(h))
+                return Array._from_host(quiet_call(fast, h), x._aval.weak_type)
         (x,) = promote_inexact(name, x)
         return op(x)
 
@@ -86,7 +86,7 @@ def _same_type_unary(name: str, op: Any, fast: Any = None) -> None:
         if fast is not None and type(x) is Array and type(CONTEXT.trace) is EvalTrace:
             h = x._host
             if h is not None and h.dtype in _FAST_DTYPES:
-                return Array._from_host(fast(h))
+                return Array._from_host(fast(h), x._aval.weak_type)
         return op(asarray_arg(x, name))
 
     _public(name, f)
@@ -126,7 +126,17 @@ def _rounding(name: str, op: Any) -> None:
 
 _rounding("floor", lax.floor)
 _rounding("ceil", lax.ceil)
-_rounding("rint", lambda x: lax.round(x, 1))
+
+
+def rint(x: Any) -> Any:
+    """Round half to even; integers and bools become the default float type (as in JAX)."""
+    x = asarray_arg(x, "rint")
+    if not dtypes.is_inexact(aval_of(x).dtype):
+        return to_dtype(x, dtypes.default_float_dtype())
+    return lax.round(x, 1)
+
+
+_public("rint", rint)
 _rounding("trunc", lambda x: lax.mul(lax.sign(x), lax.floor(lax.abs(x))))
 
 
@@ -224,7 +234,7 @@ def _binary(name: str, op: Any, inexact: bool = False) -> None:
             hx, hy = x._host, y._host
             if (hx is not None and hy is not None and hx.dtype is hy.dtype
                     and hx.shape == hy.shape and hx.dtype in _FAST_DTYPES):  # fmt: skip
-                return Array._from_host(fast(hx, hy))
+                return Array._from_host(fast(hx, hy), x._aval.weak_type and y._aval.weak_type)
         elif (fast is not None and type(x) is Array and type(y) in (int, float)
                 and type(CONTEXT.trace) is EvalTrace):  # fmt: skip
             hx = x._host

@@ -123,7 +123,7 @@ def signbit(x: Any) -> Any:
     if dt == np.bool_ or dt.kind == "u":
         return jnp.zeros_like(x, dtype=bool)
     if not dtypes.is_inexact(dt):
-        return x < 0
+        return lax.lt(x, np.zeros((), dt))  # (strongly typed, as in JAX)
     if dtypes.is_complex(dt):
         raise TypeError("signbit: complex input is not supported")
     if dt.itemsize == 1:  # float8: widen first (the sign survives the conversion)

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 
-from pullback_api.numpy._core import asarray_arg, eager_host, export, to_dtype
+from pullback_api.numpy._core import asarray_arg, cast, eager_host, export, to_dtype
 
 __all__ = ["dot", "einsum", "inner", "kron", "matmul", "matvec", "outer", "tensordot", "vdot",
            "vecdot"]  # fmt: skip
@@ -18,8 +19,8 @@ __all__ = ["dot", "einsum", "inner", "kron", "matmul", "matvec", "outer", "tenso
 
 def _common(name: str, a: Any, b: Any, preferred: Any = None) -> tuple[Any, Any]:
     a, b = asarray_arg(a, name), asarray_arg(b, name)
-    dt, _ = dtypes.result_type(a, b)
-    return to_dtype(a, dt), to_dtype(b, dt)
+    dt, weak = dtypes.result_type(a, b)
+    return cast(a, dt, weak), cast(b, dt, weak)
 
 
 @export
@@ -29,7 +30,8 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
     if (ha is not None and hb is not None and ha.dtype == hb.dtype and ha.dtype.kind == "f"
             and ha.ndim and hb.ndim and preferred_element_type is None
             and ha.shape[-1] == hb.shape[-2 if hb.ndim > 1 else 0]):  # fmt: skip
-        return np.asarray(np.matmul(ha, hb))  # what the reference dot_general computes
+        out = np.asarray(np.matmul(ha, hb))  # what the reference dot_general computes
+        return Array._from_host(out, a._aval.weak_type and b._aval.weak_type)
     a, b = _common("matmul", a, b)
     sa, sb = aval_of(a).shape, aval_of(b).shape
     if not sa or not sb:

@@ -98,8 +98,8 @@ def _reduction(name: str, prim: Any, op: str, upcast_bool: bool, np_fn: Any) -> 
             return np.asarray(np_fn(host, axis=fast_axes, keepdims=keepdims), host.dtype)
         a = asarray_arg(a, name)
         dt = aval_of(a).dtype
-        if dtype is not None:
-            a = to_dtype(a, dtype)
+        if dtype is not None or aval_of(a).weak_type:  # (reductions are strongly typed, as in JAX)
+            a = to_dtype(a, dt if dtype is None else dtype)
         elif upcast_bool and (dt == np.bool_ or (dtypes.is_integer(dt) and dt.itemsize < 4)):
             # NumPy sums small integers in the default integer type.
             target = dtypes.default_int_dtype() if dt == np.bool_ or dtypes.is_signed(dt) \
@@ -338,8 +338,8 @@ def _cumulative(name: str, prim: Any, upcast: bool) -> Any:
         else:
             ax = axes_of((axis,), len(aval_of(a).shape), name)[0]
         dt = aval_of(a).dtype
-        if dtype is not None:
-            a = to_dtype(a, dtype)
+        if dtype is not None or aval_of(a).weak_type:  # (strongly typed, as in JAX)
+            a = to_dtype(a, dt if dtype is None else dtype)
         elif upcast and (dt == np.bool_ or (dtypes.is_integer(dt) and dt.itemsize < 4)):
             a = to_dtype(a, dtypes.default_int_dtype())
         return prim(a, ax)

@@ -14,7 +14,7 @@ from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.trace import Tracer
 
-from pullback_api.numpy._core import asarray_arg, axes_of, export, promote, to_dtype
+from pullback_api.numpy._core import asarray_arg, axes_of, cast, export, promote, to_dtype
 
 __all__ = [
     "arange",
@@ -207,8 +207,10 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None, *,
               device: Any = None) -> Any:  # fmt: skip
     """An array of `fill_value` with the shape (and dtype) of `a`."""
     av = aval_of(asarray_arg(a, "full_like"))
-    return full(av.shape if shape is None else shape, fill_value,
-                av.dtype if dtype is None else dtype)  # fmt: skip
+    out = full(av.shape if shape is None else shape, fill_value,
+               av.dtype if dtype is None else dtype)  # fmt: skip
+    # (without a dtype the result has `a`'s weak type too, as in JAX)
+    return cast(out, av.dtype, True) if dtype is None and av.weak_type else out
 
 
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
@@ -451,8 +453,8 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) 
 
 def _unbroadcast_promote(arrs: list[Any]) -> list[Any]:
     # Promote dtypes without broadcasting shapes.
-    dt, _ = dtypes.result_type(*arrs)
-    return [to_dtype(a, dt) for a in arrs]
+    dt, weak = dtypes.result_type(*arrs)
+    return [cast(a, dt, weak) for a in arrs]
 
 
 @export

@@ -8,6 +8,7 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
+from pullback_ir.ieee import silent
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives.families import NUMERIC, check_dtype, standard_primitive
 from pullback_ir.primitives.shapes import pad_impl
@@ -202,7 +203,7 @@ def _conv_impl(
         kg = w.reshape(fg, o // fg, *w.shape[1:])
         out = np.einsum(f"ngc{sp}{kk},goc{kk}->ngo{sp}", wg, kg).reshape(n, o, *out_sp)
     inverse = np.argsort(ospec)
-    with np.errstate(all="ignore"):
+    with silent():
         return np.transpose(out, inverse).astype(out_dtype)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
+from pullback_ir.ieee import quiet as _quiet, silent
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import special
 from pullback_ir.primitives.families import (
@@ -27,15 +28,6 @@ from pullback_ir.primitives.families import (
     standard_primitive,
     unop,
 )
-
-
-def _quiet(fn: Any) -> Any:
-    # Reference implementations follow IEEE (inf, nan) silently, as XLA does.
-    def wrapped(*args: Any, **params: Any) -> Any:
-        with np.errstate(all="ignore"):
-            return fn(*args, **params)
-
-    return wrapped
 
 
 def _real_dtype(d: np.dtype[Any]) -> np.dtype[Any]:
@@ -279,7 +271,7 @@ def _convert_shape(x: ShapedArray, *, new_dtype: np.dtype[Any], weak_type: bool)
 
 def _convert_impl(x: np.ndarray[Any, Any], *, new_dtype: np.dtype[Any], weak_type: bool) -> Any:
     del weak_type  # unused
-    with np.errstate(all="ignore"):
+    with silent():
         if dtypes.is_complex(x.dtype) and not dtypes.is_complex(new_dtype):
             x = np.real(x)
         if (dtypes.is_float(x.dtype) or dtypes.is_complex(x.dtype)) and (

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pullback_ir.avals import ShapedArray
+from pullback_ir.ieee import silent
 from pullback_ir.primitive import Primitive
 
 __all__ = ["LINALG_DTYPES", "cholesky_p", "column_phases", "eigh_p", "lu_p",
@@ -136,7 +137,7 @@ def _triangular_solve_impl(a: Any, b: Any, *, left_side: bool, lower: bool, tran
         t = np.swapaxes(t, -1, -2)
     if b.size == 0:
         return [b.copy()]
-    with np.errstate(all="ignore"):
+    with silent():
         if left_side:  # op(a) @ x = b
             x = np.linalg.solve(t, b)
         else:  # x @ op(a) = b  <=>  op(a)^T @ x^T = b^T

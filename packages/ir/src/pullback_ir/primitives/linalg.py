@@ -9,8 +9,9 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
+from pullback_ir.ieee import silent
 from pullback_ir.primitive import Primitive
-from pullback_ir.primitives.families import NUMERIC, check_dtype, standard_primitive
+from pullback_ir.primitives.families import NUMERIC, _all_weak, check_dtype, standard_primitive
 
 DimensionNumbers = tuple[
     tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]
@@ -101,7 +102,7 @@ def _dot_general_impl(
         # gradient): one matmul on transposed views.
         a = lhs.T if lhs.ndim == 2 and lc[0] == 0 else lhs
         b = rhs.T if rhs.ndim == 2 and rc[0] == 1 else rhs
-        with np.errstate(all="ignore"):
+        with silent():
             return np.matmul(a, b)
     lfree = [i for i in range(lhs.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(rhs.ndim) if i not in rc and i not in rb]
@@ -123,12 +124,12 @@ def _dot_general_impl(
     a = _arrange(lhs, [*lb, *lfree, *lc], compute).reshape(nb, ml, nk)
     b = _arrange(rhs, [*rb, *rc, *rfree], compute).reshape(nb, nk, mr)
     out = np.matmul(a[0], b[0])[None] if nb == 1 else np.matmul(a, b)
-    with np.errstate(all="ignore"):
+    with silent():
         return out.reshape(shape).astype(out_dtype, copy=False)
 
 
 dot_general_p = standard_primitive(
-    "dot_general", _dot_general_shape, _dot_general_dtype, _dot_general_impl
+    "dot_general", _dot_general_shape, _dot_general_dtype, _dot_general_impl, _all_weak
 )
 
 ALL: list[Primitive] = [dot_general_p]

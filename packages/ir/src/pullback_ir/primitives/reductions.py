@@ -8,6 +8,7 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
+from pullback_ir.ieee import silent
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives.families import (
     BOOL_INT,
@@ -29,7 +30,7 @@ def _reduce(name: str, allowed: DtypeSet, np_fn: Any) -> Primitive:
         return tuple(s for i, s in enumerate(x.shape) if i not in axes)
 
     def impl(x: Any, *, axes: tuple[int, ...]) -> Any:
-        with np.errstate(all="ignore"):
+        with silent():
             return np_fn(x, axis=tuple(axes))
 
     return standard_primitive(
@@ -83,7 +84,7 @@ def _cumulative(name: str, allowed: DtypeSet, np_fn: Any) -> Primitive:
         return x.shape
 
     def impl(x: Any, *, axis: int, reverse: bool) -> Any:
-        with np.errstate(all="ignore"):
+        with silent():
             if reverse:
                 return np.flip(np_fn(np.flip(x, axis), axis=axis), axis)
             return np_fn(x, axis=axis)

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from pullback_ir.ieee import silent
+
 __all__ = ["digamma", "erf", "erf_inv", "erfc", "lgamma"]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -28,7 +30,7 @@ def _f64(fn: Any) -> Any:
 def _erf_inv64(y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     # Initial guess from Giles' single-precision approximation, then Newton steps on erf.
     y = np.asarray(y, np.float64)
-    with np.errstate(all="ignore"):
+    with silent():
         w = -np.log((1.0 - y) * (1.0 + y))
         small = w < 5.0
         ws = w - 2.5
@@ -68,7 +70,7 @@ def _erf_inv64(y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def _digamma64(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     x = np.asarray(x, np.float64)
-    with np.errstate(all="ignore"):
+    with silent():
         # Reflection for x < 0.5: psi(1 - x) - psi(x) = pi * cot(pi * x).
         neg = x < 0.5
         z = np.where(neg, 1.0 - x, x)

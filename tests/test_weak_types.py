@@ -1,0 +1,80 @@
+"""Weak types: eager results carry the weak type that the staged (jit) computation gives.
+
+Weakly typed values (Python scalars, `asarray(2.0)`, results computed only from such values)
+defer to the dtype of any strongly typed operand. Eager execution must keep the flag exactly
+as jit does, or a later promotion picks another dtype eagerly than compiled. The expected
+flags in `test_weak_types_follow_jax` were recorded from JAX 0.10.2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pullback.numpy as jnp
+import pytest
+
+from pullback import jit, lax
+
+
+def _operands():
+    w = jnp.asarray(2.0)
+    wi = jnp.asarray(3)
+    return {"weak f32": w, "weak i32": wi, "weak f32[3]": lax.broadcast(w, (3,)),
+            "weak i32[3]": lax.broadcast(wi, (3,))}  # fmt: skip
+
+
+UNARY = {
+    "sin": jnp.sin, "exp": jnp.exp, "sqrt": jnp.sqrt, "abs": jnp.abs, "negative": jnp.negative,
+    "square": jnp.square, "floor": jnp.floor, "rint": jnp.rint, "sum": jnp.sum,
+    "mean": jnp.mean, "max": jnp.max, "cumsum": jnp.cumsum, "ravel": jnp.ravel,
+    "x[None]": lambda x: x[None], "reshape": lambda x: jnp.reshape(x, (1, -1)),
+    "concatenate": lambda x: jnp.concatenate([jnp.atleast_1d(x)] * 2),
+    "stack": lambda x: jnp.stack([x, x]), "dot": lambda x: jnp.dot(x, x),
+    "outer": lambda x: jnp.outer(x, x), "where": lambda x: jnp.where(x > 0, x, x),
+    "clip": lambda x: jnp.clip(x, 0, 1), "maximum": lambda x: jnp.maximum(x, 1.0),
+    "full_like": lambda x: jnp.full_like(x, 3), "zeros_like": jnp.zeros_like,
+    "x + 2.5": lambda x: x + 2.5, "2 * x": lambda x: 2 * x, "x / 2": lambda x: x / 2,
+    "x < 3.0": lambda x: x < 3.0, "x ** 2": lambda x: x**2, "x + x": lambda x: x + x,
+    "x + f32": lambda x: x + np.float32(1), "x + i32 array": lambda x: x + np.int32(1),
+    "add(x, 1)": lambda x: jnp.add(x, 1), "multiply(x, x)": lambda x: jnp.multiply(x, x),
+    "astype f32": lambda x: x.astype(np.float32), "signbit": jnp.signbit,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_eager_weak_type_matches_jit(name):
+    fn = UNARY[name]
+    for label, x in _operands().items():
+        eager, staged = fn(x), jit(fn)(x)
+        where = f"{name} of {label}"
+        assert (eager.dtype, eager.weak_type) == (staged.dtype, staged.weak_type), where
+        np.testing.assert_allclose(np.asarray(eager), np.asarray(staged), err_msg=where)
+
+
+# (function, operand) -> weak type of the result in JAX 0.10.2 (the dtype is checked too)
+JAX_WEAK = [
+    ("x + 2.5", "weak f32", "float32", True), ("x + 2.5", "weak i32", "float32", True),
+    ("x + i32 array", "weak f32", "float32", True), ("x + f32", "weak i32[3]", "float32", False),
+    ("sin", "weak i32", "float32", True), ("sin", "weak f32[3]", "float32", True),
+    ("sum", "weak f32", "float32", False), ("mean", "weak i32[3]", "float32", False),
+    ("max", "weak f32[3]", "float32", False), ("cumsum", "weak f32[3]", "float32", False),
+    ("rint", "weak i32", "float32", False), ("signbit", "weak i32", "bool", False),
+    ("concatenate", "weak f32", "float32", True), ("stack", "weak i32", "int32", True),
+    ("dot", "weak f32[3]", "float32", True), ("outer", "weak i32[3]", "int32", True),
+    ("full_like", "weak f32", "float32", True), ("x[None]", "weak f32", "float32", True),
+    ("x < 3.0", "weak f32", "bool", True), ("x / 2", "weak i32", "float32", True),
+    ("astype f32", "weak f32", "float32", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "operand", "dtype", "weak"), JAX_WEAK)
+def test_weak_types_follow_jax(name, operand, dtype, weak):
+    out = UNARY[name](_operands()[operand])
+    assert (str(out.dtype), out.weak_type) == (dtype, weak)
+
+
+def test_weak_result_defers_in_a_later_promotion():
+    # The point of the flag: a weak eager result must not widen a float16 array.
+    h = jnp.ones(3, np.float16)
+    w = jnp.sin(jnp.asarray(2.0)) + 1.0
+    assert (w * h).dtype == np.float16
+    assert jit(lambda a, b: jnp.sin(a) * b)(jnp.asarray(2.0), h).dtype == np.float16
