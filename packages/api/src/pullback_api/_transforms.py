@@ -49,8 +49,11 @@ __all__ = [
 
 def to_arrays(tree: Any) -> Any:
     """`tree` with every NumPy array leaf (an eager result) turned into an `Array`."""
-    if type(tree) is np.ndarray:
+    t = type(tree)
+    if t is np.ndarray:
         return Array._from_host(tree)
+    if t is Array:
+        return tree
     leaves, treedef = tree_flatten(tree)
     if not any(type(x) is np.ndarray for x in leaves):
         return tree

@@ -7,6 +7,7 @@ linear_transpose.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -410,7 +411,7 @@ def grad(
 
 def _std_basis(leaves: Sequence[Any]) -> tuple[list[Any], int]:
     """Stacked one-hot tangents: for each leaf an array of shape (N, *leaf.shape)."""
-    sizes = [int(np.prod(aval_of(x).shape, dtype=np.int64)) for x in leaves]
+    sizes = [math.prod(aval_of(x).shape) for x in leaves]
     n = sum(sizes)
     out = []
     start = 0
@@ -480,12 +481,12 @@ def _jacobian(
         in_flat, in_tree = tree_flatten(dyn)
         flat, store, aux = _flatten_fun(f_dyn, in_tree, has_aux)
         in_avals = [aval_of(x) for x in in_flat]
-        n_in = sum(int(np.prod(a.shape, dtype=np.int64)) for a in in_avals)
+        n_in = sum(math.prod(a.shape) for a in in_avals)
         use_fwd = mode == "fwd"
         mask = [dtypes.is_inexact(a.dtype) for a in in_avals]
         p_out, linear, zero_outs = linearize_flat(flat, in_flat, mask)
         out_avals = [aval_of(p) for p in p_out]
-        n_out = sum(int(np.prod(a.shape, dtype=np.int64)) for a in out_avals)
+        n_out = sum(math.prod(a.shape) for a in out_avals)
         if mode == "auto":
             use_fwd = n_in < n_out
         # jac[k][j]: output leaf k with respect to input leaf j, shape out.shape + in.shape.
@@ -502,7 +503,7 @@ def _jacobian(
                 stacked = _stack(cols[k], (n_in, *a.shape), a.dtype)  # (n_in, *out)
                 start = 0
                 for j, ia in enumerate(in_avals):
-                    s = int(np.prod(ia.shape, dtype=np.int64))
+                    s = math.prod(ia.shape)
                     piece = lax.slice(stacked, (start, *(0,) * len(a.shape)), (start + s, *a.shape))
                     piece = lax.reshape(piece, (*ia.shape, *a.shape))
                     nd_in = len(ia.shape)
@@ -529,7 +530,7 @@ def _jacobian(
                 stacked = _stack(rows[j], (n_out, *ia.shape), ia.dtype)
                 start = 0
                 for k, a in enumerate(out_avals):
-                    s = int(np.prod(a.shape, dtype=np.int64))
+                    s = math.prod(a.shape)
                     piece = lax.slice(
                         stacked, (start, *(0,) * len(ia.shape)), (start + s, *ia.shape)
                     )

@@ -646,7 +646,7 @@ def _reduce_prod_jvp(g: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
     shape = aval_of(x).shape
     kept = [d for d in range(len(shape)) if d not in axes]
     perm = (*kept, *axes)
-    n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
+    n = math.prod([shape[d] for d in axes])
     lead = tuple(shape[d] for d in kept)
     xt = lax.reshape(lax.transpose(x, perm), (*lead, n))
     gt = lax.reshape(lax.transpose(g, perm), (*lead, n))

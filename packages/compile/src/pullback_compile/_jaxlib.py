@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import importlib.util
+import math
 import os
 import re
 import warnings
@@ -126,7 +127,7 @@ def to_numpy(
         )
         return out
     arr.block_until_ready()
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes == 0:
         empty = np.empty(shape, dtype)
         empty.flags.writeable = False

@@ -21,7 +21,7 @@ from pullback_ir.avals import ShapedArray
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives.control import pjit_p
 from pullback_ir.staging import trace_to_jaxpr
-from pullback_ir.trace import EAGER_HOOK, EAGER_WEAK
+from pullback_ir.trace import EAGER_HOOK, EAGER_WEAK, HOST_ARRAY_TYPES
 
 from pullback_compile.array import Array
 from pullback_compile.devices import Device
@@ -69,10 +69,8 @@ def _device_of(args: Sequence[Any]) -> Device | None:
 
 
 def _hook(primitive: Primitive, args: Sequence[Any], params: dict[str, Any]) -> list[Any] | None:
-    if primitive is pjit_p:  # a jitted call reached eagerly (grad(jit(f)), vmap(jit(f)), ...)
-        return _run_pjit(args, params)
-    if not _ROUTE[0]:  # CPU only, no eager_on_device: the reference interpreter runs it
-        return None
+    # (installed once an accelerator or eager_on_device is in use; before that, on the CPU,
+    # the reference interpreter runs every eager operation)
     device = _device_of(args)
     if device is None:
         return None
@@ -119,12 +117,9 @@ def _compile(primitive: Primitive, avals: list[ShapedArray], params: dict[str, A
     return executable_for(closed, primitive.name, device)
 
 
-_ROUTE = [False]  # whether operands' devices are looked at (an accelerator or the switch)
-
-
 def route_devices() -> None:
     """Look at operands' devices from now on: an accelerator is in use, or the switch is on."""
-    _ROUTE[0] = True
+    EAGER_HOOK[0] = _hook
 
 
 def _weak_result(value: Any) -> Array:
@@ -132,6 +127,8 @@ def _weak_result(value: Any) -> Array:
 
 
 # Installed once: jitted calls reached eagerly (pjit) always run compiled; weakly typed eager
-# results are Arrays that keep the weak type (a NumPy array cannot carry it).
-EAGER_HOOK[0] = _hook
+# results are Arrays that keep the weak type (a NumPy array cannot carry it); eager operations
+# read an Array's host value directly.
+pjit_p.eager_override = _run_pjit  # a jitted call reached eagerly (grad(jit(f)), vmap(jit(f)))
 EAGER_WEAK[0] = _weak_result
+HOST_ARRAY_TYPES.add(Array)

@@ -228,11 +228,12 @@ def _node(dtype: np.dtype[Any], weak: bool) -> Any:
 
 
 def _from_node(node: Any) -> tuple[np.dtype[Any], bool]:
-    if node == _I:
-        return default_int_dtype(), True
-    if node == _F:
-        return default_float_dtype(), True
-    if node == _C:
+    # (`is`, not `==`: a dtype compared with a string parses the string as a dtype, slowly)
+    if type(node) is str:
+        if node is _I:
+            return default_int_dtype(), True
+        if node is _F:
+            return default_float_dtype(), True
         return default_complex_dtype(), True
     return canonicalize_dtype(node), False
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["quiet", "quiet_call", "silent"]
+__all__ = ["ignore_errors", "quiet", "quiet_call", "restore_errors", "silent"]
 
 _T = TypeVar("_T")
 
@@ -33,6 +33,20 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - another N
 
     def _reset(state: Any) -> None:
         state.__exit__(None, None, None)
+
+
+def ignore_errors() -> Any:
+    """Turn NumPy's floating-point warnings off; returns the token `restore_errors` takes.
+
+    For the hottest paths, as `token = ignore_errors()` / `try: ... finally:
+    restore_errors(token)`; elsewhere `silent()` or `quiet_call` read better.
+    """
+    return _set(_IGNORE)
+
+
+def restore_errors(token: Any) -> None:
+    """Put back the error state that `ignore_errors` replaced."""
+    _reset(token)
 
 
 def quiet_call(fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
@@ -56,6 +70,8 @@ def quiet(fn: Callable[..., _T]) -> Callable[..., _T]:
 
     wrapped.__name__ = getattr(fn, "__name__", "wrapped")
     wrapped.__doc__ = fn.__doc__
+    # (the unwrapped function, for callers that fuse the state switch into their own frame)
+    wrapped.quiet_inner = fn  # type: ignore[attr-defined]
     return wrapped
 
 

@@ -42,6 +42,7 @@ class Primitive:
         "_aval_cache",
         "_eager_cache",
         "abstract_eval",
+        "eager_override",
         "effectful",
         "effects_rule",
         "higher_order",
@@ -67,6 +68,9 @@ class Primitive:
         self.effectful = effectful
         self.effects_rule = effects_rule
         self.higher_order = higher_order
+        #: How a runtime layer applies this primitive eagerly instead of the reference
+        #: implementation: `(args, params) -> outputs` (pullback_compile runs `pjit` compiled).
+        self.eager_override: Callable[[Sequence[Any], dict[str, Any]], list[Any]] | None = None
         self._eager_cache: dict[Any, tuple[list[ShapedArray], bool]] = {}
         self._aval_cache: dict[Any, list[ShapedArray]] = {}
         REGISTRY[name] = self

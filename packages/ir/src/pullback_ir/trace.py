@@ -95,6 +95,11 @@ def to_ndarray(x: Any) -> np.ndarray[Any, Any]:
     return np.asarray(x, dtype=dtype)
 
 
+#: Array types of a runtime layer that eager evaluation reads directly: their instances have
+#: `_aval` (a ShapedArray) and `_host` (the value as a NumPy array, or None when it is only on
+#: a device, in which case `np.asarray` fetches it). `pullback_compile` registers its `Array`.
+HOST_ARRAY_TYPES: set[type] = set()
+
 #: An eager executor a runtime layer may install (`pullback_compile` does, for values that
 #: live on an accelerator): `hook(primitive, args, params)` returns the outputs, or None to let
 #: the reference implementation run.
@@ -113,34 +118,44 @@ class EvalTrace(Trace):
         self, primitive: Primitive, args: Sequence[Any], params: dict[str, Any]
     ) -> list[Any]:
         """Run the primitive's reference implementation on concrete NumPy arrays."""
+        override = primitive.eager_override
+        if override is not None:
+            return override(args, params)
         hook = EAGER_HOOK[0]
         if hook is not None:
             done = hook(primitive, args, params)
             if done is not None:
                 return done
+        # The signature of the call: operands' avals (an Array's own, whose hash is cached) or
+        # (shape, dtype) of plain NumPy operands, which are strongly typed.
         vals = []
-        weak = False
+        sig: list[Any] = []
         for x in args:
-            if type(x) is np.ndarray:
+            t = type(x)
+            if t is np.ndarray:
                 vals.append(x)
+                sig.append((x.shape, x.dtype))
+            elif t in HOST_ARRAY_TYPES:  # a runtime layer's array: its host value, if it has one
+                h = x._host
+                vals.append(to_ndarray(x) if h is None else h)
+                sig.append(x._aval)
             else:
-                vals.append(to_ndarray(x))
-                if not weak:
-                    weak = _is_weak(x)
-        # Abstract evaluation validates the arguments and fixes the output dtypes; it is cached
-        # per signature, so an eager op pays for it once.
-        key: tuple[Any, ...] = (*[(v.shape, v.dtype) for v in vals], *params.items())
-        if weak:  # weakly typed operands: the outputs may be weak too (JAX's rules), as staged
-            key = (_WEAK_KEY, *[_is_weak(x) for x in args], *key)
+                v = to_ndarray(x)
+                vals.append(v)
+                sig.append(ShapedArray(v.shape, v.dtype, _is_weak(x)))
+        # Abstract evaluation validates the arguments and fixes the output dtypes and weak
+        # types (JAX's rules, as when staged); it is cached per signature, so an eager op pays
+        # for it once.
+        key = (*sig, *params.items()) if params else tuple(sig)
         cache = primitive._eager_cache
         try:
             out_avals, weak_out = cache[key]
         except KeyError:
-            out_avals = primitive.abstract_eval(*_avals(vals, args, weak), **params)
+            out_avals = primitive.abstract_eval(*_avals(sig), **params)
             weak_out = any(a.weak_type for a in out_avals)
             cache[key] = out_avals, weak_out
         except TypeError:  # unhashable params: no caching
-            out_avals = primitive.abstract_eval(*_avals(vals, args, weak), **params)
+            out_avals = primitive.abstract_eval(*_avals(sig), **params)
             weak_out = any(a.weak_type for a in out_avals)
         outs = primitive.impl(*vals, **params)
         res = [
@@ -155,9 +170,6 @@ class EvalTrace(Trace):
         return res
 
 
-_WEAK_KEY = object()  # marks an eager signature that carries operands' weak types
-
-
 def _is_weak(x: Any) -> bool:
     """Whether a concrete operand is weakly typed (a Python scalar, or a weak array)."""
     if type(x) in (bool, int, float, complex):
@@ -166,10 +178,8 @@ def _is_weak(x: Any) -> bool:
     return type(aval) is ShapedArray and aval.weak_type
 
 
-def _avals(vals: list[np.ndarray[Any, Any]], args: Sequence[Any], weak: bool) -> list[ShapedArray]:
-    if not weak:
-        return [ShapedArray(v.shape, v.dtype) for v in vals]
-    return [ShapedArray(v.shape, v.dtype, _is_weak(x)) for v, x in zip(vals, args, strict=True)]
+def _avals(sig: list[Any]) -> list[ShapedArray]:
+    return [a if type(a) is ShapedArray else ShapedArray(*a) for a in sig]
 
 
 #: How a runtime layer returns a weakly typed eager result (`pullback_compile` installs its

@@ -18,6 +18,7 @@ __all__ = [
     "axes_of",
     "cast",
     "export",
+    "host_view",
     "promote",
     "promote_inexact",
     "shape_of",
@@ -58,6 +59,11 @@ def eager_host(x: Any) -> np.ndarray[Any, Any] | None:
     if type(x) is Array and type(CONTEXT.trace) is EvalTrace:
         return x._host
     return None
+
+
+def host_view(a: Array, view: np.ndarray[Any, Any]) -> Array:
+    """An Array of `view`, a NumPy view of `a`'s host value (same weak type and device)."""
+    return Array._from_host(view, a._aval.weak_type, a._home(), owned=False)
 
 
 def is_array(x: Any) -> bool:
@@ -122,6 +128,10 @@ def promote(name: str, *args: Any) -> list[Any]:
 
 def promote_inexact(name: str, *args: Any) -> list[Any]:
     """Like `promote`, then integers and bools become the default float type."""
+    # One inexact array is its own promotion (the common case of the unary functions).
+    if (len(args) == 1 and isinstance(args[0], (Array, Tracer))
+            and dtypes.is_inexact(aval_of(args[0]).dtype)):  # fmt: skip
+        return [args[0]]
     vals = [asarray_arg(a, name) for a in args]
     dt, _ = dtypes.result_type(*vals)
     if not dtypes.is_inexact(dt):

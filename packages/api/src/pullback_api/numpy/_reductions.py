@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 
@@ -364,6 +365,11 @@ def where(condition: Any, x: Any = None, y: Any = None, /, *, size: int | None =
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither")
+    hc, hx, hy = eager_host(condition), eager_host(x), eager_host(y)
+    if hc is not None and hx is not None and hy is not None and hc.dtype == np.bool_ \
+            and hx.dtype is hy.dtype:  # fmt: skip
+        # One dtype, nothing traced: NumPy's where is the reference select, broadcast.
+        return Array._from_host(np.where(hc, hx, hy), x._aval.weak_type and y._aval.weak_type)
     c = to_dtype(asarray_arg(condition, "where"), np.bool_)
     xb, yb = promote("where", x, y)
     from pullback_api.numpy._shape import broadcast_arrays

@@ -14,7 +14,16 @@ from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.trace import Tracer
 
-from pullback_api.numpy._core import asarray_arg, axes_of, cast, export, promote, to_dtype
+from pullback_api.numpy._core import (
+    asarray_arg,
+    axes_of,
+    cast,
+    eager_host,
+    export,
+    host_view,
+    promote,
+    to_dtype,
+)
 
 __all__ = [
     "arange",
@@ -330,6 +339,9 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
             f"reshape: cannot reshape an array of shape {aval_of(a).shape} (size {n}) into "
             f"shape {shp}"
         )
+    host = eager_host(a)
+    if host is not None:  # (NumPy's view: what the reference reshape computes)
+        return host_view(a, host.reshape(shp))
     return lax.reshape(a, shp)
 
 
@@ -347,6 +359,9 @@ def transpose(a: Any, axes: Sequence[int] | None = None) -> Any:
     perm = tuple(range(nd))[::-1] if axes is None else axes_of(axes, nd, "transpose")
     if sorted(perm) != list(range(nd)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} dimensions")
+    host = eager_host(a)
+    if host is not None:  # (NumPy's view: what the reference transpose computes)
+        return host_view(a, host.transpose(perm))
     return lax.transpose(a, perm)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
+from pullback_ir.ieee import ignore_errors, restore_errors
 from pullback_ir.primitive import Primitive
 
 __all__ = [
@@ -79,8 +80,12 @@ def standard_primitive(
     dtype_rule: Callable[..., Any],
     impl: Callable[..., Any],
     weak_type_rule: Callable[..., bool] | None = None,
+    listed: bool = False,
 ) -> Primitive:
-    """A single-result primitive from separate shape, dtype and weak-type rules."""
+    """A single-result primitive from separate shape, dtype and weak-type rules.
+
+    `impl` returns the result array, or with `listed` the list of it.
+    """
 
     def abstract_eval(*avals: ShapedArray, **params: Any) -> list[ShapedArray]:
         shape = shape_rule(*avals, **params)
@@ -91,7 +96,37 @@ def standard_primitive(
     def list_impl(*args: Any, **params: Any) -> list[Any]:
         return [impl(*args, **params)]
 
-    return Primitive(name, abstract_eval=abstract_eval, impl=list_impl)
+    return Primitive(name, abstract_eval=abstract_eval, impl=impl if listed else list_impl)
+
+
+def _elementwise_impl(np_fn: Callable[..., Any]) -> Callable[..., list[Any]]:
+    """The list-returning reference implementation of an elementwise primitive, in one frame.
+
+    Low-precision floats go through `upcast`; a function wrapped by `ieee.quiet` has the error
+    state switched here rather than in a frame of its own (eager operations run this on every
+    call).
+    """
+    slow = upcast(np_fn)
+    inner = getattr(np_fn, "quiet_inner", None)
+    if inner is not None:
+
+        def quiet_impl(*args: Any, **params: Any) -> list[Any]:
+            if args[0].dtype in _UPCAST:
+                return [slow(*args, **params)]
+            token = ignore_errors()
+            try:
+                return [inner(*args, **params)]
+            finally:
+                restore_errors(token)
+
+        return quiet_impl
+
+    def impl(*args: Any, **params: Any) -> list[Any]:
+        if args[0].dtype in _UPCAST:
+            return [slow(*args, **params)]
+        return [np_fn(*args, **params)]
+
+    return impl
 
 
 def _all_weak(*avals: ShapedArray, **params: Any) -> bool:
@@ -123,7 +158,9 @@ def unop(
         del params  # unused
         return result_dtype(x.dtype) if result_dtype else x.dtype
 
-    return standard_primitive(name, shape_rule, dtype_rule, upcast(np_fn), _all_weak)
+    return standard_primitive(
+        name, shape_rule, dtype_rule, _elementwise_impl(np_fn), _all_weak, listed=True
+    )
 
 
 def broadcast_shapes(name: str, *avals: ShapedArray) -> tuple[int, ...]:
@@ -166,4 +203,6 @@ def naryop(
         del params  # unused
         return result_dtype(avals[0].dtype) if result_dtype else avals[0].dtype
 
-    return standard_primitive(name, shape_rule, dtype_rule, upcast(np_fn), _all_weak)
+    return standard_primitive(
+        name, shape_rule, dtype_rule, _elementwise_impl(np_fn), _all_weak, listed=True
+    )
