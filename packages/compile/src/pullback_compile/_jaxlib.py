@@ -390,6 +390,13 @@ class Loaded:
         #: Run on device-resident jaxlib arrays; returns jaxlib arrays (asynchronously).
         self.execute: Callable[[list[Any]], list[Any]] = execute
 
+    def launch_parts(self) -> tuple[Callable[[list[Any]], Any], str, list[Any]]:
+        """`execute` in parts, for the C dispatcher: (launch, collect method name, handlers).
+
+        `getattr(launch(buffers), collect)(handlers)` is `execute(buffers)`.
+        """
+        return self.exe.execute_sharded, "consume_with_handlers", self.handlers
+
     def hlo_text(self) -> str:
         """The optimized HLO XLA compiled."""
         return str(self.exe.get_hlo_text())

@@ -1,8 +1,11 @@
 """`jit`: trace once per signature, lower to StableHLO, compile with XLA, call the executable.
 
-The hot path of a compiled call is pure Python kept short: split off static arguments, flatten
-the rest, look the signature up in a dict, hand the device buffers to the executable and wrap
-its outputs. Under another transformation (`grad`, `vmap`, an enclosing `jit`) the function
+The hot path of a compiled call is kept short: split off static arguments, flatten the rest,
+look the signature up in a dict, hand the device buffers to the executable and wrap its
+outputs. A call of Arrays only, in a signature seen before, runs in the C extension
+`_cdispatch` where it was built, else in the same steps in Python (`_PyCall`).
+
+Under another transformation (`grad`, `vmap`, an enclosing `jit`) the function
 is staged as a `pjit` call of its jaxpr: every transformation keeps it a call (its JVP,
 partial evaluation and transpose are calls again), and such calls reached eagerly run compiled.
 """
@@ -16,7 +19,7 @@ import operator
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pullback_ir import dtypes
@@ -302,6 +305,15 @@ class _Executable:
             else []
         )
 
+    def fast_entry(self) -> tuple[Any, ...]:
+        """What the C dispatcher needs to run this signature (see _cdispatch.c)."""
+        launch, collect, handlers = self.loaded.launch_parts()
+        build = self.build
+        if build is None:
+            build = functools.partial(tree_unflatten, self.out_tree)
+        return (self.x64, launch, collect, handlers, tuple(self.consts), self.device,
+                tuple(self.out_avals), self.single, build)  # fmt: skip
+
     def run_arrays(self, args: Sequence[Array]) -> Any:
         """The fast path: every argument an Array, all kept, nothing donated or effectful."""
         device = self.device
@@ -457,7 +469,76 @@ class Compiled:
         return tree_unflatten(self._exe.out_tree, self._exe.run(leaves))
 
 
-class JitFunction:
+class _PyCall:
+    """The call of a `JitFunction` in Python: the fast table, else `_call_slow`."""
+
+    _plain: bool
+    _fast: dict[Any, _Executable]
+
+    def _init_fast(self, plain: bool) -> None:
+        self._plain = plain
+        self._fast = {}
+
+    def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
+        self._fast[key] = exe
+
+    def _clear_fast(self) -> None:
+        self._fast.clear()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._plain and not kwargs and type(CONTEXT.trace) is EvalTrace:
+            # Fastest: positional Arrays only (AttributeError otherwise), a signature seen before.
+            try:
+                fast = self._fast.get(tuple(map(_AVAL, args)))
+            except AttributeError:
+                fast = None
+            if fast is not None and fast.x64 is STATE.x64:
+                return fast.run_arrays(args)
+        return self._call_slow(*args, **kwargs)
+
+    def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+
+def _load_cdispatch() -> Any:
+    """The C dispatcher, configured; None where it was not built or PULLBACK_NO_CEXT is set."""
+    if os.environ.get("PULLBACK_NO_CEXT"):
+        return None
+    try:
+        from pullback_compile import _cdispatch  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    slots = ("_aval", "_host", "_buf", "_device", "_owned", "_deleted", "_replicas")
+    _cdispatch.configure(Array, CONTEXT, EvalTrace, STATE, *(Array.__dict__[n] for n in slots))
+    return _cdispatch
+
+
+_CDISPATCH = _load_cdispatch()
+
+if TYPE_CHECKING or _CDISPATCH is None:
+    _CallBase = _PyCall
+else:
+
+    class _CallBase(_CDISPATCH.Dispatcher):  # type: ignore[no-redef]
+        """The call of a `JitFunction` in C (`_cdispatch`): the fast table, else `_call_slow`."""
+
+        def _init_fast(self, plain: bool) -> None:
+            self._plain = plain  # (read by _call_slow)
+            self._plain_c = plain
+
+        def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
+            self._fast_c[key] = exe.fast_entry()
+
+        def _clear_fast(self) -> None:
+            self._fast_c.clear()
+
+
+def dispatch_in_c() -> bool:
+    """Whether jitted calls are dispatched by the C extension (else in Python)."""
+    return _CDISPATCH is not None
+
+
+class JitFunction(_CallBase):
     """The callable `jit` returns (see `jit`)."""
 
     def __init__(self, fun: Callable[..., Any], *, in_shardings: Any, out_shardings: Any,
@@ -502,13 +583,12 @@ class JitFunction:
         self._device = dev
         self._in_shardings = in_shardings
         self._cache: dict[Any, _Executable] = {}
-        self._fast: dict[Any, _Executable] = {}
         self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
         # (generated matcher, executables by leaf avals, the tree it matches)
         self._matcher: tuple[Any, dict[Any, _Executable], PyTreeDef] | None = None
         # The per-call fast path applies when nothing is static or donated and no kwargs.
-        self._plain = not (self._static_nums or self._static_names or self._donate_nums
-                           or self._donate_names)  # fmt: skip
+        self._init_fast(not (self._static_nums or self._static_names or self._donate_nums
+                             or self._donate_names))  # fmt: skip
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:
@@ -619,18 +699,12 @@ class JitFunction:
 
     # --- calling -------------------------------------------------------------------------
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
+        # Everything but a fast-table hit (see _PyCall.__call__ / _cdispatch.c).
         if type(CONTEXT.trace) is not EvalTrace:
             return self._staged(args, kwargs)
         if self._plain and not kwargs:
-            # Fastest: positional Arrays only (AttributeError otherwise), a signature seen before.
-            try:
-                fast = self._fast.get(tuple(map(_AVAL, args)))
-            except AttributeError:
-                fast = None
-            if fast is not None and fast.x64 is STATE.x64:
-                return fast.run_arrays(args)
-            # Next: the argument structure seen last, matched by generated code, all Arrays.
+            # The argument structure seen last, matched by generated code, all Arrays.
             matcher = self._matcher
             if matcher is not None:
                 leaves_m = matcher[0](args)
@@ -653,7 +727,7 @@ class JitFunction:
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
                 if exe.all_kept and not exe.effectful and all(type(a) is Array for a in leaves):
                     if len(leaves) == len(args) and all(type(a) is Array for a in args):
-                        self._fast[tuple(a._aval for a in args)] = exe
+                        self._set_fast(tuple(a._aval for a in args), exe)
                     elif self._matcher is None or self._matcher[2] != tree:
                         m = make_matcher(tree)
                         self._matcher = None if m is None else (m, {}, tree)
@@ -710,7 +784,7 @@ class JitFunction:
     def clear_cache(self) -> None:
         """Forget this function's compiled signatures."""
         self._cache.clear()
-        self._fast.clear()
+        self._clear_fast()
         self._staged_cache.clear()
         self._matcher = None
 

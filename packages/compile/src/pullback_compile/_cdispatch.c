@@ -1,0 +1,301 @@
+/* The per-call hot path of `jit`, in C: the base type of `JitFunction`.
+ *
+ * A call whose arguments are all pullback Arrays, in a signature compiled before, with nothing
+ * traced, static, donated or passed by keyword, is run here: the argument avals form the key
+ * of the fast table, their device buffers are gathered, the executable is launched and its
+ * outputs are wrapped in new Arrays. Anything else goes to the Python method `_call_slow`,
+ * which does the same work in general (and fills the table). `jit.py` holds a pure-Python
+ * equivalent, used where this module was not built.
+ *
+ * The Array slots are read and written at the offsets of their member descriptors, which
+ * `configure` receives once.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *fast; /* dict: tuple of argument avals -> entry tuple (see ENTRY_*) */
+    char plain;     /* nothing static or donated: the fast table applies */
+} Dispatcher;
+/* (Python subclasses get their own __dict__ and __weakref__ slots, which subtype_dealloc
+ * clears.) */
+
+/* An entry: (x64, launch, collect, handlers, consts, device, out_avals, single, build).
+ * `launch(buffers)` starts the executable; the method named `collect` of what it returns,
+ * called with `handlers`, gives the output buffers (the names come from _jaxlib.py, the one
+ * module that knows jaxlib's API). */
+enum {
+    ENTRY_X64, ENTRY_LAUNCH, ENTRY_COLLECT, ENTRY_HANDLERS, ENTRY_CONSTS, ENTRY_DEVICE,
+    ENTRY_OUT_AVALS, ENTRY_SINGLE, ENTRY_BUILD, ENTRY_SIZE
+};
+
+static PyTypeObject *array_type = NULL;
+static PyObject *context = NULL;    /* the thread-local trace context */
+static PyObject *eval_trace = NULL; /* the EvalTrace type */
+static PyObject *state = NULL;      /* the config state (its x64 flag) */
+static Py_ssize_t off_aval, off_host, off_buf, off_device, off_owned, off_deleted, off_replicas;
+static PyObject *str_trace, *str_x64, *str_buffer_on, *str_call_slow;
+
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+static void set_slot(PyObject *obj, Py_ssize_t off, PyObject *value) {
+    PyObject *old = SLOT(obj, off);
+    Py_INCREF(value);
+    SLOT(obj, off) = value;
+    Py_XDECREF(old);
+}
+
+static PyObject *slow(Dispatcher *self, PyObject *args, PyObject *kwargs) {
+    PyObject *meth = PyObject_GetAttr((PyObject *)self, str_call_slow);
+    if (meth == NULL) return NULL;
+    PyObject *out = PyObject_Call(meth, args, kwargs);
+    Py_DECREF(meth);
+    return out;
+}
+
+static PyObject *new_array(PyObject *aval, PyObject *buf, PyObject *device) {
+    PyObject *a = array_type->tp_alloc(array_type, 0);
+    if (a == NULL) return NULL;
+    set_slot(a, off_aval, aval);
+    set_slot(a, off_host, Py_None);
+    set_slot(a, off_buf, buf);
+    set_slot(a, off_device, device);
+    set_slot(a, off_owned, Py_True);
+    set_slot(a, off_deleted, Py_False);
+    set_slot(a, off_replicas, Py_None);
+    return a;
+}
+
+/* 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
+static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n == 0 || self->fast == NULL || !PyDict_Check(self->fast)) return 0;
+
+    PyObject *trace = PyObject_GetAttr(context, str_trace);
+    if (trace == NULL) { *out = NULL; return 1; }
+    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
+    Py_DECREF(trace);
+    if (!eager) return 0;
+
+    PyObject *key = PyTuple_New(n);
+    if (key == NULL) { *out = NULL; return 1; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyTuple_GET_ITEM(args, i);
+        PyObject *aval;
+        if (Py_TYPE(a) != array_type || (aval = SLOT(a, off_aval)) == NULL) {
+            Py_DECREF(key);
+            return 0;
+        }
+        Py_INCREF(aval);
+        PyTuple_SET_ITEM(key, i, aval);
+    }
+    PyObject *entry = PyDict_GetItemWithError(self->fast, key); /* borrowed */
+    Py_DECREF(key);
+    if (entry == NULL) {
+        if (PyErr_Occurred()) { *out = NULL; return 1; }
+        return 0;
+    }
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != ENTRY_SIZE ||
+        !PyUnicode_Check(PyTuple_GET_ITEM(entry, ENTRY_COLLECT)) ||
+        !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_CONSTS)) ||
+        !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) ||
+        PyTuple_GET_SIZE(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) == 0)
+        return 0;
+    PyObject *x64 = PyObject_GetAttr(state, str_x64);
+    if (x64 == NULL) { *out = NULL; return 1; }
+    Py_DECREF(x64); /* (a bool: only its identity is compared) */
+    if (x64 != PyTuple_GET_ITEM(entry, ENTRY_X64)) return 0;
+
+    Py_INCREF(entry); /* held while Python code runs below */
+    PyObject *device = PyTuple_GET_ITEM(entry, ENTRY_DEVICE);
+    PyObject *consts = PyTuple_GET_ITEM(entry, ENTRY_CONSTS);
+    PyObject *out_avals = PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS);
+    PyObject *result = NULL, *bufs = NULL, *launched = NULL, *outs = NULL;
+    Py_ssize_t nc = PyTuple_GET_SIZE(consts);
+
+    bufs = PyList_New(nc + n);
+    if (bufs == NULL) goto done;
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        PyObject *c = PyTuple_GET_ITEM(consts, i);
+        Py_INCREF(c);
+        PyList_SET_ITEM(bufs, i, c);
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyTuple_GET_ITEM(args, i);
+        PyObject *buf = SLOT(a, off_buf);
+        PyObject *rep = SLOT(a, off_replicas);
+        if (buf == NULL || buf == Py_None || SLOT(a, off_device) != device ||
+            (rep != NULL && rep != Py_None)) {
+            buf = PyObject_CallMethodOneArg(a, str_buffer_on, device); /* moves, or raises */
+            if (buf == NULL) goto done;
+        } else {
+            Py_INCREF(buf);
+        }
+        PyList_SET_ITEM(bufs, nc + i, buf);
+    }
+    launched = PyObject_CallOneArg(PyTuple_GET_ITEM(entry, ENTRY_LAUNCH), bufs);
+    if (launched == NULL) goto done;
+    outs = PyObject_CallMethodOneArg(launched, PyTuple_GET_ITEM(entry, ENTRY_COLLECT),
+                                     PyTuple_GET_ITEM(entry, ENTRY_HANDLERS));
+    if (outs == NULL) goto done;
+    if (!PyList_Check(outs) || PyList_GET_SIZE(outs) != PyTuple_GET_SIZE(out_avals)) {
+        PyErr_SetString(PyExc_RuntimeError, "jit: the executable returned an unexpected result");
+        goto done;
+    }
+    Py_ssize_t m = PyList_GET_SIZE(outs);
+    if (PyTuple_GET_ITEM(entry, ENTRY_SINGLE) == Py_True) {
+        result = new_array(PyTuple_GET_ITEM(out_avals, 0), PyList_GET_ITEM(outs, 0), device);
+        goto done;
+    }
+    PyObject *arrays = PyList_New(m);
+    if (arrays == NULL) goto done;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        PyObject *arr =
+            new_array(PyTuple_GET_ITEM(out_avals, i), PyList_GET_ITEM(outs, i), device);
+        if (arr == NULL) { Py_DECREF(arrays); goto done; }
+        PyList_SET_ITEM(arrays, i, arr);
+    }
+    result = PyObject_CallOneArg(PyTuple_GET_ITEM(entry, ENTRY_BUILD), arrays);
+    Py_DECREF(arrays);
+done:
+    Py_XDECREF(bufs);
+    Py_XDECREF(launched);
+    Py_XDECREF(outs);
+    Py_DECREF(entry);
+    *out = result;
+    return 1;
+}
+
+static PyObject *dispatcher_call(PyObject *op, PyObject *args, PyObject *kwargs) {
+    Dispatcher *self = (Dispatcher *)op;
+    if (array_type != NULL && self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
+        PyObject *out;
+        if (try_fast(self, args, &out)) return out;
+    }
+    return slow(self, args, kwargs);
+}
+
+static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    (void)args;
+    (void)kwargs;
+    Dispatcher *self = (Dispatcher *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->fast = PyDict_New();
+    if (self->fast == NULL) { Py_DECREF(self); return NULL; }
+    self->plain = 0;
+    return (PyObject *)self;
+}
+
+static int dispatcher_traverse(PyObject *op, visitproc visit, void *arg) {
+    Dispatcher *self = (Dispatcher *)op;
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(self->fast);
+    return 0;
+}
+
+static int dispatcher_clear(PyObject *op) {
+    Dispatcher *self = (Dispatcher *)op;
+    Py_CLEAR(self->fast);
+    return 0;
+}
+
+static void dispatcher_dealloc(PyObject *op) {
+    PyTypeObject *tp = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    dispatcher_clear(op);
+    tp->tp_free(op);
+    Py_DECREF(tp);
+}
+
+static PyMemberDef dispatcher_members[] = {
+    {"_fast_c", T_OBJECT_EX, offsetof(Dispatcher, fast), 0,
+     "The fast table: argument avals -> (x64, launch, collect, handlers, consts, device, "
+     "out_avals, single, build)."},
+    {"_plain_c", T_BOOL, offsetof(Dispatcher, plain), 0,
+     "Whether calls may take the fast table (nothing static or donated)."},
+    {NULL}};
+
+static PyType_Slot dispatcher_slots[] = {
+    {Py_tp_doc, "The C base of JitFunction: its call runs compiled signatures directly."},
+    {Py_tp_new, dispatcher_new},
+    {Py_tp_call, dispatcher_call},
+    {Py_tp_traverse, dispatcher_traverse},
+    {Py_tp_clear, dispatcher_clear},
+    {Py_tp_dealloc, dispatcher_dealloc},
+    {Py_tp_members, dispatcher_members},
+    {0, NULL}};
+
+static PyType_Spec dispatcher_spec = {
+    "pullback_compile._cdispatch.Dispatcher", sizeof(Dispatcher), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, dispatcher_slots};
+
+static int member_offset(PyObject *descr, const char *name, Py_ssize_t *off) {
+    if (!Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        PyErr_Format(PyExc_TypeError, "configure: %s is not a slot descriptor", name);
+        return -1;
+    }
+    PyMemberDef *m = ((PyMemberDescrObject *)descr)->d_member;
+    if (m->type != T_OBJECT_EX && m->type != T_OBJECT) {
+        PyErr_Format(PyExc_TypeError, "configure: %s is not an object slot", name);
+        return -1;
+    }
+    *off = m->offset;
+    return 0;
+}
+
+static PyObject *configure(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *arr, *ctx, *ev, *st, *d_aval, *d_host, *d_buf, *d_device, *d_owned, *d_deleted,
+        *d_replicas;
+    if (!PyArg_ParseTuple(args, "O!OOOOOOOOOO", &PyType_Type, &arr, &ctx, &ev, &st, &d_aval,
+                          &d_host, &d_buf, &d_device, &d_owned, &d_deleted, &d_replicas))
+        return NULL;
+    if (member_offset(d_aval, "_aval", &off_aval) || member_offset(d_host, "_host", &off_host) ||
+        member_offset(d_buf, "_buf", &off_buf) ||
+        member_offset(d_device, "_device", &off_device) ||
+        member_offset(d_owned, "_owned", &off_owned) ||
+        member_offset(d_deleted, "_deleted", &off_deleted) ||
+        member_offset(d_replicas, "_replicas", &off_replicas))
+        return NULL;
+    Py_INCREF(arr);
+    Py_XSETREF(array_type, (PyTypeObject *)arr);
+    Py_INCREF(ctx);
+    Py_XSETREF(context, ctx);
+    Py_INCREF(ev);
+    Py_XSETREF(eval_trace, ev);
+    Py_INCREF(st);
+    Py_XSETREF(state, st);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"configure", configure, METH_VARARGS,
+     "configure(Array, CONTEXT, EvalTrace, STATE, *slot_descriptors): set once at import."},
+    {NULL, NULL, 0, NULL}};
+
+static int module_exec(PyObject *module) {
+    str_trace = PyUnicode_InternFromString("trace");
+    str_x64 = PyUnicode_InternFromString("x64");
+    str_buffer_on = PyUnicode_InternFromString("_buffer_on");
+    str_call_slow = PyUnicode_InternFromString("_call_slow");
+    if (!str_trace || !str_x64 || !str_buffer_on || !str_call_slow) return -1;
+    PyObject *type = PyType_FromModuleAndSpec(module, &dispatcher_spec, NULL);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Dispatcher", type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_cdispatch",
+    "The C hot path of jit calls (see _cdispatch.c); jit.py has a pure-Python equivalent.",
+    0, module_methods, module_slots, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__cdispatch(void) { return PyModuleDef_Init(&module_def); }

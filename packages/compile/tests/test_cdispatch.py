@@ -1,0 +1,125 @@
+"""The C dispatcher of jit calls (`_cdispatch`) and its pure-Python equivalent.
+
+Where the extension is built, `JitFunction` calls run through it; the same tests of jit must
+hold with it off (PULLBACK_NO_CEXT=1 selects the Python dispatcher, run in a subprocess).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pullback_compile import DeletedArrayError, device_put, devices, jit
+from pullback_compile.jit import dispatch_in_c
+from pullback_ir import enable_x64, lax
+
+SO = Path(__import__("pullback_compile").__file__).parent / (
+    "_cdispatch" + str(sysconfig.get_config_var("EXT_SUFFIX"))
+)
+
+
+def _compiler() -> bool:
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    return shutil.which(cc.split()[0]) is not None
+
+
+def test_extension_is_built_and_used_where_a_compiler_exists():
+    if os.environ.get("PULLBACK_NO_CEXT"):
+        assert not dispatch_in_c()
+        return
+    if _compiler():
+        assert SO.exists(), f"{SO.name} was not built (packages/compile/hatch_build.py)"
+    assert dispatch_in_c() == SO.exists()
+
+
+def _xs():
+    return device_put(np.arange(3, dtype=np.float32)), device_put(np.ones(3, np.float32))
+
+
+def test_fast_calls_match_the_function():
+    a, b = _xs()
+    one = jit(lambda x, y: lax.cos(lax.add(x, y)))
+    tree = jit(lambda x, y: (x + y, {"p": x * y, "q": [y]}))
+    for _ in range(3):  # the first call fills the table, the next ones take it
+        np.testing.assert_allclose(one(a, b), np.cos(np.asarray(a) + 1), rtol=1e-6)
+        s, d = tree(a, b)
+        np.testing.assert_allclose(s, np.asarray(a) + 1)
+        np.testing.assert_allclose(d["p"], np.asarray(a))
+        np.testing.assert_allclose(d["q"][0], 1.0)
+    out = one(a, b)
+    assert out.dtype == np.float32
+    assert out.shape == (3,)
+    assert out.device is a.device
+
+
+def test_host_arrays_other_devices_and_deleted_arrays():
+    f = jit(lambda x, y: x * y)
+    a, b = _xs()
+    f(a, b)
+    h = np.asarray(a) + 0  # a host-only Array: transferred on first use
+    from pullback import numpy as jnp
+
+    host = jnp.asarray(h)
+    np.testing.assert_allclose(f(host, b), h)
+    devs = devices()
+    if len(devs) > 1:
+        other = device_put(np.arange(3, dtype=np.float32), devs[1])
+        np.testing.assert_allclose(f(other, b), np.arange(3))
+    c = device_put(np.ones(3, np.float32))
+    c.delete()
+    with pytest.raises(DeletedArrayError):
+        f(c, b)
+
+
+def test_signature_x64_kwargs_and_tracers_leave_the_fast_table():
+    f = jit(lambda x, y: x + y)
+    a, b = _xs()
+    f(a, b)
+    np.testing.assert_allclose(f(a, y=b), np.asarray(a) + 1)
+    i = device_put(np.arange(3, dtype=np.int32))
+    assert f(i, i).dtype == np.int32
+    with enable_x64():
+        assert f(device_put(np.ones(2)), device_put(np.ones(2))).dtype == np.float64
+    assert f(a, b).dtype == np.float32
+    from pullback import grad
+
+    assert float(grad(lambda x: f(x, x).sum())(a)[0]) == 2.0
+    with pytest.raises(TypeError):
+        f(a)
+
+
+def test_no_reference_leaks_and_functions_are_collected():
+    f = jit(lambda x, y: (x + y, x))
+    a, b = _xs()
+    f(a, b)
+    before = (sys.getrefcount(a), sys.getrefcount(a._aval), sys.getrefcount(a._buf))
+    for _ in range(2000):
+        f(a, b)
+    gc.collect()
+    assert (sys.getrefcount(a), sys.getrefcount(a._aval), sys.getrefcount(a._buf)) == before
+    ref = weakref.ref(f)
+    del f
+    gc.collect()
+    assert ref() is None
+
+
+def test_python_dispatcher_passes_the_jit_tests():
+    if os.environ.get("PULLBACK_NO_CEXT"):  # (this is that run)
+        assert not dispatch_in_c()
+        return
+    here = Path(__file__).parent
+    env = {**os.environ, "PULLBACK_NO_CEXT": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         str(here / "test_jit.py"), str(here / "test_cdispatch.py")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
