@@ -100,6 +100,7 @@ def test_no_reference_leaks_and_functions_are_collected():
     f = jit(lambda x, y: (x + y, x))
     a, b = _xs()
     f(a, b)
+    f(a, b)  # (the second call is remembered as the last hit, which holds the key's avals)
     before = (sys.getrefcount(a), sys.getrefcount(a._aval), sys.getrefcount(a._buf))
     for _ in range(2000):
         f(a, b)
@@ -119,7 +120,39 @@ def test_python_dispatcher_passes_the_jit_tests():
     env = {**os.environ, "PULLBACK_NO_CEXT": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(here / "test_jit.py"), str(here / "test_cdispatch.py")],
+         str(here / "test_jit.py"), str(here / "test_array.py"),
+         str(here / "test_cdispatch.py")],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_repeated_and_alternating_signatures_and_clear_cache():
+    f = jit(lambda x: x * 2)
+    a32 = device_put(np.arange(3, dtype=np.float32))
+    i32 = device_put(np.arange(4, dtype=np.int32))
+    for _ in range(3):  # the remembered last hit must follow the signature
+        assert f(a32).dtype == np.float32
+        assert f(i32).shape == (4,)
+    f.clear_cache()
+    assert f._cache_size() == 0
+    np.testing.assert_allclose(f(a32), [0, 2, 4])
+    assert f._cache_size() == 1
+
+
+def test_array_operators_are_native_where_built():
+    from pullback_compile import Array
+
+    native = type(Array.__dict__["__add__"]).__name__ == "BinaryOp"
+    assert native == dispatch_in_c()
+    if native:  # the Python operator is what every other call goes to
+        assert callable(Array.__dict__["__radd__"].__wrapped__)
+    a, b = _xs()
+    np.testing.assert_allclose(a.__add__(b), [1, 2, 3])
+    np.testing.assert_allclose(Array.__rsub__(a, 1.0), [1, 0, -1])
+    assert (a < b).dtype == np.bool_
+    assert (a * 2).dtype == np.float32
+    assert (2.0 - a).weak_type is False
+    assert (device_put(2.0) + device_put(3.0)).weak_type
+    with pytest.raises(TypeError):
+        a + "x"

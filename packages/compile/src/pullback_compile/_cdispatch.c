@@ -19,6 +19,8 @@ typedef struct {
     PyObject_HEAD
     PyObject *fast; /* dict: tuple of argument avals -> entry tuple (see ENTRY_*) */
     char plain;     /* nothing static or donated: the fast table applies */
+    PyObject *last_key;   /* the key of the last hit (its avals compared by identity)... */
+    PyObject *last_entry; /* ...and its entry: a repeated call skips hashing and lookup */
 } Dispatcher;
 /* (Python subclasses get their own __dict__ and __weakref__ slots, which subtype_dealloc
  * clears.) */
@@ -80,30 +82,47 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     Py_DECREF(trace);
     if (!eager) return 0;
 
-    PyObject *key = PyTuple_New(n);
-    if (key == NULL) { *out = NULL; return 1; }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *a = PyTuple_GET_ITEM(args, i);
-        PyObject *aval;
-        if (Py_TYPE(a) != array_type || (aval = SLOT(a, off_aval)) == NULL) {
+    PyObject *entry = NULL; /* borrowed */
+    PyObject *last = self->last_key;
+    if (last != NULL && PyTuple_GET_SIZE(last) == n) {
+        Py_ssize_t i = 0;
+        for (; i < n; i++) {
+            PyObject *a = PyTuple_GET_ITEM(args, i);
+            if (Py_TYPE(a) != array_type || SLOT(a, off_aval) != PyTuple_GET_ITEM(last, i)) break;
+        }
+        if (i == n) entry = self->last_entry;
+    }
+    if (entry == NULL) {
+        PyObject *key = PyTuple_New(n);
+        if (key == NULL) { *out = NULL; return 1; }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *a = PyTuple_GET_ITEM(args, i);
+            PyObject *aval;
+            if (Py_TYPE(a) != array_type || (aval = SLOT(a, off_aval)) == NULL) {
+                Py_DECREF(key);
+                return 0;
+            }
+            Py_INCREF(aval);
+            PyTuple_SET_ITEM(key, i, aval);
+        }
+        entry = PyDict_GetItemWithError(self->fast, key);
+        if (entry == NULL) {
+            Py_DECREF(key);
+            if (PyErr_Occurred()) { *out = NULL; return 1; }
+            return 0;
+        }
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != ENTRY_SIZE ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(entry, ENTRY_COLLECT)) ||
+            !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_CONSTS)) ||
+            !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) ||
+            PyTuple_GET_SIZE(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) == 0) {
             Py_DECREF(key);
             return 0;
         }
-        Py_INCREF(aval);
-        PyTuple_SET_ITEM(key, i, aval);
+        Py_INCREF(entry);
+        Py_XSETREF(self->last_entry, entry); /* (the dict holds it too: still borrowed here) */
+        Py_XSETREF(self->last_key, key);
     }
-    PyObject *entry = PyDict_GetItemWithError(self->fast, key); /* borrowed */
-    Py_DECREF(key);
-    if (entry == NULL) {
-        if (PyErr_Occurred()) { *out = NULL; return 1; }
-        return 0;
-    }
-    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != ENTRY_SIZE ||
-        !PyUnicode_Check(PyTuple_GET_ITEM(entry, ENTRY_COLLECT)) ||
-        !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_CONSTS)) ||
-        !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) ||
-        PyTuple_GET_SIZE(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) == 0)
-        return 0;
     PyObject *x64 = PyObject_GetAttr(state, str_x64);
     if (x64 == NULL) { *out = NULL; return 1; }
     Py_DECREF(x64); /* (a bool: only its identity is compared) */
@@ -193,12 +212,16 @@ static int dispatcher_traverse(PyObject *op, visitproc visit, void *arg) {
     Dispatcher *self = (Dispatcher *)op;
     Py_VISIT(Py_TYPE(op));
     Py_VISIT(self->fast);
+    Py_VISIT(self->last_key);
+    Py_VISIT(self->last_entry);
     return 0;
 }
 
 static int dispatcher_clear(PyObject *op) {
     Dispatcher *self = (Dispatcher *)op;
     Py_CLEAR(self->fast);
+    Py_CLEAR(self->last_key);
+    Py_CLEAR(self->last_entry);
     return 0;
 }
 
@@ -209,6 +232,19 @@ static void dispatcher_dealloc(PyObject *op) {
     tp->tp_free(op);
     Py_DECREF(tp);
 }
+
+static PyObject *dispatcher_forget(PyObject *op, PyObject *unused) {
+    (void)unused;
+    Dispatcher *self = (Dispatcher *)op;
+    Py_CLEAR(self->last_key);
+    Py_CLEAR(self->last_entry);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef dispatcher_methods[] = {
+    {"_forget", dispatcher_forget, METH_NOARGS,
+     "Drop the remembered last hit (call after changing the fast table)."},
+    {NULL, NULL, 0, NULL}};
 
 static PyMemberDef dispatcher_members[] = {
     {"_fast_c", T_OBJECT_EX, offsetof(Dispatcher, fast), 0,
@@ -226,6 +262,7 @@ static PyType_Slot dispatcher_slots[] = {
     {Py_tp_clear, dispatcher_clear},
     {Py_tp_dealloc, dispatcher_dealloc},
     {Py_tp_members, dispatcher_members},
+    {Py_tp_methods, dispatcher_methods},
     {0, NULL}};
 
 static PyType_Spec dispatcher_spec = {
@@ -271,9 +308,194 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+
+/* --- eager binary operators of Array ------------------------------------------------------
+ *
+ * `BinaryOp(ufunc, reflected, fallback)` is a method descriptor set as `Array.__add__` and
+ * the like. A call on two host-backed Arrays of one aval (or a strong float Array and a
+ * Python float or int), with nothing traced, runs the NumPy ufunc here and wraps its result;
+ * every other call goes to `fallback(self, other)`, the Python operator, which does the same
+ * in general. `configure_ops` gives it what it reads once. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *ufunc;
+    PyObject *fallback;
+    int reflected;
+    vectorcallfunc vectorcall;
+} BinaryOp;
+
+static PyTypeObject *ndarray_type = NULL;
+static PyObject *float_dtypes = NULL; /* frozenset of the float dtypes of the fast path */
+static PyObject *result_aval = NULL;  /* result_aval(out, self_aval, other_aval) */
+static Py_ssize_t off_aval_dtype, off_aval_weak;
+static PyObject *str_dtype;
+
+static PyObject *host_result(PyObject *self, PyObject *out, PyObject *sa, PyObject *oa) {
+    /* Wrap the ufunc result `out` (a new reference, consumed) as an Array next to self. */
+    if (Py_TYPE(out) != ndarray_type) { /* a NumPy scalar from 0-d operands: let Python wrap */
+        Py_DECREF(out);
+        return NULL;
+    }
+    PyObject *dt = PyObject_GetAttr(out, str_dtype);
+    if (dt == NULL) { Py_DECREF(out); return NULL; }
+    Py_DECREF(dt); /* (compared by identity only; the array keeps it alive) */
+    PyObject *aval;
+    if (dt == SLOT(sa, off_aval_dtype) && (sa == oa || SLOT(sa, off_aval_weak) == Py_False)) {
+        aval = sa;
+        Py_INCREF(aval);
+    } else {
+        aval = PyObject_CallFunctionObjArgs(result_aval, out, sa, oa, NULL);
+        if (aval == NULL) { Py_DECREF(out); return NULL; }
+    }
+    PyObject *a = array_type->tp_alloc(array_type, 0);
+    if (a == NULL) { Py_DECREF(out); Py_DECREF(aval); return NULL; }
+    SLOT(a, off_aval) = aval;                     /* (references moved in) */
+    SLOT(a, off_host) = out;
+    set_slot(a, off_buf, Py_None);
+    set_slot(a, off_device, SLOT(self, off_device));
+    set_slot(a, off_owned, Py_True);
+    set_slot(a, off_deleted, Py_False);
+    set_slot(a, off_replicas, Py_None);
+    return a;
+}
+
+static PyObject *binary_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf,
+                                   PyObject *kwnames) {
+    BinaryOp *bop = (BinaryOp *)op;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs != 2 || kwnames != NULL || array_type == NULL || ndarray_type == NULL)
+        return PyObject_Vectorcall(bop->fallback, args, nargsf, kwnames);
+    PyObject *self = args[0], *other = args[1];
+    PyObject *sa, *x, *rep, *oa, *y;
+    if (Py_TYPE(self) != array_type || (sa = SLOT(self, off_aval)) == NULL ||
+        (x = SLOT(self, off_host)) == NULL || x == Py_None ||
+        ((rep = SLOT(self, off_replicas)) != NULL && rep != Py_None))
+        goto fallback;
+    PyTypeObject *ot = Py_TYPE(other);
+    if (ot == array_type) {
+        oa = SLOT(other, off_aval);
+        y = SLOT(other, off_host);
+        if (oa != sa || y == NULL || y == Py_None) goto fallback;
+    } else if (ot == &PyFloat_Type || ot == &PyLong_Type) {
+        if (SLOT(sa, off_aval_weak) != Py_False) goto fallback;
+        int is_float = PySet_Contains(float_dtypes, SLOT(sa, off_aval_dtype));
+        if (is_float < 0) return NULL;
+        if (!is_float) goto fallback;
+        oa = sa;
+        y = other;
+    } else {
+        goto fallback;
+    }
+    PyObject *trace = PyObject_GetAttr(context, str_trace);
+    if (trace == NULL) return NULL;
+    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
+    Py_DECREF(trace);
+    if (!eager) goto fallback;
+    PyObject *operands[2] = {bop->reflected ? y : x, bop->reflected ? x : y};
+    PyObject *out = PyObject_Vectorcall(bop->ufunc, operands, 2, NULL);
+    if (out == NULL) return NULL;
+    PyObject *res = host_result(self, out, sa, oa);
+    if (res != NULL || PyErr_Occurred()) return res;
+fallback:
+    return PyObject_Vectorcall(bop->fallback, args, nargsf, kwnames);
+}
+
+static PyObject *binary_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *ufunc, *fallback;
+    int reflected;
+    static char *kw[] = {"ufunc", "reflected", "fallback", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OpO", kw, &ufunc, &reflected, &fallback))
+        return NULL;
+    BinaryOp *self = (BinaryOp *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    Py_INCREF(ufunc);
+    self->ufunc = ufunc;
+    Py_INCREF(fallback);
+    self->fallback = fallback;
+    self->reflected = reflected;
+    self->vectorcall = binary_vectorcall;
+    return (PyObject *)self;
+}
+
+static PyObject *binary_get(PyObject *op, PyObject *obj, PyObject *type) {
+    (void)type;
+    if (obj == NULL || obj == Py_None) {
+        Py_INCREF(op);
+        return op;
+    }
+    return PyMethod_New(op, obj);
+}
+
+static int binary_traverse(PyObject *op, visitproc visit, void *arg) {
+    BinaryOp *self = (BinaryOp *)op;
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(self->ufunc);
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int binary_clear(PyObject *op) {
+    BinaryOp *self = (BinaryOp *)op;
+    Py_CLEAR(self->ufunc);
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void binary_dealloc(PyObject *op) {
+    PyTypeObject *tp = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    binary_clear(op);
+    tp->tp_free(op);
+    Py_DECREF(tp);
+}
+
+static PyMemberDef binary_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(BinaryOp, vectorcall), READONLY, NULL},
+    {"__wrapped__", T_OBJECT_EX, offsetof(BinaryOp, fallback), READONLY,
+     "The Python operator every other call goes to."},
+    {NULL}};
+
+static PyType_Slot binary_slots[] = {
+    {Py_tp_doc, "An Array binary operator: NumPy directly on host values, else the fallback."},
+    {Py_tp_new, binary_new},
+    {Py_tp_call, PyVectorcall_Call},
+    {Py_tp_descr_get, binary_get},
+    {Py_tp_traverse, binary_traverse},
+    {Py_tp_clear, binary_clear},
+    {Py_tp_dealloc, binary_dealloc},
+    {Py_tp_members, binary_members},
+    {0, NULL}};
+
+static PyType_Spec binary_spec = {
+    "pullback_compile._cdispatch.BinaryOp", sizeof(BinaryOp), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
+        Py_TPFLAGS_METHOD_DESCRIPTOR,
+    binary_slots};
+
+static PyObject *configure_ops(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *nd, *d_dtype, *d_weak, *floats, *ra;
+    if (!PyArg_ParseTuple(args, "O!OOO!O", &PyType_Type, &nd, &d_dtype, &d_weak,
+                          &PyFrozenSet_Type, &floats, &ra))
+        return NULL;
+    if (member_offset(d_dtype, "dtype", &off_aval_dtype) ||
+        member_offset(d_weak, "weak_type", &off_aval_weak))
+        return NULL;
+    Py_INCREF(nd);
+    Py_XSETREF(ndarray_type, (PyTypeObject *)nd);
+    Py_INCREF(floats);
+    Py_XSETREF(float_dtypes, floats);
+    Py_INCREF(ra);
+    Py_XSETREF(result_aval, ra);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(Array, CONTEXT, EvalTrace, STATE, *slot_descriptors): set once at import."},
+    {"configure_ops", configure_ops, METH_VARARGS,
+     "configure_ops(ndarray, dtype_slot, weak_type_slot, float_dtypes, result_aval)."},
     {NULL, NULL, 0, NULL}};
 
 static int module_exec(PyObject *module) {
@@ -281,7 +503,14 @@ static int module_exec(PyObject *module) {
     str_x64 = PyUnicode_InternFromString("x64");
     str_buffer_on = PyUnicode_InternFromString("_buffer_on");
     str_call_slow = PyUnicode_InternFromString("_call_slow");
-    if (!str_trace || !str_x64 || !str_buffer_on || !str_call_slow) return -1;
+    str_dtype = PyUnicode_InternFromString("dtype");
+    if (!str_trace || !str_x64 || !str_buffer_on || !str_call_slow || !str_dtype) return -1;
+    PyObject *btype = PyType_FromModuleAndSpec(module, &binary_spec, NULL);
+    if (btype == NULL) return -1;
+    if (PyModule_AddObject(module, "BinaryOp", btype) < 0) {
+        Py_DECREF(btype);
+        return -1;
+    }
     PyObject *type = PyType_FromModuleAndSpec(module, &dispatcher_spec, NULL);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Dispatcher", type) < 0) {

@@ -10,6 +10,7 @@ like any other value.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -346,6 +347,15 @@ _FAST = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "lt": np.less,
          "ne": np.not_equal}  # fmt: skip
 
 
+def _result_aval(out: np.ndarray[Any, Any], sa: ShapedArray, oa: ShapedArray) -> ShapedArray:
+    """The aval of a binary fast-path result `out` of operands of avals `sa` and `oa`."""
+    key = (out.shape, out.dtype, sa.weak_type and oa.weak_type)
+    aval = _HOST_AVALS.get(key)
+    if aval is None:
+        aval = _HOST_AVALS[key] = ShapedArray(*key)
+    return aval
+
+
 def _binary(name: str, reflected: bool) -> Any:
     fast = _FAST.get(name)
     table = Tracer.operators
@@ -391,11 +401,7 @@ def _binary(name: str, reflected: bool) -> Any:
             if out.dtype is sa.dtype and (sa is oa or not sa.weak_type):
                 aval = sa
             else:
-                key = (out.shape, out.dtype, sa.weak_type and oa.weak_type)
-                cached = _HOST_AVALS.get(key)
-                if cached is None:
-                    cached = _HOST_AVALS[key] = ShapedArray(*key)
-                aval = cached
+                aval = _result_aval(out, sa, oa)
             new = _new(Array)
             new._aval = aval
             new._host = out
@@ -423,3 +429,29 @@ for _name, _dunder in [
     setattr(Array, f"__r{_dunder}__", _binary(_name, True))
 for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
     setattr(Array, f"__{_name}__", _binary(_name, False))
+
+
+def _native_operators() -> None:
+    """Route the NumPy-backed operators through the C extension's `BinaryOp`, where built.
+
+    It runs the same fast path as `_binary`'s Python operator, which it calls otherwise.
+    """
+    if os.environ.get("PULLBACK_NO_CEXT"):
+        return
+    try:
+        from pullback_compile import _cdispatch  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    # (the dtypes of kind "f", as in the Python path: NumPy keeps them for a Python scalar)
+    floats = frozenset(np.dtype(d) for d in (np.float16, np.float32, np.float64))
+    _cdispatch.configure_ops(np.ndarray, ShapedArray.__dict__["dtype"],
+                             ShapedArray.__dict__["weak_type"], floats, _result_aval)  # fmt: skip
+    for name, ufunc in _FAST.items():
+        for reflected in (False, True):
+            if reflected and name in ("lt", "le", "gt", "ge", "eq", "ne"):
+                continue
+            dunder = f"__{'r' if reflected else ''}{name}__"
+            setattr(Array, dunder, _cdispatch.BinaryOp(ufunc, reflected, getattr(Array, dunder)))
+
+
+_native_operators()

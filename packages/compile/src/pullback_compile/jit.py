@@ -528,9 +528,11 @@ else:
 
         def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
             self._fast_c[key] = exe.fast_entry()
+            self._forget()
 
         def _clear_fast(self) -> None:
             self._fast_c.clear()
+            self._forget()
 
 
 def dispatch_in_c() -> bool:
