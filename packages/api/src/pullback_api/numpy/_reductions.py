@@ -123,10 +123,10 @@ def _reduction(name: str, prim: Any, op: str, upcast_bool: bool, np_fn: Any) -> 
     return export(f)
 
 
-sum = _reduction("sum", lax.reduce_sum, "sum", True, np.sum)
-prod = _reduction("prod", lax.reduce_prod, "prod", True, np.prod)
-max = _reduction("max", lax.reduce_max, "max", False, np.max)
-min = _reduction("min", lax.reduce_min, "min", False, np.min)
+sum = _reduction("sum", lax.reduce_sum, "sum", True, np.add.reduce)
+prod = _reduction("prod", lax.reduce_prod, "prod", True, np.multiply.reduce)
+max = _reduction("max", lax.reduce_max, "max", False, np.maximum.reduce)
+min = _reduction("min", lax.reduce_min, "min", False, np.minimum.reduce)
 amax, amin = max, min
 
 
@@ -174,11 +174,13 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims
     ):
         # The reference's sum divided by the count.
         fast_axes = tuple(range(host.ndim)) if axis is None else axes_of(axis, host.ndim, "mean")
-        total = np.sum(host, axis=fast_axes, keepdims=keepdims, dtype=host.dtype)
+        # (the ufunc's reduce directly: np.sum's Python wrapper costs as much as the sum)
+        total = np.add.reduce(host, axis=fast_axes, keepdims=keepdims, dtype=host.dtype)
         count = 1
         for ax in fast_axes:
             count *= host.shape[ax]
-        return np.asarray(total / np.asarray(count, host.dtype), host.dtype)
+        out = np.true_divide(total, host.dtype.type(count), dtype=host.dtype)
+        return out if type(out) is np.ndarray else np.asarray(out)
     a = asarray_arg(a, "mean")
     dt = aval_of(a).dtype
     if dtype is None:
