@@ -175,12 +175,13 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims
         # The reference's sum divided by the count.
         fast_axes = tuple(range(host.ndim)) if axis is None else axes_of(axis, host.ndim, "mean")
         # (the ufunc's reduce directly: np.sum's Python wrapper costs as much as the sum)
-        total = np.add.reduce(host, axis=fast_axes, keepdims=keepdims, dtype=host.dtype)
+        add: Any = np.add  # (numpy's stubs type reduce's keywords too narrowly)
+        total = add.reduce(host, axis=fast_axes, keepdims=keepdims, dtype=host.dtype)
         count = 1
         for ax in fast_axes:
             count *= host.shape[ax]
-        out = np.true_divide(total, host.dtype.type(count), dtype=host.dtype)
-        return out if type(out) is np.ndarray else np.asarray(out)
+        res: Any = np.true_divide(total, host.dtype.type(count), dtype=host.dtype)
+        return res if type(res) is np.ndarray else np.asarray(res)
     a = asarray_arg(a, "mean")
     dt = aval_of(a).dtype
     if dtype is None:
