@@ -58,11 +58,12 @@ static PyObject *slow(Dispatcher *self, PyObject *args, PyObject *kwargs) {
     return out;
 }
 
-static PyObject *new_array(PyObject *aval, PyObject *buf, PyObject *device) {
+/* A new Array of `aval` holding `host` (an ndarray or None) and/or `buf` (references borrowed). */
+static PyObject *new_array(PyObject *aval, PyObject *host, PyObject *buf, PyObject *device) {
     PyObject *a = array_type->tp_alloc(array_type, 0);
     if (a == NULL) return NULL;
     set_slot(a, off_aval, aval);
-    set_slot(a, off_host, Py_None);
+    set_slot(a, off_host, host);
     set_slot(a, off_buf, buf);
     set_slot(a, off_device, device);
     set_slot(a, off_owned, Py_True);
@@ -166,14 +167,15 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     }
     Py_ssize_t m = PyList_GET_SIZE(outs);
     if (PyTuple_GET_ITEM(entry, ENTRY_SINGLE) == Py_True) {
-        result = new_array(PyTuple_GET_ITEM(out_avals, 0), PyList_GET_ITEM(outs, 0), device);
+        result = new_array(PyTuple_GET_ITEM(out_avals, 0), Py_None, PyList_GET_ITEM(outs, 0),
+                           device);
         goto done;
     }
     PyObject *arrays = PyList_New(m);
     if (arrays == NULL) goto done;
     for (Py_ssize_t i = 0; i < m; i++) {
         PyObject *arr =
-            new_array(PyTuple_GET_ITEM(out_avals, i), PyList_GET_ITEM(outs, i), device);
+            new_array(PyTuple_GET_ITEM(out_avals, i), Py_None, PyList_GET_ITEM(outs, i), device);
         if (arr == NULL) { Py_DECREF(arrays); goto done; }
         PyList_SET_ITEM(arrays, i, arr);
     }
@@ -348,15 +350,9 @@ static PyObject *host_result(PyObject *self, PyObject *out, PyObject *sa, PyObje
         aval = PyObject_CallFunctionObjArgs(result_aval, out, sa, oa, NULL);
         if (aval == NULL) { Py_DECREF(out); return NULL; }
     }
-    PyObject *a = array_type->tp_alloc(array_type, 0);
-    if (a == NULL) { Py_DECREF(out); Py_DECREF(aval); return NULL; }
-    SLOT(a, off_aval) = aval;                     /* (references moved in) */
-    SLOT(a, off_host) = out;
-    set_slot(a, off_buf, Py_None);
-    set_slot(a, off_device, SLOT(self, off_device));
-    set_slot(a, off_owned, Py_True);
-    set_slot(a, off_deleted, Py_False);
-    set_slot(a, off_replicas, Py_None);
+    PyObject *a = new_array(aval, out, Py_None, SLOT(self, off_device));
+    Py_DECREF(out);
+    Py_DECREF(aval);
     return a;
 }
 

@@ -87,9 +87,7 @@ class Array(ArrayAttributes, OperatorMethods):
         key = (value.shape, value.dtype, weak_type)
         aval = _HOST_AVALS.get(key)
         if aval is None:
-            if len(_HOST_AVALS) > 4096:
-                _HOST_AVALS.clear()
-            aval = _HOST_AVALS[key] = ShapedArray(*key)
+            aval = _new_host_aval(key)
         self = object.__new__(cls)
         self._aval = aval
         self._host = value
@@ -347,13 +345,18 @@ _FAST = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "lt": np.less,
          "ne": np.not_equal}  # fmt: skip
 
 
+def _new_host_aval(key: tuple[tuple[int, ...], np.dtype[Any], bool]) -> ShapedArray:
+    """The shared aval of (shape, dtype, weak type), made and kept (the table stays bounded)."""
+    if len(_HOST_AVALS) > 4096:
+        _HOST_AVALS.clear()
+    aval = _HOST_AVALS[key] = ShapedArray(*key)
+    return aval
+
+
 def _result_aval(out: np.ndarray[Any, Any], sa: ShapedArray, oa: ShapedArray) -> ShapedArray:
     """The aval of a binary fast-path result `out` of operands of avals `sa` and `oa`."""
     key = (out.shape, out.dtype, sa.weak_type and oa.weak_type)
-    aval = _HOST_AVALS.get(key)
-    if aval is None:
-        aval = _HOST_AVALS[key] = ShapedArray(*key)
-    return aval
+    return _HOST_AVALS.get(key) or _new_host_aval(key)
 
 
 def _binary(name: str, reflected: bool) -> Any:

@@ -142,7 +142,7 @@ class EvalTrace(Trace):
             else:
                 v = to_ndarray(x)
                 vals.append(v)
-                sig.append(ShapedArray(v.shape, v.dtype, _is_weak(x)))
+                sig.append(ShapedArray(v.shape, v.dtype, dtype_and_weak(x)[1]))
         # Abstract evaluation validates the arguments and fixes the output dtypes and weak
         # types (JAX's rules, as when staged); it is cached per signature, so an eager op pays
         # for it once.
@@ -168,14 +168,6 @@ class EvalTrace(Trace):
         if weak_out and wrap_weak is not None:
             res = [wrap_weak(o) if a.weak_type else o for o, a in zip(res, out_avals, strict=True)]
         return res
-
-
-def _is_weak(x: Any) -> bool:
-    """Whether a concrete operand is weakly typed (a Python scalar, or a weak array)."""
-    if type(x) in (bool, int, float, complex):
-        return True
-    aval = getattr(x, "aval", None)
-    return type(aval) is ShapedArray and aval.weak_type
 
 
 def _avals(sig: list[Any]) -> list[ShapedArray]:

@@ -21,7 +21,7 @@ from pullback_ir.errors import ConcretizationTypeError
 from pullback_ir.primitives.indexing import GatherDimensionNumbers, ScatterDimensionNumbers
 from pullback_ir.trace import Tracer
 
-from pullback_api.numpy._core import asarray_arg, axes_of, eager_host, export, to_dtype
+from pullback_api.numpy._core import asarray_arg, axes_of, eager_host, export, host_view, to_dtype
 
 __all__ = ["AtIndexer", "argwhere", "flatnonzero", "getitem", "nonzero", "take", "take_along_axis"]
 
@@ -210,7 +210,7 @@ def getitem(x: Any, idx: Any) -> Any:
         # Basic indexing of a host value: NumPy's own (a read-only view; same semantics).
         parts = idx if type(idx) is tuple else (idx,)
         if all(type(i) in _BASIC for i in parts):
-            return Array._from_host(np.asarray(host[idx]), x._aval.weak_type, x._home())
+            return host_view(x, np.asarray(host[idx]))
     x = asarray_arg(x, "getitem")
     if isinstance(idx, (Array, Tracer)) and aval_of(idx).shape == () and \
             dtypes.is_integer(aval_of(idx).dtype) and not isinstance(idx, Tracer):  # fmt: skip
