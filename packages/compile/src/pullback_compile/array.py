@@ -434,17 +434,20 @@ for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
     setattr(Array, f"__{_name}__", _binary(_name, False))
 
 
-def _native_operators() -> None:
-    """Route the NumPy-backed operators through the C extension's `BinaryOp`, where built.
+def _load_native() -> Any:
+    """The C extension `_cdispatch`, configured; None where not built or PULLBACK_NO_CEXT is set.
 
-    It runs the same fast path as `_binary`'s Python operator, which it calls otherwise.
+    Its `BinaryOp` takes over the NumPy-backed operators (the same fast path as `_binary`'s
+    Python operator, which it calls otherwise); `jit` takes its `Dispatcher` from here.
     """
     if os.environ.get("PULLBACK_NO_CEXT"):
-        return
+        return None
     try:
         from pullback_compile import _cdispatch  # type: ignore[attr-defined]
     except ImportError:
-        return
+        return None
+    slots = ("_aval", "_host", "_buf", "_device", "_owned", "_deleted", "_replicas")
+    _cdispatch.configure(Array, CONTEXT, EvalTrace, STATE, *(Array.__dict__[n] for n in slots))
     # (the dtypes of kind "f", as in the Python path: NumPy keeps them for a Python scalar)
     floats = frozenset(np.dtype(d) for d in (np.float16, np.float32, np.float64))
     _cdispatch.configure_ops(np.ndarray, ShapedArray.__dict__["dtype"],
@@ -455,6 +458,8 @@ def _native_operators() -> None:
                 continue
             dunder = f"__{'r' if reflected else ''}{name}__"
             setattr(Array, dunder, _cdispatch.BinaryOp(ufunc, reflected, getattr(Array, dunder)))
+    return _cdispatch
 
 
-_native_operators()
+#: The configured C extension, or None (pure-Python operators and jit dispatch).
+NATIVE: Any = _load_native()

@@ -34,7 +34,7 @@ from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
 from pullback_pytrees.codegen import make_builder, make_matcher
 
 from pullback_compile import _jaxlib
-from pullback_compile.array import Array
+from pullback_compile.array import NATIVE, Array
 from pullback_compile.devices import Device, SingleDeviceSharding, resolve_device
 from pullback_compile.lowering import LoweredModule, lower_module
 
@@ -500,20 +500,7 @@ class _PyCall:
         raise NotImplementedError
 
 
-def _load_cdispatch() -> Any:
-    """The C dispatcher, configured; None where it was not built or PULLBACK_NO_CEXT is set."""
-    if os.environ.get("PULLBACK_NO_CEXT"):
-        return None
-    try:
-        from pullback_compile import _cdispatch  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    slots = ("_aval", "_host", "_buf", "_device", "_owned", "_deleted", "_replicas")
-    _cdispatch.configure(Array, CONTEXT, EvalTrace, STATE, *(Array.__dict__[n] for n in slots))
-    return _cdispatch
-
-
-_CDISPATCH = _load_cdispatch()
+_CDISPATCH = NATIVE  # (loaded and configured by pullback_compile.array)
 
 if TYPE_CHECKING or _CDISPATCH is None:
     _CallBase = _PyCall
