@@ -156,3 +156,104 @@ def test_array_operators_are_native_where_built():
     assert (device_put(2.0) + device_put(3.0)).weak_type
     with pytest.raises(TypeError):
         a + "x"
+
+
+class _CountSlow:
+    """Counts the calls that leave the fast tables (they go to `_call_slow`)."""
+
+    def __init__(self, f):
+        self.n = 0
+        self.f = f
+        self.slow = f._call_slow
+        f._call_slow = self  # (an instance attribute: both dispatchers look it up per call)
+
+    def __call__(self, *args, **kwargs):
+        self.n += 1
+        return self.slow(*args, **kwargs)
+
+
+def _tree_args():
+    rng = np.random.default_rng(0)
+    params = [(device_put(rng.standard_normal(3).astype(np.float32)),
+               device_put(rng.standard_normal(3).astype(np.float32))) for _ in range(3)]  # fmt: skip
+    return params, {"b": device_put(np.ones(3, np.float32)), "a": None}
+
+
+def _step(params, extra):
+    return [(w + extra["b"], lax.mul(c, w)) for w, c in params], {"n": extra["a"]}
+
+
+def test_tree_arguments_take_the_fast_table():
+    params, extra = _tree_args()
+    f = jit(_step)
+    counter = _CountSlow(f)
+    want = _step(params, extra)
+    for _ in range(4):
+        out, rest = f(params, extra)
+        assert rest == {"n": None}
+        assert type(out) is list and all(type(p) is tuple for p in out)
+        for (w, c), (w2, c2) in zip(out, want[0], strict=True):
+            np.testing.assert_allclose(w, w2, rtol=1e-6)
+            np.testing.assert_allclose(c, c2, rtol=1e-6)
+    # A dict of other insertion order is the same structure (keys are sorted).
+    same = {"a": None, "b": extra["b"]}
+    np.testing.assert_allclose(f(params, same)[0][0][0], want[0][0][0], rtol=1e-6)
+    assert counter.n == 1  # only the first call compiled; the rest ran from the table
+
+
+def test_tree_mismatches_leave_the_fast_table_and_give_the_right_result():
+    params, extra = _tree_args()
+    f = jit(_step)
+    counter = _CountSlow(f)
+    f(params, extra)
+    f(params, extra)
+    assert counter.n == 1
+    calls = [
+        (params[:2], extra),  # a shorter list
+        (params, {"b": extra["b"], "a": None, "c": None}),  # another key
+        (tuple(params), extra),  # a tuple where a list was
+        (params, {"b": np.ones(3, np.float32), "a": None}),  # a NumPy leaf
+        ([(w, 2.0) for w, _ in params], extra),  # a Python scalar leaf
+        (params, {"b": extra["b"], "a": 1.0}),  # a leaf where None was
+    ]
+    for args in calls:
+        got, _ = f(*args)
+        want, _ = _step(*args)
+        for (w, c), (w2, c2) in zip(got, want, strict=True):
+            np.testing.assert_allclose(w, w2, rtol=1e-6)
+            np.testing.assert_allclose(c, c2, rtol=1e-6)
+    assert counter.n == 1 + len(calls)
+    ints = [(device_put(np.arange(3, dtype=np.int32)),) * 2] * 3
+    assert f(ints, extra)[0][0][1].dtype == np.int32  # new leaf avals, same structure
+    with enable_x64():
+        assert f(params, extra)[0][0][0].dtype == np.float32
+    f.clear_cache()
+    before = counter.n
+    f(params, extra)
+    assert counter.n == before + 1
+
+
+def test_alternating_tree_structures():
+    f = jit(lambda t: [lax.add(x, x) for x in (t if isinstance(t, list) else t.values())])
+    a, b = _xs()
+    for _ in range(3):  # each change of structure replaces the matched one
+        np.testing.assert_allclose(f([a, b])[1], [2, 2, 2])
+        np.testing.assert_allclose(f({"x": a})[0], [0, 2, 4])
+        np.testing.assert_allclose(f([a, b, a])[2], [0, 2, 4])
+
+
+def test_tree_calls_do_not_leak():
+    params, extra = _tree_args()
+    f = jit(_step)
+    f(params, extra)
+    f(params, extra)
+    leaf = params[0][0]
+    gc.collect()
+    before = (sys.getrefcount(leaf), sys.getrefcount(leaf._aval), sys.getrefcount(params),
+              sys.getrefcount(extra))  # fmt: skip
+    for _ in range(2000):
+        f(params, extra)
+    gc.collect()
+    after = (sys.getrefcount(leaf), sys.getrefcount(leaf._aval), sys.getrefcount(params),
+             sys.getrefcount(extra))  # fmt: skip
+    assert after == before

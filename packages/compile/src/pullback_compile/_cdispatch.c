@@ -1,11 +1,12 @@
 /* The per-call hot path of `jit`, in C: the base type of `JitFunction`.
  *
- * A call whose arguments are all pullback Arrays, in a signature compiled before, with nothing
- * traced, static, donated or passed by keyword, is run here: the argument avals form the key
- * of the fast table, their device buffers are gathered, the executable is launched and its
- * outputs are wrapped in new Arrays. Anything else goes to the Python method `_call_slow`,
- * which does the same work in general (and fills the table). `jit.py` holds a pure-Python
- * equivalent, used where this module was not built.
+ * A call whose arguments are pullback Arrays, or tuples, lists, dicts and None holding them in
+ * the structure seen last, in a signature compiled before, with nothing traced, static,
+ * donated or passed by keyword, is run here: the leaf avals form the key of a fast table,
+ * their device buffers are gathered, the executable is launched and its outputs are wrapped
+ * in new Arrays. Anything else goes to the Python method `_call_slow`, which does the same
+ * work in general (and fills the tables). `jit.py` holds a pure-Python equivalent, used where
+ * this module was not built.
  *
  * The Array slots are read and written at the offsets of their member descriptors, which
  * `configure` receives once.
@@ -16,11 +17,17 @@
 #include <structmember.h>
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *fast; /* dict: tuple of argument avals -> entry tuple (see ENTRY_*) */
-    char plain;     /* nothing static or donated: the fast table applies */
+    PyObject *entries;    /* dict: tuple of leaf avals -> entry tuple (see ENTRY_*) */
     PyObject *last_key;   /* the key of the last hit (its avals compared by identity)... */
     PyObject *last_entry; /* ...and its entry: a repeated call skips hashing and lookup */
+} Table;
+
+typedef struct {
+    PyObject_HEAD
+    Table flat;      /* calls whose arguments are all Arrays, keyed by their avals */
+    Table tree;      /* calls whose arguments have the structure `shape`, keyed by leaf avals */
+    PyObject *shape; /* (codegen.describe(args treedef), number of leaves), or None */
+    char plain;      /* nothing static or donated: the fast tables apply */
 } Dispatcher;
 /* (Python subclasses get their own __dict__ and __weakref__ slots, which subtype_dealloc
  * clears.) */
@@ -72,32 +79,70 @@ static PyObject *new_array(PyObject *aval, PyObject *host, PyObject *buf, PyObje
     return a;
 }
 
-/* 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
-static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
-    Py_ssize_t n = PyTuple_GET_SIZE(args);
-    if (n == 0 || self->fast == NULL || !PyDict_Check(self->fast)) return 0;
+/* Whether `obj` has the structure `node` (see codegen.describe): 1 yes, its leaves stored
+ * in `leaves` from *k on; 0 no; -1 error. */
+static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) {
+    if (node == Py_None) {
+        if (Py_TYPE(obj) != array_type || *k >= PyTuple_GET_SIZE(leaves)) return 0;
+        Py_INCREF(obj);
+        PyTuple_SET_ITEM(leaves, (*k)++, obj);
+        return 1;
+    }
+    if (!PyTuple_Check(node) || PyTuple_GET_SIZE(node) != 3 ||
+        !PyTuple_Check(PyTuple_GET_ITEM(node, 1))) {
+        PyErr_SetString(PyExc_TypeError, "jit: malformed tree description");
+        return -1;
+    }
+    PyObject *type = PyTuple_GET_ITEM(node, 0), *children = PyTuple_GET_ITEM(node, 1);
+    PyObject *keys = PyTuple_GET_ITEM(node, 2);
+    if ((PyObject *)Py_TYPE(obj) != type) return 0;
+    Py_ssize_t n = PyTuple_GET_SIZE(children);
+    if (obj == Py_None) return 1;
+    int is_dict = type == (PyObject *)&PyDict_Type;
+    if (is_dict && (!PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) != n)) {
+        PyErr_SetString(PyExc_TypeError, "jit: malformed tree description");
+        return -1;
+    }
+    Py_ssize_t size = is_dict ? PyDict_GET_SIZE(obj) : Py_SIZE(obj); /* (tuple or list) */
+    if (size != n) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *child;
+        if (is_dict) {
+            child = PyDict_GetItemWithError(obj, PyTuple_GET_ITEM(keys, i));
+            if (child == NULL) return PyErr_Occurred() ? -1 : 0;
+        } else {
+            child = PyTuple_Check(obj) ? PyTuple_GET_ITEM(obj, i) : PyList_GET_ITEM(obj, i);
+        }
+        Py_INCREF(child); /* (a key's __eq__ could change the container) */
+        int r = walk(child, PyTuple_GET_ITEM(children, i), leaves, k);
+        Py_DECREF(child);
+        if (r != 1) return r;
+        if (!is_dict && Py_SIZE(obj) != n) return 0;
+    }
+    return 1;
+}
 
-    PyObject *trace = PyObject_GetAttr(context, str_trace);
-    if (trace == NULL) { *out = NULL; return 1; }
-    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
-    Py_DECREF(trace);
-    if (!eager) return 0;
+/* Run the call whose leaves (Arrays) are `leaves` from `table`.
+ * 1: ran (result in *out, NULL on error); 0: not in the table (nothing raised). */
+static int run_leaves(Table *table, PyObject *leaves, PyObject **out) {
+    Py_ssize_t n = PyTuple_GET_SIZE(leaves);
+    if (table->entries == NULL || !PyDict_Check(table->entries)) return 0;
 
     PyObject *entry = NULL; /* borrowed */
-    PyObject *last = self->last_key;
+    PyObject *last = table->last_key;
     if (last != NULL && PyTuple_GET_SIZE(last) == n) {
         Py_ssize_t i = 0;
         for (; i < n; i++) {
-            PyObject *a = PyTuple_GET_ITEM(args, i);
+            PyObject *a = PyTuple_GET_ITEM(leaves, i);
             if (Py_TYPE(a) != array_type || SLOT(a, off_aval) != PyTuple_GET_ITEM(last, i)) break;
         }
-        if (i == n) entry = self->last_entry;
+        if (i == n) entry = table->last_entry;
     }
     if (entry == NULL) {
         PyObject *key = PyTuple_New(n);
         if (key == NULL) { *out = NULL; return 1; }
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *a = PyTuple_GET_ITEM(args, i);
+            PyObject *a = PyTuple_GET_ITEM(leaves, i);
             PyObject *aval;
             if (Py_TYPE(a) != array_type || (aval = SLOT(a, off_aval)) == NULL) {
                 Py_DECREF(key);
@@ -106,7 +151,7 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
             Py_INCREF(aval);
             PyTuple_SET_ITEM(key, i, aval);
         }
-        entry = PyDict_GetItemWithError(self->fast, key);
+        entry = PyDict_GetItemWithError(table->entries, key);
         if (entry == NULL) {
             Py_DECREF(key);
             if (PyErr_Occurred()) { *out = NULL; return 1; }
@@ -121,8 +166,8 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
             return 0;
         }
         Py_INCREF(entry);
-        Py_XSETREF(self->last_entry, entry); /* (the dict holds it too: still borrowed here) */
-        Py_XSETREF(self->last_key, key);
+        Py_XSETREF(table->last_entry, entry); /* (the dict holds it too: still borrowed here) */
+        Py_XSETREF(table->last_key, key);
     }
     PyObject *x64 = PyObject_GetAttr(state, str_x64);
     if (x64 == NULL) { *out = NULL; return 1; }
@@ -144,7 +189,7 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
         PyList_SET_ITEM(bufs, i, c);
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *a = PyTuple_GET_ITEM(args, i);
+        PyObject *a = PyTuple_GET_ITEM(leaves, i);
         PyObject *buf = SLOT(a, off_buf);
         PyObject *rep = SLOT(a, off_replicas);
         if (buf == NULL || buf == Py_None || SLOT(a, off_device) != device ||
@@ -190,6 +235,42 @@ done:
     return 1;
 }
 
+/* 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
+static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n == 0) return 0;
+    PyObject *trace = PyObject_GetAttr(context, str_trace);
+    if (trace == NULL) { *out = NULL; return 1; }
+    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
+    Py_DECREF(trace);
+    if (!eager) return 0;
+
+    Py_ssize_t i = 0;
+    while (i < n && Py_TYPE(PyTuple_GET_ITEM(args, i)) == array_type) i++;
+    if (i == n) return run_leaves(&self->flat, args, out);
+
+    PyObject *shape = self->shape;
+    if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 2) return 0;
+    Py_ssize_t nleaves = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 1));
+    if (nleaves <= 0) {
+        if (PyErr_Occurred()) { *out = NULL; return 1; }
+        return 0;
+    }
+    Py_INCREF(shape); /* (walking may run a dict key's __eq__) */
+    PyObject *leaves = PyTuple_New(nleaves);
+    int r = -1;
+    if (leaves != NULL) {
+        Py_ssize_t k = 0;
+        r = walk(args, PyTuple_GET_ITEM(shape, 0), leaves, &k);
+        if (r == 1 && k != nleaves) r = 0;
+        if (r == 1) r = run_leaves(&self->tree, leaves, out);
+        Py_DECREF(leaves);
+    }
+    Py_DECREF(shape);
+    if (r < 0) { *out = NULL; return 1; }
+    return r;
+}
+
 static PyObject *dispatcher_call(PyObject *op, PyObject *args, PyObject *kwargs) {
     Dispatcher *self = (Dispatcher *)op;
     if (array_type != NULL && self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
@@ -204,8 +285,14 @@ static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kw
     (void)kwargs;
     Dispatcher *self = (Dispatcher *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
-    self->fast = PyDict_New();
-    if (self->fast == NULL) { Py_DECREF(self); return NULL; }
+    self->flat.entries = PyDict_New();
+    self->tree.entries = PyDict_New();
+    if (self->flat.entries == NULL || self->tree.entries == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    Py_INCREF(Py_None);
+    self->shape = Py_None;
     self->plain = 0;
     return (PyObject *)self;
 }
@@ -213,17 +300,29 @@ static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kw
 static int dispatcher_traverse(PyObject *op, visitproc visit, void *arg) {
     Dispatcher *self = (Dispatcher *)op;
     Py_VISIT(Py_TYPE(op));
-    Py_VISIT(self->fast);
-    Py_VISIT(self->last_key);
-    Py_VISIT(self->last_entry);
+    Table *tables[2] = {&self->flat, &self->tree};
+    for (int i = 0; i < 2; i++) {
+        Py_VISIT(tables[i]->entries);
+        Py_VISIT(tables[i]->last_key);
+        Py_VISIT(tables[i]->last_entry);
+    }
+    Py_VISIT(self->shape);
     return 0;
+}
+
+static void forget(Dispatcher *self) {
+    Py_CLEAR(self->flat.last_key);
+    Py_CLEAR(self->flat.last_entry);
+    Py_CLEAR(self->tree.last_key);
+    Py_CLEAR(self->tree.last_entry);
 }
 
 static int dispatcher_clear(PyObject *op) {
     Dispatcher *self = (Dispatcher *)op;
-    Py_CLEAR(self->fast);
-    Py_CLEAR(self->last_key);
-    Py_CLEAR(self->last_entry);
+    forget(self);
+    Py_CLEAR(self->flat.entries);
+    Py_CLEAR(self->tree.entries);
+    Py_CLEAR(self->shape);
     return 0;
 }
 
@@ -237,23 +336,25 @@ static void dispatcher_dealloc(PyObject *op) {
 
 static PyObject *dispatcher_forget(PyObject *op, PyObject *unused) {
     (void)unused;
-    Dispatcher *self = (Dispatcher *)op;
-    Py_CLEAR(self->last_key);
-    Py_CLEAR(self->last_entry);
+    forget((Dispatcher *)op);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef dispatcher_methods[] = {
     {"_forget", dispatcher_forget, METH_NOARGS,
-     "Drop the remembered last hit (call after changing the fast table)."},
+     "Drop the remembered last hits (call after changing a fast table)."},
     {NULL, NULL, 0, NULL}};
 
 static PyMemberDef dispatcher_members[] = {
-    {"_fast_c", T_OBJECT_EX, offsetof(Dispatcher, fast), 0,
-     "The fast table: argument avals -> (x64, launch, collect, handlers, consts, device, "
-     "out_avals, single, build)."},
+    {"_fast_c", T_OBJECT_EX, offsetof(Dispatcher, flat.entries), 0,
+     "The fast table of all-Array calls: argument avals -> (x64, launch, collect, handlers, "
+     "consts, device, out_avals, single, build)."},
+    {"_tree_fast_c", T_OBJECT_EX, offsetof(Dispatcher, tree.entries), 0,
+     "The fast table of calls of the structure `_tree_c`: leaf avals -> entry (as _fast_c)."},
+    {"_tree_c", T_OBJECT_EX, offsetof(Dispatcher, shape), 0,
+     "(codegen.describe of the arguments' treedef, number of leaves), or None."},
     {"_plain_c", T_BOOL, offsetof(Dispatcher, plain), 0,
-     "Whether calls may take the fast table (nothing static or donated)."},
+     "Whether calls may take the fast tables (nothing static or donated)."},
     {NULL}};
 
 static PyType_Slot dispatcher_slots[] = {

@@ -31,7 +31,7 @@ from pullback_ir.primitives import control as cf
 from pullback_ir.staging import trace_to_jaxpr
 from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
 from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
-from pullback_pytrees.codegen import make_builder, make_matcher
+from pullback_pytrees.codegen import describe, make_builder, make_matcher
 
 from pullback_compile import _jaxlib
 from pullback_compile.array import NATIVE, Array
@@ -470,20 +470,39 @@ class Compiled:
 
 
 class _PyCall:
-    """The call of a `JitFunction` in Python: the fast table, else `_call_slow`."""
+    """The call of a `JitFunction` in Python: the fast tables, else `_call_slow`.
+
+    One table serves calls whose arguments are all Arrays, keyed by their avals; the other
+    serves calls of one argument structure (the one `_set_tree` names), matched by generated
+    code and keyed by the leaf avals.
+    """
 
     _plain: bool
     _fast: dict[Any, _Executable]
+    _tree_py: tuple[Callable[[Any], list[Any] | None], dict[Any, _Executable]] | None
 
     def _init_fast(self, plain: bool) -> None:
         self._plain = plain
         self._fast = {}
+        self._tree_py = None
 
     def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
         self._fast[key] = exe
 
     def _clear_fast(self) -> None:
         self._fast.clear()
+        self._tree_py = None
+
+    def _set_tree(self, tree: PyTreeDef) -> bool:
+        """Match calls of argument structure `tree` from now on (False: not a simple tree)."""
+        m = make_matcher(tree)
+        self._tree_py = None if m is None else (m, {})
+        return m is not None
+
+    def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
+        """`exe` runs calls of the structure set by `_set_tree` with leaf avals `key`."""
+        if self._tree_py is not None:
+            self._tree_py[1][key] = exe
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._plain and not kwargs and type(CONTEXT.trace) is EvalTrace:
@@ -492,6 +511,18 @@ class _PyCall:
                 fast = self._fast.get(tuple(map(_AVAL, args)))
             except AttributeError:
                 fast = None
+                tree = self._tree_py
+                leaves = None if tree is None else tree[0](args)
+                if leaves is not None:
+                    try:
+                        fast = tree[1].get(tuple([a._aval for a in leaves]))  # type: ignore[index]
+                    except AttributeError:
+                        fast = None
+                    if fast is not None and fast.x64 is STATE.x64 and all(
+                        type(a) is Array for a in leaves
+                    ):
+                        return fast.run_arrays(leaves)
+                    fast = None
             if fast is not None and fast.x64 is STATE.x64:
                 return fast.run_arrays(args)
         return self._call_slow(*args, **kwargs)
@@ -507,7 +538,7 @@ if TYPE_CHECKING or _CDISPATCH is None:
 else:
 
     class _CallBase(_CDISPATCH.Dispatcher):  # type: ignore[no-redef]
-        """The call of a `JitFunction` in C (`_cdispatch`): the fast table, else `_call_slow`."""
+        """The call of a `JitFunction` in C (`_cdispatch`): the fast tables, else `_call_slow`."""
 
         def _init_fast(self, plain: bool) -> None:
             self._plain = plain  # (read by _call_slow)
@@ -519,7 +550,21 @@ else:
 
         def _clear_fast(self) -> None:
             self._fast_c.clear()
+            self._tree_c = None
+            self._tree_fast_c.clear()
             self._forget()
+
+        def _set_tree(self, tree: PyTreeDef) -> bool:
+            shape = describe(tree)
+            self._tree_c = None if shape is False else (shape, tree.num_leaves)
+            self._tree_fast_c.clear()
+            self._forget()
+            return shape is not False
+
+        def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
+            if self._tree_c is not None:
+                self._tree_fast_c[key] = exe.fast_entry()
+                self._forget()
 
 
 def dispatch_in_c() -> bool:
@@ -573,8 +618,8 @@ class JitFunction(_CallBase):
         self._in_shardings = in_shardings
         self._cache: dict[Any, _Executable] = {}
         self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
-        # (generated matcher, executables by leaf avals, the tree it matches)
-        self._matcher: tuple[Any, dict[Any, _Executable], PyTreeDef] | None = None
+        # The argument structure the tree fast table serves (see _PyCall).
+        self._matched: PyTreeDef | None = None
         # The per-call fast path applies when nothing is static or donated and no kwargs.
         self._init_fast(not (self._static_nums or self._static_names or self._donate_nums
                              or self._donate_names))  # fmt: skip
@@ -693,17 +738,6 @@ class JitFunction(_CallBase):
         if type(CONTEXT.trace) is not EvalTrace:
             return self._staged(args, kwargs)
         if self._plain and not kwargs:
-            # The argument structure seen last, matched by generated code, all Arrays.
-            matcher = self._matcher
-            if matcher is not None:
-                leaves_m = matcher[0](args)
-                if leaves_m is not None:
-                    try:
-                        hit = matcher[1].get(tuple([a._aval for a in leaves_m]))
-                    except AttributeError:
-                        hit = None
-                    if hit is not None and hit.x64 is STATE.x64:
-                        return hit.run_arrays(leaves_m)
             leaves, tree = tree_flatten(args)
             sig = _arg_avals(self._name, leaves, (args, {}))
             key = (tree, STATE.x64, *sig)
@@ -717,11 +751,11 @@ class JitFunction(_CallBase):
                 if exe.all_kept and not exe.effectful and all(type(a) is Array for a in leaves):
                     if len(leaves) == len(args) and all(type(a) is Array for a in args):
                         self._set_fast(tuple(a._aval for a in args), exe)
-                    elif self._matcher is None or self._matcher[2] != tree:
-                        m = make_matcher(tree)
-                        self._matcher = None if m is None else (m, {}, tree)
-                    if self._matcher is not None and self._matcher[2] == tree:
-                        self._matcher[1][tuple(a._aval for a in leaves)] = exe
+                    else:  # the fast table of this argument structure
+                        if self._matched != tree:
+                            self._matched = tree if self._set_tree(tree) else None
+                        if self._matched is not None:
+                            self._set_tree_fast(tuple(a._aval for a in leaves), exe)
             return tree_unflatten(exe.out_tree, exe.run(leaves))
         statics, leaves, tree = self._split(args, kwargs)
         for x in leaves:
@@ -775,7 +809,7 @@ class JitFunction(_CallBase):
         self._cache.clear()
         self._clear_fast()
         self._staged_cache.clear()
-        self._matcher = None
+        self._matched = None
 
     def _cache_size(self) -> int:
         return len(self._cache)

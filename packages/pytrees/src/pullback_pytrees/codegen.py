@@ -4,7 +4,8 @@ A dispatcher that sees the same argument structure on every call (a `jit`'s para
 batch) can flatten and rebuild it with generated code instead of walking the tree: the
 generated matcher checks each container's type and length and reads the leaves directly, the
 builder writes the containers out as one expression. Only tuples, lists, dicts and None are
-generated; other structures get None (use `tree_flatten` / `tree_unflatten`).
+generated; other structures get None (use `tree_flatten` / `tree_unflatten`). `describe`
+gives the same structures as plain data, for a matcher written in another language.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from pullback_pytrees.registry import DICT, LEAF, LIST, NONE, TUPLE
 from pullback_pytrees.treedef import Node, PyTreeDef
 
-__all__ = ["make_builder", "make_matcher"]
+__all__ = ["describe", "make_builder", "make_matcher"]
 
 _SIMPLE = frozenset({TUPLE, LIST, DICT, NONE, LEAF})
 
@@ -23,6 +24,32 @@ _SIMPLE = frozenset({TUPLE, LIST, DICT, NONE, LEAF})
 def _simple(node: Node) -> bool:
     kind, _, children, _ = node
     return kind in _SIMPLE and all(_simple(c) for c in children)
+
+
+def describe(treedef: PyTreeDef) -> Any:
+    """`treedef` as nested tuples: None for a leaf, else `(type, children, dict keys or None)`.
+
+    The container type is `tuple`, `list`, `dict` or `type(None)`; a dict's children follow
+    its keys in the order given. Returns False when `treedef` has other node kinds.
+
+    Example:
+        >>> from pullback_pytrees import tree_structure
+        >>> describe(tree_structure([1, {"a": 2}]))
+        (<class 'list'>, (None, (<class 'dict'>, (None,), ('a',))), None)
+    """
+    node = treedef._node
+    if not _simple(node):
+        return False
+    types = {TUPLE: tuple, LIST: list, DICT: dict, NONE: type(None)}
+
+    def visit(n: Node) -> Any:
+        kind, data, children, _ = n
+        if kind == LEAF:
+            return None
+        keys = tuple(data) if kind == DICT else None
+        return (types[kind], tuple(visit(c) for c in children), keys)
+
+    return visit(node)
 
 
 def make_matcher(treedef: PyTreeDef) -> Callable[[Any], list[Any] | None] | None:
