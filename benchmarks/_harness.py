@@ -2,7 +2,10 @@
 
 pullback and JAX never share a process (importing jax patches jaxlib's classes). Each
 `bench_<area>.py` defines `cases(impl) -> dict[name, zero-argument callable]` and calls
-`main(__file__, cases)`; run with no arguments it times both implementations side by side.
+`main(__file__, cases)`; run with no arguments it times both implementations side by side:
+one long-lived child process each, asked to time the same case in turn, round after round,
+so that both see the same machine (its speed drifts over seconds on a shared VM). The ratio
+reported is the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import timeit
 from collections.abc import Callable
+from typing import Any
 
 
 def time_call(fn: Callable[[], object], repeats: int = 7, min_time: float = 0.2) -> float:
@@ -30,44 +35,95 @@ def _child(cases: Callable[[str], dict[str, Callable[[], object]]], impl: str) -
     print(json.dumps(results))
 
 
-def _run_child(path: str, impl: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, path, "--impl", impl], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _serve(cases: Callable[[str], dict[str, Callable[[], object]]], impl: str) -> None:
+    # Build the cases once, then time the one named on each stdin line (sizing its loop the
+    # first time) and answer with the median seconds per call of three repeats.
+    table = cases(impl)
+    print(json.dumps(list(table)), flush=True)
+    numbers: dict[str, int] = {}
+    for line in sys.stdin:
+        name = json.loads(line)
+        timer = timeit.Timer(table[name])
+        if name not in numbers:
+            numbers[name] = max(1, timer.autorange()[0])
+        n = numbers[name]
+        print(json.dumps(statistics.median(t / n for t in timer.repeat(3, n))), flush=True)
+
+
+class _Server:
+    """A child process of one implementation that times cases on request."""
+
+    def __init__(self, path: str, impl: str) -> None:
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by close())
+        self.proc = subprocess.Popen(
+            [sys.executable, path, "--impl", impl, "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
+        )  # fmt: skip
+        self.names: list[str] = self._answer()
+
+    def _answer(self) -> Any:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self.log.seek(0)
+            raise RuntimeError(f"benchmark child failed:\n{self.log.read()[-4000:]}")
+        return json.loads(line)
+
+    def time(self, name: str) -> float:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(name) + "\n")
+        self.proc.stdin.flush()
+        return float(self._answer())
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait()
+        self.log.close()
 
 
 def main(path: str, cases: Callable[[str], dict[str, Callable[[], object]]]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--impl", choices=["pullback", "jax"])
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
-        help="alternate the two implementations' processes this many times (machine noise "
-        "drifts between processes; the median over rounds is reported)",
+        default=7,
+        help="time each case this many times in each implementation, the two alternating "
+        "case by case (machine noise drifts over seconds); medians are reported",
     )
     args = parser.parse_args()
     if args.impl:
-        _child(cases, args.impl)
+        (_serve if args.serve else _child)(cases, args.impl)
         return
     have_jax = importlib.util.find_spec("jax") is not None
-    ours_runs: list[dict[str, float]] = []
-    theirs_runs: list[dict[str, float]] = []
-    for _ in range(max(1, args.rounds)):
-        ours_runs.append(_run_child(path, "pullback"))
-        if have_jax:
-            theirs_runs.append(_run_child(path, "jax"))
+    ours = _Server(path, "pullback")
+    theirs = _Server(path, "jax") if have_jax else None
     print(f"{'case':40s} {'pullback':>12s} {'jax':>12s} {'ratio':>8s}  per-round ratios")
-    for name in ours_runs[0]:
-        t = statistics.median(r[name] for r in ours_runs)
-        js = [r[name] for r in theirs_runs if name in r]
-        j = statistics.median(js) if js else None
-        jtxt = f"{j * 1e6:10.2f}us" if j else "         n/a"
-        ratio = f"{t / j:7.2f}x" if j else "     n/a"
-        rounds = " ".join(
-            f"{o[name] / r[name]:.2f}" for o, r in zip(ours_runs, theirs_runs, strict=False)
-        )
-        print(f"{name:40s} {t * 1e6:10.2f}us {jtxt} {ratio}  {rounds}")
+    try:
+        for name in ours.names:
+            mine: list[float] = []
+            other: list[float] = []
+            for r in range(max(1, args.rounds)):
+                # Alternate who goes first, so neither always follows the other's run.
+                if theirs is not None and name in theirs.names and r % 2:
+                    other.append(theirs.time(name))
+                mine.append(ours.time(name))
+                if theirs is not None and name in theirs.names and not r % 2:
+                    other.append(theirs.time(name))
+            t = statistics.median(mine)
+            if other:
+                ratios = [o / j for o, j in zip(mine, other, strict=True)]
+                j = statistics.median(other)
+                jtxt, rtxt = f"{j * 1e6:10.2f}us", f"{statistics.median(ratios):7.2f}x"
+                rounds = " ".join(f"{x:.2f}" for x in ratios)
+            else:
+                jtxt, rtxt, rounds = "         n/a", "     n/a", ""
+            print(f"{name:40s} {t * 1e6:10.2f}us {jtxt} {rtxt}  {rounds}", flush=True)
+    finally:
+        ours.close()
+        if theirs is not None:
+            theirs.close()
     if not have_jax:
         print("(jax is not installed: run through `hatch run bench:...` to compare)")

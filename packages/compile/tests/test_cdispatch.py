@@ -174,8 +174,11 @@ class _CountSlow:
 
 def _tree_args():
     rng = np.random.default_rng(0)
-    params = [(device_put(rng.standard_normal(3).astype(np.float32)),
-               device_put(rng.standard_normal(3).astype(np.float32))) for _ in range(3)]  # fmt: skip
+
+    def put() -> object:
+        return device_put(rng.standard_normal(3).astype(np.float32))
+
+    params = [(put(), put()) for _ in range(3)]
     return params, {"b": device_put(np.ones(3, np.float32)), "a": None}
 
 
@@ -191,7 +194,8 @@ def test_tree_arguments_take_the_fast_table():
     for _ in range(4):
         out, rest = f(params, extra)
         assert rest == {"n": None}
-        assert type(out) is list and all(type(p) is tuple for p in out)
+        assert type(out) is list
+        assert all(type(p) is tuple for p in out)
         for (w, c), (w2, c2) in zip(out, want[0], strict=True):
             np.testing.assert_allclose(w, w2, rtol=1e-6)
             np.testing.assert_allclose(c, c2, rtol=1e-6)
@@ -257,3 +261,47 @@ def test_tree_calls_do_not_leak():
     after = (sys.getrefcount(leaf), sys.getrefcount(leaf._aval), sys.getrefcount(params),
              sys.getrefcount(extra))  # fmt: skip
     assert after == before
+
+
+def test_scalar_and_numpy_leaves_take_the_fast_tables():
+    a, _ = _xs()
+    f = jit(lambda x, s: x * s)
+    counter = _CountSlow(f)
+    for s in (0.5, 2.0, 0.5, 2.0):  # one signature (weak f32 scalar), several values
+        np.testing.assert_allclose(f(a, s), np.asarray(a) * s)
+    assert counter.n == 1
+    assert f(a, 2.0).weak_type is False
+    assert f(a, 2.0).dtype == np.float32
+    # 0.0 and -0.0 are equal but not the same argument.
+    assert np.signbit(np.asarray(jit(lambda x, s: lax.div(x, s))(a, -0.0))[1])
+    assert not np.signbit(np.asarray(jit(lambda x, s: lax.div(x, s))(a, 0.0))[1])
+    host = np.arange(3, dtype=np.float32)
+    g = jit(lambda x, y: x + y)
+    slow_g = _CountSlow(g)
+    np.testing.assert_allclose(g(host, a), 2 * np.arange(3))
+    host[0] = 10.0  # the next call reads the array as it is now
+    np.testing.assert_allclose(g(host, a), [10, 2, 4])
+    np.testing.assert_allclose(g(np.float32(1), a), [1, 2, 3])
+    tree = jit(lambda p: [p[0] * p[1]["k"], p[1]["flag"]])
+    slow_t = _CountSlow(tree)
+    for k in (3, 4, 3):
+        out, flag = tree((a, {"k": k, "flag": True}))
+        np.testing.assert_allclose(out, np.asarray(a) * k)
+        assert bool(flag)
+        assert flag.dtype == np.bool_
+    assert slow_g.n == 2  # (np.float32 is a new signature)
+    assert slow_t.n == 1
+
+
+def test_bad_scalar_leaves_still_raise_clear_errors():
+    a, _ = _xs()
+    f = jit(lambda x, s: x * s)
+    f(a, 1)
+    with pytest.raises((OverflowError, TypeError, ValueError)):
+        f(a, 2**40)  # an int32 argument out of range
+    with pytest.raises(TypeError, match="not a valid array"):
+        f(a, "x")
+    with pytest.raises(TypeError, match=r"argument args\[1\] is a NumPy array of dtype <U1"):
+        f(a, np.array(["a", "b", "c"]))
+    with enable_x64():
+        assert f(device_put(np.ones(2)), 2**40).dtype == np.float64

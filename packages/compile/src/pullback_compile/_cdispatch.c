@@ -4,7 +4,8 @@
  * the structure seen last, in a signature compiled before, with nothing traced, static,
  * donated or passed by keyword, is run here: the leaf avals form the key of a fast table,
  * their device buffers are gathered, the executable is launched and its outputs are wrapped
- * in new Arrays. Anything else goes to the Python method `_call_slow`, which does the same
+ * in new Arrays. Leaves that are not Arrays (Python scalars, NumPy arrays) are given their
+ * aval and buffer by the Python method set as `_convert_c`. Anything else goes to the Python method `_call_slow`, which does the same
  * work in general (and fills the tables). `jit.py` holds a pure-Python equivalent, used where
  * this module was not built.
  *
@@ -27,6 +28,7 @@ typedef struct {
     Table flat;      /* calls whose arguments are all Arrays, keyed by their avals */
     Table tree;      /* calls whose arguments have the structure `shape`, keyed by leaf avals */
     PyObject *shape; /* (codegen.describe(args treedef), number of leaves), or None */
+    PyObject *convert; /* convert(leaf) -> (aval, device buffer), or None: a non-Array leaf */
     char plain;      /* nothing static or donated: the fast tables apply */
 } Dispatcher;
 /* (Python subclasses get their own __dict__ and __weakref__ slots, which subtype_dealloc
@@ -83,7 +85,7 @@ static PyObject *new_array(PyObject *aval, PyObject *host, PyObject *buf, PyObje
  * in `leaves` from *k on; 0 no; -1 error. */
 static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) {
     if (node == Py_None) {
-        if (Py_TYPE(obj) != array_type || *k >= PyTuple_GET_SIZE(leaves)) return 0;
+        if (*k >= PyTuple_GET_SIZE(leaves)) return 0;
         Py_INCREF(obj);
         PyTuple_SET_ITEM(leaves, (*k)++, obj);
         return 1;
@@ -122,9 +124,19 @@ static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) 
     return 1;
 }
 
-/* Run the call whose leaves (Arrays) are `leaves` from `table`.
+/* The aval of leaf i: an Array's, else the one `conv` holds for it (NULL: neither). */
+static PyObject *leaf_aval(PyObject *leaves, PyObject *conv, Py_ssize_t i) {
+    PyObject *a = PyTuple_GET_ITEM(leaves, i);
+    if (Py_TYPE(a) == array_type) return SLOT(a, off_aval);
+    if (conv == NULL) return NULL;
+    PyObject *c = PyTuple_GET_ITEM(conv, i);
+    return c == Py_None ? NULL : PyTuple_GET_ITEM(c, 0);
+}
+
+/* Run the call whose leaves are `leaves` from `table`; `conv` (or NULL when all are Arrays)
+ * holds (aval, buffer) for each leaf that is not an Array.
  * 1: ran (result in *out, NULL on error); 0: not in the table (nothing raised). */
-static int run_leaves(Table *table, PyObject *leaves, PyObject **out) {
+static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject **out) {
     Py_ssize_t n = PyTuple_GET_SIZE(leaves);
     if (table->entries == NULL || !PyDict_Check(table->entries)) return 0;
 
@@ -133,8 +145,7 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject **out) {
     if (last != NULL && PyTuple_GET_SIZE(last) == n) {
         Py_ssize_t i = 0;
         for (; i < n; i++) {
-            PyObject *a = PyTuple_GET_ITEM(leaves, i);
-            if (Py_TYPE(a) != array_type || SLOT(a, off_aval) != PyTuple_GET_ITEM(last, i)) break;
+            if (leaf_aval(leaves, conv, i) != PyTuple_GET_ITEM(last, i)) break;
         }
         if (i == n) entry = table->last_entry;
     }
@@ -142,9 +153,8 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject **out) {
         PyObject *key = PyTuple_New(n);
         if (key == NULL) { *out = NULL; return 1; }
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *a = PyTuple_GET_ITEM(leaves, i);
-            PyObject *aval;
-            if (Py_TYPE(a) != array_type || (aval = SLOT(a, off_aval)) == NULL) {
+            PyObject *aval = leaf_aval(leaves, conv, i);
+            if (aval == NULL) {
                 Py_DECREF(key);
                 return 0;
             }
@@ -190,6 +200,12 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject **out) {
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *a = PyTuple_GET_ITEM(leaves, i);
+        if (Py_TYPE(a) != array_type) { /* a converted leaf */
+            PyObject *buf = PyTuple_GET_ITEM(PyTuple_GET_ITEM(conv, i), 1);
+            Py_INCREF(buf);
+            PyList_SET_ITEM(bufs, nc + i, buf);
+            continue;
+        }
         PyObject *buf = SLOT(a, off_buf);
         PyObject *rep = SLOT(a, off_replicas);
         if (buf == NULL || buf == Py_None || SLOT(a, off_device) != device ||
@@ -235,6 +251,43 @@ done:
     return 1;
 }
 
+/* (aval, buffer) for each leaf that is not an Array, None for each Array, in *conv.
+ * 1: done; 0: a leaf the fast path does not take; -1: error. */
+static int convert_leaves(Dispatcher *self, PyObject *leaves, PyObject **conv) {
+    Py_ssize_t n = PyTuple_GET_SIZE(leaves), i = 0;
+    while (i < n && Py_TYPE(PyTuple_GET_ITEM(leaves, i)) == array_type) i++;
+    if (i == n) return 1; /* all Arrays: *conv stays NULL */
+    if (self->convert == NULL || self->convert == Py_None) return 0;
+    PyObject *c = PyTuple_New(n);
+    if (c == NULL) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *leaf = PyTuple_GET_ITEM(leaves, i), *item;
+        if (Py_TYPE(leaf) == array_type) {
+            item = Py_None;
+            Py_INCREF(item);
+        } else {
+            item = PyObject_CallOneArg(self->convert, leaf);
+            if (item == NULL) { Py_DECREF(c); return -1; }
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+                int none = item == Py_None;
+                Py_DECREF(item);
+                Py_DECREF(c);
+                if (none) return 0;
+                PyErr_SetString(PyExc_TypeError, "jit: _convert_c must give (aval, buffer)");
+                return -1;
+            }
+        }
+        PyTuple_SET_ITEM(c, i, item);
+    }
+    *conv = c;
+    return 1;
+}
+
+static int is_container(PyObject *x) {
+    PyTypeObject *t = Py_TYPE(x);
+    return t == &PyTuple_Type || t == &PyList_Type || t == &PyDict_Type || x == Py_None;
+}
+
 /* 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
 static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     Py_ssize_t n = PyTuple_GET_SIZE(args);
@@ -245,28 +298,45 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     Py_DECREF(trace);
     if (!eager) return 0;
 
-    Py_ssize_t i = 0;
-    while (i < n && Py_TYPE(PyTuple_GET_ITEM(args, i)) == array_type) i++;
-    if (i == n) return run_leaves(&self->flat, args, out);
+    int arrays = 1, containers = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyTuple_GET_ITEM(args, i);
+        if (Py_TYPE(a) == array_type) continue;
+        arrays = 0;
+        if (is_container(a)) { containers = 1; break; }
+    }
+    if (arrays) return run_leaves(&self->flat, args, NULL, out);
 
-    PyObject *shape = self->shape;
-    if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 2) return 0;
-    Py_ssize_t nleaves = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 1));
-    if (nleaves <= 0) {
-        if (PyErr_Occurred()) { *out = NULL; return 1; }
-        return 0;
+    PyObject *leaves = NULL, *conv = NULL;
+    Table *table = &self->flat;
+    int r;
+    if (!containers) { /* every argument a leaf: the flat table */
+        leaves = args;
+        Py_INCREF(leaves);
+        r = 1;
+    } else {
+        PyObject *shape = self->shape;
+        if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 2) return 0;
+        Py_ssize_t nleaves = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 1));
+        if (nleaves <= 0) {
+            if (PyErr_Occurred()) { *out = NULL; return 1; }
+            return 0;
+        }
+        table = &self->tree;
+        Py_INCREF(shape); /* (walking may run a dict key's __eq__) */
+        leaves = PyTuple_New(nleaves);
+        r = -1;
+        if (leaves != NULL) {
+            Py_ssize_t k = 0;
+            r = walk(args, PyTuple_GET_ITEM(shape, 0), leaves, &k);
+            if (r == 1 && k != nleaves) r = 0;
+        }
+        Py_DECREF(shape);
     }
-    Py_INCREF(shape); /* (walking may run a dict key's __eq__) */
-    PyObject *leaves = PyTuple_New(nleaves);
-    int r = -1;
-    if (leaves != NULL) {
-        Py_ssize_t k = 0;
-        r = walk(args, PyTuple_GET_ITEM(shape, 0), leaves, &k);
-        if (r == 1 && k != nleaves) r = 0;
-        if (r == 1) r = run_leaves(&self->tree, leaves, out);
-        Py_DECREF(leaves);
-    }
-    Py_DECREF(shape);
+    if (r == 1) r = convert_leaves(self, leaves, &conv);
+    if (r == 1) r = run_leaves(table, leaves, conv, out);
+    Py_XDECREF(leaves);
+    Py_XDECREF(conv);
     if (r < 0) { *out = NULL; return 1; }
     return r;
 }
@@ -293,6 +363,8 @@ static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kw
     }
     Py_INCREF(Py_None);
     self->shape = Py_None;
+    Py_INCREF(Py_None);
+    self->convert = Py_None;
     self->plain = 0;
     return (PyObject *)self;
 }
@@ -307,6 +379,7 @@ static int dispatcher_traverse(PyObject *op, visitproc visit, void *arg) {
         Py_VISIT(tables[i]->last_entry);
     }
     Py_VISIT(self->shape);
+    Py_VISIT(self->convert);
     return 0;
 }
 
@@ -323,6 +396,7 @@ static int dispatcher_clear(PyObject *op) {
     Py_CLEAR(self->flat.entries);
     Py_CLEAR(self->tree.entries);
     Py_CLEAR(self->shape);
+    Py_CLEAR(self->convert);
     return 0;
 }
 
@@ -353,6 +427,8 @@ static PyMemberDef dispatcher_members[] = {
      "The fast table of calls of the structure `_tree_c`: leaf avals -> entry (as _fast_c)."},
     {"_tree_c", T_OBJECT_EX, offsetof(Dispatcher, shape), 0,
      "(codegen.describe of the arguments' treedef, number of leaves), or None."},
+    {"_convert_c", T_OBJECT_EX, offsetof(Dispatcher, convert), 0,
+     "convert(leaf) -> (aval, device buffer), or None where the fast path does not take it."},
     {"_plain_c", T_BOOL, offsetof(Dispatcher, plain), 0,
      "Whether calls may take the fast tables (nothing static or donated)."},
     {NULL}};

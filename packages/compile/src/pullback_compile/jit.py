@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import math
 import operator
 import os
 import threading
@@ -34,7 +35,7 @@ from pullback_pytrees import PyTreeDef, tree_flatten, tree_unflatten
 from pullback_pytrees.codegen import describe, make_builder, make_matcher
 
 from pullback_compile import _jaxlib
-from pullback_compile.array import NATIVE, Array
+from pullback_compile.array import _HOST_AVALS, NATIVE, Array, _new_host_aval
 from pullback_compile.devices import Device, SingleDeviceSharding, resolve_device
 from pullback_compile.lowering import LoweredModule, lower_module
 
@@ -51,7 +52,12 @@ __all__ = [
 # --- argument handling -----------------------------------------------------------------------
 
 _AVAL = operator.attrgetter("_aval")
+_CONTAINERS = (tuple, list, dict)
+_MISS = object()  # (a call the fast tables do not take)
 _new_array = object.__new__
+
+
+_ARRAY_DTYPES = frozenset(dtypes.ALL_DTYPES)
 
 
 def _leaf_aval(x: Any, where: str) -> ShapedArray:
@@ -59,6 +65,11 @@ def _leaf_aval(x: Any, where: str) -> ShapedArray:
     if t is Array:
         return x._aval  # type: ignore[no-any-return]
     if t is np.ndarray:
+        if x.dtype not in _ARRAY_DTYPES:
+            raise TypeError(
+                f"{where} is a NumPy array of dtype {x.dtype}, which is not an array dtype "
+                "pullback computes with (expected bool, an integer, float or complex dtype)"
+            )
         return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype), False)
     if t in (bool, int, float, complex) or isinstance(x, np.generic):
         dt, weak = dtypes.dtype_and_weak(x)
@@ -93,6 +104,53 @@ def _to_buffer(x: Any, aval: ShapedArray, device: Device) -> Any:
     if type(x) is Array:
         return x._buffer_on(device)
     return _jaxlib.device_put(np.asarray(x, aval.dtype), device, x64=STATE.x64)
+
+
+_SCALAR_TYPES = (bool, int, float, complex)
+# Device buffers of Python scalar arguments, by type, value, dtype and device: a jitted step
+# taking a learning rate or a flag transfers it once (buffers given as arguments are never
+# donated or written).
+_SCALAR_BUFFERS: dict[tuple[Any, ...], tuple[ShapedArray, Any]] = {}
+
+
+def _converted_leaf(x: Any, device: Device) -> tuple[ShapedArray, Any] | None:
+    """(aval, buffer on `device`) of a NumPy array or a Python or NumPy scalar argument leaf.
+
+    None for anything else, or a value that does not fit its dtype: the general path takes
+    those (and raises for the bad ones). The aval is the shared one of its kind.
+    """
+    t = type(x)
+    scalar: tuple[Any, ...] | None = None
+    try:
+        if t is np.ndarray:
+            key = (x.shape, dtypes.canonicalize_dtype(x.dtype), False)
+        elif t in _SCALAR_TYPES or isinstance(x, np.generic):
+            key = ((), *dtypes.dtype_and_weak(x))
+            if t is int or t is bool:
+                scalar = (t, x, key[1], device)
+            elif t is float:  # (0.0 == -0.0: the sign goes in the key)
+                scalar = (t, x, math.copysign(1.0, x), key[1], device)
+            if scalar is not None:
+                hit = _SCALAR_BUFFERS.get(scalar)
+                if hit is not None:
+                    return hit
+        else:
+            return None
+        aval = _HOST_AVALS.get(key) or _new_host_aval(key)
+        out = aval, _jaxlib.device_put(np.asarray(x, aval.dtype), device, x64=STATE.x64)
+    except Exception:  # (a value out of range, a dtype jaxlib lacks: the general path says)
+        return None
+    if scalar is not None:
+        if len(_SCALAR_BUFFERS) >= 256:
+            _SCALAR_BUFFERS.clear()
+        _SCALAR_BUFFERS[scalar] = out
+    return out
+
+
+def _fast_leaf(x: Any) -> bool:
+    # A leaf the fast tables take: an Array, or what _converted_leaf converts.
+    t = type(x)
+    return t is Array or t is np.ndarray or t in _SCALAR_TYPES or isinstance(x, np.generic)
 
 
 def _normalize_nums(nums: Any, what: str) -> tuple[int, ...]:
@@ -324,6 +382,11 @@ class _Executable:
             if buf is None or a._device is not device or a._replicas is not None:
                 buf = a._buffer_on(device)
             add_buf(buf)
+        return self.run_buffers(bufs)
+
+    def run_buffers(self, bufs: list[Any]) -> Any:
+        """Launch on the constants' and arguments' buffers `bufs`; the output tree of Arrays."""
+        device = self.device
         outs = self.execute(bufs)
         if self.single:
             out = _new_array(Array)
@@ -510,22 +573,46 @@ class _PyCall:
             try:
                 fast = self._fast.get(tuple(map(_AVAL, args)))
             except AttributeError:
-                fast = None
-                tree = self._tree_py
-                leaves = None if tree is None else tree[0](args)
-                if leaves is not None:
-                    try:
-                        fast = tree[1].get(tuple([a._aval for a in leaves]))  # type: ignore[index]
-                    except AttributeError:
-                        fast = None
-                    if fast is not None and fast.x64 is STATE.x64 and all(
-                        type(a) is Array for a in leaves
-                    ):
-                        return fast.run_arrays(leaves)
-                    fast = None
-            if fast is not None and fast.x64 is STATE.x64:
-                return fast.run_arrays(args)
+                out = self._call_leaves(args)
+                if out is not _MISS:
+                    return out
+            else:
+                if fast is not None and fast.x64 is STATE.x64:
+                    return fast.run_arrays(args)
         return self._call_slow(*args, **kwargs)
+
+    def _call_leaves(self, args: tuple[Any, ...]) -> Any:
+        # Arguments with containers (the structure matched now) or leaves other than Arrays.
+        if any(type(a) in _CONTAINERS or a is None for a in args):
+            tree = self._tree_py
+            leaves = None if tree is None else tree[0](args)
+            if leaves is None:
+                return _MISS
+            table = tree[1]  # type: ignore[index]
+        else:
+            leaves, table = list(args), self._fast
+        avals = []
+        bufs = []
+        device = self._device  # type: ignore[attr-defined]
+        for x in leaves:
+            if type(x) is Array:
+                avals.append(x._aval)
+                bufs.append(x)
+                continue
+            conv = _converted_leaf(x, device)
+            if conv is None:
+                return _MISS
+            avals.append(conv[0])
+            bufs.append(conv[1])
+        exe = table.get(tuple(avals))
+        if exe is None or exe.x64 is not STATE.x64:
+            return _MISS
+        buffers = [*exe.consts]
+        for b in bufs:
+            if type(b) is Array:
+                b = b._buffer_on(exe.device)
+            buffers.append(b)
+        return exe.run_buffers(buffers)
 
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
@@ -543,6 +630,7 @@ else:
         def _init_fast(self, plain: bool) -> None:
             self._plain = plain  # (read by _call_slow)
             self._plain_c = plain
+            self._convert_c = functools.partial(_converted_leaf, device=self._device)
 
         def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
             self._fast_c[key] = exe.fast_entry()
@@ -748,14 +836,17 @@ class JitFunction(_CallBase):
                         return self._staged(args, kwargs)
                 exe = self._executable(args, kwargs, key, leaves,
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
-                if exe.all_kept and not exe.effectful and all(type(a) is Array for a in leaves):
-                    if len(leaves) == len(args) and all(type(a) is Array for a in args):
-                        self._set_fast(tuple(a._aval for a in args), exe)
+                if exe.all_kept and not exe.effectful and all(_fast_leaf(a) for a in leaves):
+                    flat = len(leaves) == len(args) and all(
+                        x is a for x, a in zip(leaves, args, strict=True)
+                    )
+                    if flat:
+                        self._set_fast(tuple(sig), exe)
                     else:  # the fast table of this argument structure
                         if self._matched != tree:
                             self._matched = tree if self._set_tree(tree) else None
                         if self._matched is not None:
-                            self._set_tree_fast(tuple(a._aval for a in leaves), exe)
+                            self._set_tree_fast(tuple(sig), exe)
             return tree_unflatten(exe.out_tree, exe.run(leaves))
         statics, leaves, tree = self._split(args, kwargs)
         for x in leaves:
