@@ -305,3 +305,101 @@ def test_bad_scalar_leaves_still_raise_clear_errors():
         f(a, np.array(["a", "b", "c"]))
     with enable_x64():
         assert f(device_put(np.ones(2)), 2**40).dtype == np.float64
+
+
+def _slow_calls(counter: _CountSlow, want: int) -> None:
+    # The general table (keywords, static and donated arguments) is the C dispatcher's only.
+    if dispatch_in_c():
+        assert counter.n == want
+
+
+def test_static_arguments_take_the_fast_table():
+    a, _ = _xs()
+    f = jit(lambda x, n, mode="add": x + n if mode == "add" else x * n, static_argnums=(1,),
+            static_argnames=("mode",))  # fmt: skip
+    counter = _CountSlow(f)
+    for _ in range(3):
+        np.testing.assert_allclose(f(a, 2), np.asarray(a) + 2)
+        np.testing.assert_allclose(f(a, 3), np.asarray(a) + 3)
+        np.testing.assert_allclose(f(a, 3, mode="mul"), np.asarray(a) * 3)
+        np.testing.assert_allclose(f(a, 2, mode="add"), np.asarray(a) + 2)
+    _slow_calls(counter, 4)  # one per signature
+    with pytest.raises(TypeError, match="must be hashable"):
+        f(a, [2])
+    neg = jit(lambda x, n: x * n, static_argnums=-1)  # (the general path resolves these)
+    for n in (2, 3, 2):
+        np.testing.assert_allclose(neg(a, n), np.asarray(a) * n)
+
+
+def test_keyword_arguments_take_the_fast_table():
+    a, b = _xs()
+    f = jit(lambda x, y=None, z=None: x + (y if z is None else z["w"] * y))
+    counter = _CountSlow(f)
+    calls = [
+        (lambda: f(a, y=b), np.asarray(a) + 1),
+        (lambda: f(x=a, y=b), np.asarray(a) + 1),
+        (lambda: f(a, y=b, z={"w": a}), np.asarray(a) * 2),
+        (lambda: f(a, y=2.0), np.asarray(a) + 2),
+    ]
+    for call, want in calls:  # one argument structure is matched at a time: the latest
+        for _ in range(3):
+            np.testing.assert_allclose(call(), want)
+    _slow_calls(counter, 4)
+    for call, want in calls:  # (changing structure on each call: the general path)
+        np.testing.assert_allclose(call(), want)
+    _slow_calls(counter, 7)  # (the last is the structure matched now)
+
+
+def test_donated_arguments_in_the_fast_table_are_marked():
+    a, b = _xs()
+    f = jit(lambda x, y: (x + y, y), donate_argnums=0)
+    counter = _CountSlow(f)
+    x = device_put(np.zeros(3, np.float32))
+    for _ in range(4):  # (no host view of x is taken: a viewed buffer is not donated)
+        old = x
+        x, _ = f(x, b)
+        assert old.is_deleted()
+        with pytest.raises(DeletedArrayError):
+            f(old, b)
+    np.testing.assert_allclose(x, np.full(3, 4))
+    _slow_calls(counter, 1)
+    assert not b.is_deleted()
+    # Donating a NumPy array or a scalar copies it each time: nothing is left deleted.
+    host = np.ones(3, np.float32)
+    for _ in range(3):
+        np.testing.assert_allclose(f(host, b)[0], 2.0)
+    g = jit(lambda x, *, y: x * y, donate_argnames="y")
+    y = device_put(np.full(3, 2.0, np.float32))
+    np.testing.assert_allclose(g(a, y=y), np.asarray(a) * 2)
+    assert y.is_deleted()
+
+
+def test_unused_arguments_are_dropped_in_the_fast_tables():
+    a, b = _xs()
+    f = jit(lambda x, unused, y: x * y)
+    counter = _CountSlow(f)
+    for _ in range(3):
+        np.testing.assert_allclose(f(a, 7.0, b), np.asarray(a))
+        np.testing.assert_allclose(f(a, b, b), np.asarray(a))
+    assert counter.n == (2 if dispatch_in_c() else 6)
+    keep = jit(lambda x, unused: x + 1, keep_unused=True)
+    np.testing.assert_allclose(keep(a, b), np.asarray(a) + 1)
+
+
+def test_general_calls_do_not_leak():
+    a, b = _xs()
+    f = jit(lambda x, n, y=None: x * n + y, static_argnums=1)
+    static = (1, 2)  # (a hashable static value of its own, to count references to)
+    g = jit(lambda x, n, y=None: x + y, static_argnums=1)
+    f(a, 2, y=b)
+    g(a, static, y=1.5)
+    for _ in range(2):
+        f(a, 2, y=b)
+        g(a, static, y=1.5)
+    gc.collect()
+    before = (sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(static))
+    for _ in range(2000):
+        f(a, 2, y=b)
+        g(a, static, y=1.5)
+    gc.collect()
+    assert (sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(static)) == before

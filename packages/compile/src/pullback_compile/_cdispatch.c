@@ -5,7 +5,9 @@
  * donated or passed by keyword, is run here: the leaf avals form the key of a fast table,
  * their device buffers are gathered, the executable is launched and its outputs are wrapped
  * in new Arrays. Leaves that are not Arrays (Python scalars, NumPy arrays) are given their
- * aval and buffer by the Python method set as `_convert_c`. Anything else goes to the Python method `_call_slow`, which does the same
+ * aval and buffer by the Python method set as `_convert_c`. Calls with keyword, static or
+ * donated arguments take a third table, keyed by the dynamic leaves' avals and the static
+ * values; donated Arrays are marked as such after the launch. Anything else goes to the Python method `_call_slow`, which does the same
  * work in general (and fills the tables). `jit.py` holds a pure-Python equivalent, used where
  * this module was not built.
  *
@@ -29,18 +31,26 @@ typedef struct {
     Table tree;      /* calls whose arguments have the structure `shape`, keyed by leaf avals */
     PyObject *shape; /* (codegen.describe(args treedef), number of leaves), or None */
     PyObject *convert; /* convert(leaf) -> (aval, device buffer), or None: a non-Array leaf */
+    /* Calls with keywords, static or donated arguments: (static positions, ascending, and the
+     * frozenset of static names), or None; their dynamic arguments `(args, kwargs)` have the
+     * structure `gshape` and `gtree` is keyed by leaf avals and then the static values. */
+    PyObject *split;
+    Table gtree;
+    PyObject *gshape;
     char plain;      /* nothing static or donated: the fast tables apply */
 } Dispatcher;
 /* (Python subclasses get their own __dict__ and __weakref__ slots, which subtype_dealloc
  * clears.) */
 
-/* An entry: (x64, launch, collect, handlers, consts, device, out_avals, single, build).
- * `launch(buffers)` starts the executable; the method named `collect` of what it returns,
- * called with `handlers`, gives the output buffers (the names come from _jaxlib.py, the one
- * module that knows jaxlib's API). */
+/* An entry: (x64, launch, collect, handlers, consts, device, out_avals, single, build, kept,
+ * donated). `launch(buffers)` starts the executable; the method named `collect` of what it
+ * returns, called with `handlers`, gives the output buffers (the names come from _jaxlib.py,
+ * the one module that knows jaxlib's API). `kept` is None (every leaf is an input) or the
+ * indices of the leaves that are; `donated` is None or (leaf indices, is_deleted): after the
+ * launch each donated Array whose buffer `is_deleted` says is gone is marked donated. */
 enum {
     ENTRY_X64, ENTRY_LAUNCH, ENTRY_COLLECT, ENTRY_HANDLERS, ENTRY_CONSTS, ENTRY_DEVICE,
-    ENTRY_OUT_AVALS, ENTRY_SINGLE, ENTRY_BUILD, ENTRY_SIZE
+    ENTRY_OUT_AVALS, ENTRY_SINGLE, ENTRY_BUILD, ENTRY_KEPT, ENTRY_DONATED, ENTRY_SIZE
 };
 
 static PyTypeObject *array_type = NULL;
@@ -133,24 +143,80 @@ static PyObject *leaf_aval(PyObject *leaves, PyObject *conv, Py_ssize_t i) {
     return c == Py_None ? NULL : PyTuple_GET_ITEM(c, 0);
 }
 
+/* Mark each donated Array leaf whose buffer the launch consumed (Array._mark_donated). */
+static int mark_donated(PyObject *leaves, PyObject *donated) {
+    PyObject *idx = PyTuple_GET_ITEM(donated, 0), *is_deleted = PyTuple_GET_ITEM(donated, 1);
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(idx); j++) {
+        PyObject *a = PyTuple_GET_ITEM(leaves, PyLong_AsSsize_t(PyTuple_GET_ITEM(idx, j)));
+        if (Py_TYPE(a) != array_type) continue;
+        PyObject *buf = SLOT(a, off_buf);
+        if (buf == NULL || buf == Py_None) continue;
+        PyObject *gone = PyObject_CallOneArg(is_deleted, buf);
+        if (gone == NULL) return -1;
+        int yes = PyObject_IsTrue(gone);
+        Py_DECREF(gone);
+        if (yes < 0) return -1;
+        if (yes) {
+            set_slot(a, off_buf, Py_None);
+            set_slot(a, off_host, Py_None);
+            set_slot(a, off_deleted, Py_True);
+        }
+    }
+    return 1;
+}
+
+/* Whether `entry` has the form run_leaves reads (see ENTRY_*), for `n` leaves. */
+static int entry_ok(PyObject *entry, Py_ssize_t n) {
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != ENTRY_SIZE ||
+        !PyUnicode_Check(PyTuple_GET_ITEM(entry, ENTRY_COLLECT)) ||
+        !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_CONSTS)) ||
+        !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) ||
+        PyTuple_GET_SIZE(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) == 0)
+        return 0;
+    PyObject *kept = PyTuple_GET_ITEM(entry, ENTRY_KEPT);
+    PyObject *donated = PyTuple_GET_ITEM(entry, ENTRY_DONATED);
+    PyObject *idx[2] = {kept, NULL};
+    if (donated != Py_None) {
+        if (!PyTuple_Check(donated) || PyTuple_GET_SIZE(donated) != 2) return 0;
+        idx[1] = PyTuple_GET_ITEM(donated, 0);
+    }
+    for (int j = 0; j < 2; j++) {
+        if (idx[j] == NULL || idx[j] == Py_None) continue;
+        if (!PyTuple_Check(idx[j])) return 0;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(idx[j]); i++) {
+            PyObject *v = PyTuple_GET_ITEM(idx[j], i);
+            if (!PyLong_CheckExact(v)) return 0;
+            Py_ssize_t k = PyLong_AsSsize_t(v);
+            if (k < 0 || k >= n) { PyErr_Clear(); return 0; }
+        }
+    }
+    return 1;
+}
+
 /* Run the call whose leaves are `leaves` from `table`; `conv` (or NULL when all are Arrays)
- * holds (aval, buffer) for each leaf that is not an Array.
+ * holds (aval, buffer) for each leaf that is not an Array; the key is the leaf avals followed
+ * by the items of `extra` (static arguments; may be NULL).
  * 1: ran (result in *out, NULL on error); 0: not in the table (nothing raised). */
-static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject **out) {
+static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *extra,
+                      PyObject **out) {
     Py_ssize_t n = PyTuple_GET_SIZE(leaves);
+    Py_ssize_t ne = extra == NULL ? 0 : PyTuple_GET_SIZE(extra);
     if (table->entries == NULL || !PyDict_Check(table->entries)) return 0;
 
     PyObject *entry = NULL; /* borrowed */
     PyObject *last = table->last_key;
-    if (last != NULL && PyTuple_GET_SIZE(last) == n) {
+    if (last != NULL && PyTuple_GET_SIZE(last) == n + ne) {
         Py_ssize_t i = 0;
         for (; i < n; i++) {
             if (leaf_aval(leaves, conv, i) != PyTuple_GET_ITEM(last, i)) break;
         }
-        if (i == n) entry = table->last_entry;
+        for (; i >= n && i < n + ne; i++) {
+            if (PyTuple_GET_ITEM(extra, i - n) != PyTuple_GET_ITEM(last, i)) break;
+        }
+        if (i == n + ne) entry = table->last_entry;
     }
     if (entry == NULL) {
-        PyObject *key = PyTuple_New(n);
+        PyObject *key = PyTuple_New(n + ne);
         if (key == NULL) { *out = NULL; return 1; }
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *aval = leaf_aval(leaves, conv, i);
@@ -161,17 +227,22 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
             Py_INCREF(aval);
             PyTuple_SET_ITEM(key, i, aval);
         }
+        for (Py_ssize_t i = 0; i < ne; i++) {
+            PyObject *v = PyTuple_GET_ITEM(extra, i);
+            Py_INCREF(v);
+            PyTuple_SET_ITEM(key, n + i, v);
+        }
         entry = PyDict_GetItemWithError(table->entries, key);
         if (entry == NULL) {
             Py_DECREF(key);
-            if (PyErr_Occurred()) { *out = NULL; return 1; }
+            if (PyErr_Occurred()) {
+                /* An unhashable static argument: the general path explains it. */
+                if (!PyErr_ExceptionMatches(PyExc_TypeError)) { *out = NULL; return 1; }
+                PyErr_Clear();
+            }
             return 0;
         }
-        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != ENTRY_SIZE ||
-            !PyUnicode_Check(PyTuple_GET_ITEM(entry, ENTRY_COLLECT)) ||
-            !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_CONSTS)) ||
-            !PyTuple_Check(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) ||
-            PyTuple_GET_SIZE(PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS)) == 0) {
+        if (!entry_ok(entry, n)) {
             Py_DECREF(key);
             return 0;
         }
@@ -188,22 +259,26 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
     PyObject *device = PyTuple_GET_ITEM(entry, ENTRY_DEVICE);
     PyObject *consts = PyTuple_GET_ITEM(entry, ENTRY_CONSTS);
     PyObject *out_avals = PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS);
+    PyObject *kept = PyTuple_GET_ITEM(entry, ENTRY_KEPT);
+    PyObject *donated = PyTuple_GET_ITEM(entry, ENTRY_DONATED);
     PyObject *result = NULL, *bufs = NULL, *launched = NULL, *outs = NULL;
     Py_ssize_t nc = PyTuple_GET_SIZE(consts);
+    Py_ssize_t nk = kept == Py_None ? n : PyTuple_GET_SIZE(kept);
 
-    bufs = PyList_New(nc + n);
+    bufs = PyList_New(nc + nk);
     if (bufs == NULL) goto done;
     for (Py_ssize_t i = 0; i < nc; i++) {
         PyObject *c = PyTuple_GET_ITEM(consts, i);
         Py_INCREF(c);
         PyList_SET_ITEM(bufs, i, c);
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t j = 0; j < nk; j++) {
+        Py_ssize_t i = kept == Py_None ? j : PyLong_AsSsize_t(PyTuple_GET_ITEM(kept, j));
         PyObject *a = PyTuple_GET_ITEM(leaves, i);
         if (Py_TYPE(a) != array_type) { /* a converted leaf */
             PyObject *buf = PyTuple_GET_ITEM(PyTuple_GET_ITEM(conv, i), 1);
             Py_INCREF(buf);
-            PyList_SET_ITEM(bufs, nc + i, buf);
+            PyList_SET_ITEM(bufs, nc + j, buf);
             continue;
         }
         PyObject *buf = SLOT(a, off_buf);
@@ -215,13 +290,14 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
         } else {
             Py_INCREF(buf);
         }
-        PyList_SET_ITEM(bufs, nc + i, buf);
+        PyList_SET_ITEM(bufs, nc + j, buf);
     }
     launched = PyObject_CallOneArg(PyTuple_GET_ITEM(entry, ENTRY_LAUNCH), bufs);
     if (launched == NULL) goto done;
     outs = PyObject_CallMethodOneArg(launched, PyTuple_GET_ITEM(entry, ENTRY_COLLECT),
                                      PyTuple_GET_ITEM(entry, ENTRY_HANDLERS));
     if (outs == NULL) goto done;
+    if (donated != Py_None && mark_donated(leaves, donated) < 0) goto done;
     if (!PyList_Check(outs) || PyList_GET_SIZE(outs) != PyTuple_GET_SIZE(out_avals)) {
         PyErr_SetString(PyExc_RuntimeError, "jit: the executable returned an unexpected result");
         goto done;
@@ -288,15 +364,115 @@ static int is_container(PyObject *x) {
     return t == &PyTuple_Type || t == &PyList_Type || t == &PyDict_Type || x == Py_None;
 }
 
+/* 1: no transformation is tracing; 0: one is; -1: error. */
+static int is_eager(void) {
+    PyObject *trace = PyObject_GetAttr(context, str_trace);
+    if (trace == NULL) return -1;
+    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
+    Py_DECREF(trace);
+    return eager;
+}
+
+/* The leaves of `obj` in the structure `shape` ((description, number of leaves)), in
+ * *leaves. 1: matched; 0: not; -1: error. */
+static int match_shape(PyObject *obj, PyObject *shape, PyObject **leaves) {
+    if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 2) return 0;
+    Py_ssize_t nleaves = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 1));
+    if (nleaves < 0) return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(shape); /* (walking may run a dict key's __eq__) */
+    PyObject *l = PyTuple_New(nleaves);
+    int r = -1;
+    if (l != NULL) {
+        Py_ssize_t k = 0;
+        r = walk(obj, PyTuple_GET_ITEM(shape, 0), l, &k);
+        if (r == 1 && k != nleaves) r = 0;
+        if (r == 1) *leaves = l;
+        else Py_DECREF(l);
+    }
+    Py_DECREF(shape);
+    return r;
+}
+
+/* A call with keyword, static or donated arguments (see Dispatcher.split).
+ * 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
+static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObject **out) {
+    PyObject *split = self->split;
+    if (split == NULL || !PyTuple_Check(split) || PyTuple_GET_SIZE(split) != 2 ||
+        !PyTuple_Check(PyTuple_GET_ITEM(split, 0)) ||
+        !PyFrozenSet_Check(PyTuple_GET_ITEM(split, 1)))
+        return 0;
+    int eager = is_eager();
+    if (eager <= 0) {
+        if (eager < 0) { *out = NULL; return 1; }
+        return 0;
+    }
+    PyObject *pos = PyTuple_GET_ITEM(split, 0), *names = PyTuple_GET_ITEM(split, 1);
+    Py_ssize_t n = PyTuple_GET_SIZE(args), np_ = PyTuple_GET_SIZE(pos);
+    PyObject *statics = PyList_New(0), *dyn_args = PyList_New(0), *dyn_kwargs = PyDict_New();
+    PyObject *keys = NULL, *obj = NULL, *leaves = NULL, *conv = NULL, *extra = NULL;
+    int r = -1;
+    if (statics == NULL || dyn_args == NULL || dyn_kwargs == NULL) goto done;
+    Py_ssize_t p = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyTuple_GET_ITEM(args, i);
+        Py_ssize_t next = p < np_ ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pos, p)) : -1;
+        if (next == -1 && PyErr_Occurred()) goto done;
+        if (next == i) {
+            p++;
+            if (PyList_Append(statics, a) < 0) goto done;
+        } else if (PyList_Append(dyn_args, a) < 0) {
+            goto done;
+        }
+    }
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0) {
+        keys = PyDict_Keys(kwargs);
+        if (keys == NULL || PyList_Sort(keys) < 0) goto done;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+            PyObject *k = PyList_GET_ITEM(keys, i);
+            PyObject *v = PyDict_GetItemWithError(kwargs, k);
+            if (v == NULL) goto done;
+            int is_static = PySet_Contains(names, k);
+            if (is_static < 0) goto done;
+            if (is_static) {
+                if (PyList_Append(statics, k) < 0 || PyList_Append(statics, v) < 0) goto done;
+            } else if (PyDict_SetItem(dyn_kwargs, k, v) < 0) {
+                goto done;
+            }
+        }
+    }
+    PyObject *dyn_tuple = PyList_AsTuple(dyn_args);
+    if (dyn_tuple == NULL) goto done;
+    obj = PyTuple_Pack(2, dyn_tuple, dyn_kwargs);
+    Py_DECREF(dyn_tuple);
+    if (obj == NULL) goto done;
+    r = match_shape(obj, self->gshape, &leaves);
+    if (r == 1) r = convert_leaves(self, leaves, &conv);
+    if (r == 1) {
+        extra = PyList_AsTuple(statics);
+        r = extra == NULL ? -1 : run_leaves(&self->gtree, leaves, conv, extra, out);
+    }
+done:
+    Py_XDECREF(statics);
+    Py_XDECREF(dyn_args);
+    Py_XDECREF(dyn_kwargs);
+    Py_XDECREF(keys);
+    Py_XDECREF(obj);
+    Py_XDECREF(leaves);
+    Py_XDECREF(conv);
+    Py_XDECREF(extra);
+    if (r < 0) { *out = NULL; return 1; }
+    return r;
+}
+
 /* 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
 static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     Py_ssize_t n = PyTuple_GET_SIZE(args);
     if (n == 0) return 0;
-    PyObject *trace = PyObject_GetAttr(context, str_trace);
-    if (trace == NULL) { *out = NULL; return 1; }
-    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
-    Py_DECREF(trace);
-    if (!eager) return 0;
+    int eager = is_eager();
+    if (eager <= 0) {
+        if (eager < 0) { *out = NULL; return 1; }
+        return 0;
+    }
 
     int arrays = 1, containers = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -305,7 +481,7 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
         arrays = 0;
         if (is_container(a)) { containers = 1; break; }
     }
-    if (arrays) return run_leaves(&self->flat, args, NULL, out);
+    if (arrays) return run_leaves(&self->flat, args, NULL, NULL, out);
 
     PyObject *leaves = NULL, *conv = NULL;
     Table *table = &self->flat;
@@ -315,26 +491,11 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
         Py_INCREF(leaves);
         r = 1;
     } else {
-        PyObject *shape = self->shape;
-        if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 2) return 0;
-        Py_ssize_t nleaves = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 1));
-        if (nleaves <= 0) {
-            if (PyErr_Occurred()) { *out = NULL; return 1; }
-            return 0;
-        }
         table = &self->tree;
-        Py_INCREF(shape); /* (walking may run a dict key's __eq__) */
-        leaves = PyTuple_New(nleaves);
-        r = -1;
-        if (leaves != NULL) {
-            Py_ssize_t k = 0;
-            r = walk(args, PyTuple_GET_ITEM(shape, 0), leaves, &k);
-            if (r == 1 && k != nleaves) r = 0;
-        }
-        Py_DECREF(shape);
+        r = match_shape(args, self->shape, &leaves);
     }
     if (r == 1) r = convert_leaves(self, leaves, &conv);
-    if (r == 1) r = run_leaves(table, leaves, conv, out);
+    if (r == 1) r = run_leaves(table, leaves, conv, NULL, out);
     Py_XDECREF(leaves);
     Py_XDECREF(conv);
     if (r < 0) { *out = NULL; return 1; }
@@ -343,9 +504,13 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
 
 static PyObject *dispatcher_call(PyObject *op, PyObject *args, PyObject *kwargs) {
     Dispatcher *self = (Dispatcher *)op;
-    if (array_type != NULL && self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
+    if (array_type != NULL) {
         PyObject *out;
-        if (try_fast(self, args, &out)) return out;
+        if (self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
+            if (try_fast(self, args, &out)) return out;
+        } else if (self->split != Py_None && try_general(self, args, kwargs, &out)) {
+            return out;
+        }
     }
     return slow(self, args, kwargs);
 }
@@ -357,14 +522,16 @@ static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kw
     if (self == NULL) return NULL;
     self->flat.entries = PyDict_New();
     self->tree.entries = PyDict_New();
-    if (self->flat.entries == NULL || self->tree.entries == NULL) {
+    self->gtree.entries = PyDict_New();
+    if (self->flat.entries == NULL || self->tree.entries == NULL || self->gtree.entries == NULL) {
         Py_DECREF(self);
         return NULL;
     }
-    Py_INCREF(Py_None);
-    self->shape = Py_None;
-    Py_INCREF(Py_None);
-    self->convert = Py_None;
+    PyObject **nones[4] = {&self->shape, &self->convert, &self->split, &self->gshape};
+    for (int i = 0; i < 4; i++) {
+        Py_INCREF(Py_None);
+        *nones[i] = Py_None;
+    }
     self->plain = 0;
     return (PyObject *)self;
 }
@@ -372,14 +539,16 @@ static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kw
 static int dispatcher_traverse(PyObject *op, visitproc visit, void *arg) {
     Dispatcher *self = (Dispatcher *)op;
     Py_VISIT(Py_TYPE(op));
-    Table *tables[2] = {&self->flat, &self->tree};
-    for (int i = 0; i < 2; i++) {
+    Table *tables[3] = {&self->flat, &self->tree, &self->gtree};
+    for (int i = 0; i < 3; i++) {
         Py_VISIT(tables[i]->entries);
         Py_VISIT(tables[i]->last_key);
         Py_VISIT(tables[i]->last_entry);
     }
     Py_VISIT(self->shape);
     Py_VISIT(self->convert);
+    Py_VISIT(self->split);
+    Py_VISIT(self->gshape);
     return 0;
 }
 
@@ -388,6 +557,8 @@ static void forget(Dispatcher *self) {
     Py_CLEAR(self->flat.last_entry);
     Py_CLEAR(self->tree.last_key);
     Py_CLEAR(self->tree.last_entry);
+    Py_CLEAR(self->gtree.last_key);
+    Py_CLEAR(self->gtree.last_entry);
 }
 
 static int dispatcher_clear(PyObject *op) {
@@ -395,8 +566,11 @@ static int dispatcher_clear(PyObject *op) {
     forget(self);
     Py_CLEAR(self->flat.entries);
     Py_CLEAR(self->tree.entries);
+    Py_CLEAR(self->gtree.entries);
     Py_CLEAR(self->shape);
     Py_CLEAR(self->convert);
+    Py_CLEAR(self->split);
+    Py_CLEAR(self->gshape);
     return 0;
 }
 
@@ -427,6 +601,12 @@ static PyMemberDef dispatcher_members[] = {
      "The fast table of calls of the structure `_tree_c`: leaf avals -> entry (as _fast_c)."},
     {"_tree_c", T_OBJECT_EX, offsetof(Dispatcher, shape), 0,
      "(codegen.describe of the arguments' treedef, number of leaves), or None."},
+    {"_split_c", T_OBJECT_EX, offsetof(Dispatcher, split), 0,
+     "(static positions, static names) for calls with keyword, static or donated arguments."},
+    {"_gtree_c", T_OBJECT_EX, offsetof(Dispatcher, gshape), 0,
+     "(codegen.describe of the (dynamic args, dynamic kwargs) treedef, leaves), or None."},
+    {"_gtree_fast_c", T_OBJECT_EX, offsetof(Dispatcher, gtree.entries), 0,
+     "The fast table of those calls: leaf avals + static values -> entry (as _fast_c)."},
     {"_convert_c", T_OBJECT_EX, offsetof(Dispatcher, convert), 0,
      "convert(leaf) -> (aval, device buffer), or None where the fast path does not take it."},
     {"_plain_c", T_BOOL, offsetof(Dispatcher, plain), 0,

@@ -346,7 +346,7 @@ class _Executable:
         self.kept = [i for i, k in enumerate(lowered.kept_inputs) if k]
         self.donated = [i for i in self.kept if donated[i]]
         self.effectful = lowered.side_effects or bool(lowered.callbacks)
-        self.all_kept = len(self.kept) == len(self.in_avals) and not self.donated
+        self.all_kept = len(self.kept) == len(self.in_avals)
         self.loaded = compile_lowered(lowered, (device,), self.out_avals)
         self.execute = self.loaded.execute
         self.x64 = STATE.x64
@@ -369,8 +369,10 @@ class _Executable:
         build = self.build
         if build is None:
             build = functools.partial(tree_unflatten, self.out_tree)
+        kept = None if self.all_kept else tuple(self.kept)
+        donated = (tuple(self.donated), _jaxlib.is_deleted) if self.donated else None
         return (self.x64, launch, collect, handlers, tuple(self.consts), self.device,
-                tuple(self.out_avals), self.single, build)  # fmt: skip
+                tuple(self.out_avals), self.single, build, kept, donated)  # fmt: skip
 
     def run_arrays(self, args: Sequence[Array]) -> Any:
         """The fast path: every argument an Array, all kept, nothing donated or effectful."""
@@ -550,7 +552,8 @@ class _PyCall:
         self._tree_py = None
 
     def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
-        self._fast[key] = exe
+        if exe.all_kept:  # (the Python tables pass every leaf)
+            self._fast[key] = exe
 
     def _clear_fast(self) -> None:
         self._fast.clear()
@@ -564,8 +567,18 @@ class _PyCall:
 
     def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
         """`exe` runs calls of the structure set by `_set_tree` with leaf avals `key`."""
-        if self._tree_py is not None:
+        if self._tree_py is not None and exe.all_kept:
             self._tree_py[1][key] = exe
+
+    def _set_general(self, tree: PyTreeDef) -> bool:
+        """Match calls with keyword, static or donated arguments of dynamic structure `tree`.
+
+        Only the C dispatcher has this table: in Python these calls take `_call_slow`.
+        """
+        return False
+
+    def _set_general_fast(self, key: tuple[Any, ...], exe: _Executable) -> None:
+        """`exe` runs those calls whose leaf avals and static values (`_c_statics`) are `key`."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._plain and not kwargs and type(CONTEXT.trace) is EvalTrace:
@@ -631,6 +644,10 @@ else:
             self._plain = plain  # (read by _call_slow)
             self._plain_c = plain
             self._convert_c = functools.partial(_converted_leaf, device=self._device)
+            nums = self._static_nums  # type: ignore[attr-defined]
+            if all(i >= 0 for i in nums):  # (negative ones depend on the call's length)
+                names = frozenset(self._static_names)  # type: ignore[attr-defined]
+                self._split_c = (tuple(sorted(set(nums))), names)
 
         def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
             self._fast_c[key] = exe.fast_entry()
@@ -640,6 +657,8 @@ else:
             self._fast_c.clear()
             self._tree_c = None
             self._tree_fast_c.clear()
+            self._gtree_c = None
+            self._gtree_fast_c.clear()
             self._forget()
 
         def _set_tree(self, tree: PyTreeDef) -> bool:
@@ -652,6 +671,19 @@ else:
         def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
             if self._tree_c is not None:
                 self._tree_fast_c[key] = exe.fast_entry()
+                self._forget()
+
+        def _set_general(self, tree: PyTreeDef) -> bool:
+            shape = describe(tree)
+            ok = shape is not False and self._split_c is not None
+            self._gtree_c = (shape, tree.num_leaves) if ok else None
+            self._gtree_fast_c.clear()
+            self._forget()
+            return ok
+
+        def _set_general_fast(self, key: tuple[Any, ...], exe: _Executable) -> None:
+            if self._gtree_c is not None:
+                self._gtree_fast_c[key] = exe.fast_entry()
                 self._forget()
 
 
@@ -706,8 +738,9 @@ class JitFunction(_CallBase):
         self._in_shardings = in_shardings
         self._cache: dict[Any, _Executable] = {}
         self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
-        # The argument structure the tree fast table serves (see _PyCall).
+        # The argument structures the tree fast tables serve (see _PyCall).
         self._matched: PyTreeDef | None = None
+        self._gmatched: PyTreeDef | None = None
         # The per-call fast path applies when nothing is static or donated and no kwargs.
         self._init_fast(not (self._static_nums or self._static_names or self._donate_nums
                              or self._donate_names))  # fmt: skip
@@ -754,6 +787,15 @@ class JitFunction(_CallBase):
                 dyn_kwargs[k] = kwargs[k]
         leaves, tree = tree_flatten((tuple(dyn_args), dyn_kwargs))
         return tuple(statics), leaves, tree
+
+    def _c_statics(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        # The static part of the C dispatcher's key (try_general in _cdispatch.c): static
+        # positional values in order, then name and value of each static keyword, sorted.
+        out = [args[i] for i in sorted(set(self._static_nums)) if i < len(args)]
+        for k in sorted(kwargs):
+            if k in self._static_names:
+                out += [k, kwargs[k]]
+        return tuple(out)
 
     def _donated_leaves(self, args: tuple[Any, ...], kwargs: dict[str, Any],
                         nleaves: int) -> list[bool]:  # fmt: skip
@@ -836,7 +878,7 @@ class JitFunction(_CallBase):
                         return self._staged(args, kwargs)
                 exe = self._executable(args, kwargs, key, leaves,
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
-                if exe.all_kept and not exe.effectful and all(_fast_leaf(a) for a in leaves):
+                if not exe.effectful and all(_fast_leaf(a) for a in leaves):
                     flat = len(leaves) == len(args) and all(
                         x is a for x, a in zip(leaves, args, strict=True)
                     )
@@ -852,15 +894,20 @@ class JitFunction(_CallBase):
         for x in leaves:
             if isinstance(x, Tracer):
                 return self._staged(args, kwargs)
-        key = (
-            tree,
-            statics,
-            STATE.x64,
-            *_arg_avals(self._name, leaves, tree_unflatten(tree, leaves)),
-        )
+        sig = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
+        key = (tree, statics, STATE.x64, *sig)
         exe = self._cache.get(key)
         if exe is None:
             exe = self._executable(args, kwargs, key, leaves, tree)
+            if (
+                not exe.effectful
+                and all(_fast_leaf(a) for a in leaves)
+                and all(type(leaves[i]) is Array for i in exe.donated)  # (not a shared buffer)
+            ):
+                if self._gmatched != tree:
+                    self._gmatched = tree if self._set_general(tree) else None
+                if self._gmatched is not None:
+                    self._set_general_fast((*sig, *self._c_statics(args, kwargs)), exe)
         return tree_unflatten(exe.out_tree, exe.run(leaves))
 
     def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -901,6 +948,7 @@ class JitFunction(_CallBase):
         self._clear_fast()
         self._staged_cache.clear()
         self._matched = None
+        self._gmatched = None
 
     def _cache_size(self) -> int:
         return len(self._cache)
