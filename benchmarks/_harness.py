@@ -4,7 +4,8 @@ pullback and JAX never share a process (importing jax patches jaxlib's classes).
 `bench_<area>.py` defines `cases(impl) -> dict[name, zero-argument callable]` and calls
 `main(__file__, cases)`; run with no arguments it times both implementations side by side:
 one long-lived child process each, asked to time the same case in turn, round after round,
-so that both see the same machine (its speed drifts over seconds on a shared VM). The ratio
+so that both see the same machine (its speed drifts over seconds on a shared VM), and several
+such pairs one after another (a process's own speed varies with where it lands). The ratio
 reported is the median of the per-round ratios.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -82,6 +84,29 @@ class _Server:
         self.log.close()
 
 
+def _time_pair(path: str, rounds: int, have_jax: bool) -> dict[str, list[tuple[float, float]]]:
+    # One pair of children; per case, `rounds` (ours, theirs) timings taken in alternation.
+    ours = _Server(path, "pullback")
+    theirs = _Server(path, "jax") if have_jax else None
+    out: dict[str, list[tuple[float, float]]] = {}
+    try:
+        for name in ours.names:
+            both = theirs is not None and name in theirs.names
+            times = out[name] = []
+            for r in range(rounds):
+                # Alternate who goes first, so neither always follows the other's run.
+                j = theirs.time(name) if both and r % 2 else math.nan  # type: ignore[union-attr]
+                o = ours.time(name)
+                if both and not r % 2:
+                    j = theirs.time(name)  # type: ignore[union-attr]
+                times.append((o, j))
+    finally:
+        ours.close()
+        if theirs is not None:
+            theirs.close()
+    return out
+
+
 def main(path: str, cases: Callable[[str], dict[str, Callable[[], object]]]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--impl", choices=["pullback", "jax"])
@@ -89,41 +114,34 @@ def main(path: str, cases: Callable[[str], dict[str, Callable[[], object]]]) -> 
     parser.add_argument(
         "--rounds",
         type=int,
-        default=7,
-        help="time each case this many times in each implementation, the two alternating "
-        "case by case (machine noise drifts over seconds); medians are reported",
+        default=3,
+        help="per pair of processes, time each case this many times in each implementation, "
+        "the two alternating case by case (machine speed drifts over seconds)",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=3,
+        help="start this many pairs of processes one after another (a process's own speed "
+        "varies too); medians over every round of every pair are reported",
     )
     args = parser.parse_args()
     if args.impl:
         (_serve if args.serve else _child)(cases, args.impl)
         return
     have_jax = importlib.util.find_spec("jax") is not None
-    ours = _Server(path, "pullback")
-    theirs = _Server(path, "jax") if have_jax else None
+    runs = [_time_pair(path, max(1, args.rounds), have_jax) for _ in range(max(1, args.pairs))]
     print(f"{'case':40s} {'pullback':>12s} {'jax':>12s} {'ratio':>8s}  per-round ratios")
-    try:
-        for name in ours.names:
-            mine: list[float] = []
-            other: list[float] = []
-            for r in range(max(1, args.rounds)):
-                # Alternate who goes first, so neither always follows the other's run.
-                if theirs is not None and name in theirs.names and r % 2:
-                    other.append(theirs.time(name))
-                mine.append(ours.time(name))
-                if theirs is not None and name in theirs.names and not r % 2:
-                    other.append(theirs.time(name))
-            t = statistics.median(mine)
-            if other:
-                ratios = [o / j for o, j in zip(mine, other, strict=True)]
-                j = statistics.median(other)
-                jtxt, rtxt = f"{j * 1e6:10.2f}us", f"{statistics.median(ratios):7.2f}x"
-                rounds = " ".join(f"{x:.2f}" for x in ratios)
-            else:
-                jtxt, rtxt, rounds = "         n/a", "     n/a", ""
-            print(f"{name:40s} {t * 1e6:10.2f}us {jtxt} {rtxt}  {rounds}", flush=True)
-    finally:
-        ours.close()
-        if theirs is not None:
-            theirs.close()
+    for name in runs[0]:
+        times = [t for run in runs for t in run.get(name, [])]
+        mine = statistics.median(o for o, _ in times)
+        if have_jax and not any(math.isnan(j) for _, j in times):
+            ratios = [o / j for o, j in times]
+            jtxt = f"{statistics.median(j for _, j in times) * 1e6:10.2f}us"
+            rtxt = f"{statistics.median(ratios):7.2f}x"
+            rounds = " ".join(f"{x:.2f}" for x in ratios)
+        else:
+            jtxt, rtxt, rounds = "         n/a", "     n/a", ""
+        print(f"{name:40s} {mine * 1e6:10.2f}us {jtxt} {rtxt}  {rounds}", flush=True)
     if not have_jax:
         print("(jax is not installed: run through `hatch run bench:...` to compare)")

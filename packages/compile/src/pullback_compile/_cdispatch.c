@@ -59,6 +59,7 @@ static PyObject *eval_trace = NULL; /* the EvalTrace type */
 static PyObject *state = NULL;      /* the config state (its x64 flag) */
 static Py_ssize_t off_aval, off_host, off_buf, off_device, off_owned, off_deleted, off_replicas;
 static PyObject *str_trace, *str_x64, *str_buffer_on, *str_call_slow;
+static PyObject *empty_dict; /* the keywords of a call without any (never changed) */
 
 #define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
 
@@ -408,25 +409,49 @@ static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObj
     }
     PyObject *pos = PyTuple_GET_ITEM(split, 0), *names = PyTuple_GET_ITEM(split, 1);
     Py_ssize_t n = PyTuple_GET_SIZE(args), np_ = PyTuple_GET_SIZE(pos);
-    PyObject *statics = PyList_New(0), *dyn_args = PyList_New(0), *dyn_kwargs = PyDict_New();
+    PyObject *statics = NULL, *dyn_args = NULL, *dyn_kwargs = NULL;
     PyObject *keys = NULL, *obj = NULL, *leaves = NULL, *conv = NULL, *extra = NULL;
     int r = -1;
-    if (statics == NULL || dyn_args == NULL || dyn_kwargs == NULL) goto done;
-    Py_ssize_t p = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *a = PyTuple_GET_ITEM(args, i);
-        Py_ssize_t next = p < np_ ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pos, p)) : -1;
-        if (next == -1 && PyErr_Occurred()) goto done;
-        if (next == i) {
-            p++;
-            if (PyList_Append(statics, a) < 0) goto done;
-        } else if (PyList_Append(dyn_args, a) < 0) {
-            goto done;
-        }
+    /* Static positions present in this call? (Ascending: the first decides.) */
+    Py_ssize_t first = np_ > 0 ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pos, 0)) : n;
+    if (first == -1 && PyErr_Occurred()) goto done;
+    int kw = kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0;
+    int kw_static = kw && PySet_GET_SIZE(names) > 0;
+    if (first < n || kw_static) {
+        statics = PyList_New(0);
+        if (statics == NULL) goto done;
     }
-    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0) {
+    if (first >= n) { /* no static positions given: the arguments as they are */
+        dyn_args = args;
+        Py_INCREF(dyn_args);
+    } else {
+        PyObject *dl = PyList_New(0);
+        if (dl == NULL) goto done;
+        Py_ssize_t p = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *a = PyTuple_GET_ITEM(args, i);
+            Py_ssize_t next = p < np_ ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pos, p)) : -1;
+            if (next == -1 && PyErr_Occurred()) { Py_DECREF(dl); goto done; }
+            int fail;
+            if (next == i) {
+                p++;
+                fail = PyList_Append(statics, a);
+            } else {
+                fail = PyList_Append(dl, a);
+            }
+            if (fail < 0) { Py_DECREF(dl); goto done; }
+        }
+        dyn_args = PyList_AsTuple(dl);
+        Py_DECREF(dl);
+        if (dyn_args == NULL) goto done;
+    }
+    if (!kw_static) { /* every keyword dynamic: the walk reads the dict as it is */
+        dyn_kwargs = kw ? kwargs : empty_dict;
+        Py_INCREF(dyn_kwargs);
+    } else {
+        dyn_kwargs = PyDict_New();
         keys = PyDict_Keys(kwargs);
-        if (keys == NULL || PyList_Sort(keys) < 0) goto done;
+        if (dyn_kwargs == NULL || keys == NULL || PyList_Sort(keys) < 0) goto done;
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
             PyObject *k = PyList_GET_ITEM(keys, i);
             PyObject *v = PyDict_GetItemWithError(kwargs, k);
@@ -440,17 +465,15 @@ static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObj
             }
         }
     }
-    PyObject *dyn_tuple = PyList_AsTuple(dyn_args);
-    if (dyn_tuple == NULL) goto done;
-    obj = PyTuple_Pack(2, dyn_tuple, dyn_kwargs);
-    Py_DECREF(dyn_tuple);
+    obj = PyTuple_Pack(2, dyn_args, dyn_kwargs);
     if (obj == NULL) goto done;
     r = match_shape(obj, self->gshape, &leaves);
     if (r == 1) r = convert_leaves(self, leaves, &conv);
-    if (r == 1) {
+    if (r == 1 && statics != NULL) {
         extra = PyList_AsTuple(statics);
-        r = extra == NULL ? -1 : run_leaves(&self->gtree, leaves, conv, extra, out);
+        if (extra == NULL) r = -1;
     }
+    if (r == 1) r = run_leaves(&self->gtree, leaves, conv, extra, out);
 done:
     Py_XDECREF(statics);
     Py_XDECREF(dyn_args);
@@ -857,7 +880,9 @@ static int module_exec(PyObject *module) {
     str_buffer_on = PyUnicode_InternFromString("_buffer_on");
     str_call_slow = PyUnicode_InternFromString("_call_slow");
     str_dtype = PyUnicode_InternFromString("dtype");
-    if (!str_trace || !str_x64 || !str_buffer_on || !str_call_slow || !str_dtype) return -1;
+    empty_dict = PyDict_New();
+    if (!str_trace || !str_x64 || !str_buffer_on || !str_call_slow || !str_dtype || !empty_dict)
+        return -1;
     PyObject *btype = PyType_FromModuleAndSpec(module, &binary_spec, NULL);
     if (btype == NULL) return -1;
     if (PyModule_AddObject(module, "BinaryOp", btype) < 0) {
