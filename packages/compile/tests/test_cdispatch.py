@@ -403,3 +403,23 @@ def test_general_calls_do_not_leak():
         g(a, static, y=1.5)
     gc.collect()
     assert (sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(static)) == before
+
+
+def test_namedtuple_arguments_take_the_fast_tables():
+    from collections import namedtuple
+
+    state = namedtuple("state", "count mu")
+    a, b = _xs()
+    f = jit(lambda p, s: (p * s.mu, state(s.count + 1, s.mu * 2)))
+    counter = _CountSlow(f)
+    s = state(device_put(np.int32(0)), b)
+    for i in range(1, 4):
+        out, s = f(a, s)
+        assert type(s) is state
+        assert int(s.count) == i
+    np.testing.assert_allclose(s.mu, 8.0)
+    assert counter.n == 1
+    other = namedtuple("other", "count mu")  # same fields, another type: the general path
+    _, s2 = f(a, other(device_put(np.int32(0)), b))
+    assert type(s2) is state
+    assert counter.n == 2

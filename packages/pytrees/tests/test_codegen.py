@@ -5,7 +5,7 @@ from collections import OrderedDict, namedtuple
 import pytest
 from hypothesis import given, strategies as st
 from pullback_pytrees import tree_flatten, tree_structure, tree_unflatten
-from pullback_pytrees.codegen import make_builder, make_matcher
+from pullback_pytrees.codegen import describe, make_builder, make_matcher
 
 leaves = st.integers() | st.floats(allow_nan=False) | st.text(max_size=3)
 simple_trees = st.recursive(
@@ -38,10 +38,29 @@ def test_matcher_rejects_other_structures():
         assert match(other) is None
 
 
+point = namedtuple("point", "x y")
+other_point = namedtuple("other_point", "x y")
+
+
+def test_namedtuples_are_generated():
+    tree = [point(1, {"a": point(2, None)}), (3,)]
+    flat, treedef = tree_flatten(tree)
+    match, build = make_matcher(treedef), make_builder(treedef)
+    assert match(tree) == flat == [1, 2, 3]
+    rebuilt = build([4, 5, 6])
+    assert rebuilt == [point(4, {"a": point(5, None)}), (6,)]
+    assert type(rebuilt[0]) is point
+    assert type(rebuilt[0].y["a"]) is point
+    assert match([other_point(1, {"a": point(2, None)}), (3,)]) is None
+    assert match([(1, {"a": point(2, None)}), (3,)]) is None
+    shape = describe(treedef)
+    assert shape[1][0][0] is point
+
+
 def test_other_node_kinds_are_not_generated():
-    point = namedtuple("point", "x y")
-    assert make_matcher(tree_structure(point(1, 2))) is None
+    assert make_matcher(tree_structure(OrderedDict(a=1))) is None
     assert make_builder(tree_structure(OrderedDict(a=1))) is None
+    assert describe(tree_structure(OrderedDict(a=1))) is False
 
 
 @pytest.mark.parametrize("tree", [(1,), [], {}, None, ((),), {"k": (1,)}])

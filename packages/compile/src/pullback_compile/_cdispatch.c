@@ -1,15 +1,17 @@
 /* The per-call hot path of `jit`, in C: the base type of `JitFunction`.
  *
- * A call whose arguments are pullback Arrays, or tuples, lists, dicts and None holding them in
- * the structure seen last, in a signature compiled before, with nothing traced, static,
- * donated or passed by keyword, is run here: the leaf avals form the key of a fast table,
- * their device buffers are gathered, the executable is launched and its outputs are wrapped
- * in new Arrays. Leaves that are not Arrays (Python scalars, NumPy arrays) are given their
- * aval and buffer by the Python method set as `_convert_c`. Calls with keyword, static or
- * donated arguments take a third table, keyed by the dynamic leaves' avals and the static
- * values; donated Arrays are marked as such after the launch. Anything else goes to the Python method `_call_slow`, which does the same
- * work in general (and fills the tables). `jit.py` holds a pure-Python equivalent, used where
- * this module was not built.
+ * A call with nothing traced, in a signature compiled before, is run here: its leaves are
+ * pullback Arrays, NumPy arrays or scalars, alone or in tuples, namedtuples, lists, dicts and
+ * None in the structure compiled last. The leaf avals (and the values of static arguments)
+ * form the key of a fast table; the device buffers are gathered, the executable is launched,
+ * its outputs are wrapped in new Arrays and donated Arrays are marked as such. Leaves that
+ * are not Arrays are given their aval and buffer by the Python callable `_convert_c`.
+ * Three tables: calls of positional leaves only, calls of the tree structure `_tree_c`, and
+ * calls with keyword, static or donated arguments (`_split_c`, `_gtree_c`).
+ *
+ * Anything else goes to the Python method `_call_slow`, which does the same work in general
+ * (and fills the tables). `jit.py` holds a pure-Python equivalent of the first two tables,
+ * used where this module was not built.
  *
  * The Array slots are read and written at the offsets of their member descriptors, which
  * `configure` receives once.
@@ -116,7 +118,8 @@ static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) 
         PyErr_SetString(PyExc_TypeError, "jit: malformed tree description");
         return -1;
     }
-    Py_ssize_t size = is_dict ? PyDict_GET_SIZE(obj) : Py_SIZE(obj); /* (tuple or list) */
+    if (!is_dict && !PyTuple_Check(obj) && !PyList_CheckExact(obj)) return 0;
+    Py_ssize_t size = is_dict ? PyDict_GET_SIZE(obj) : Py_SIZE(obj); /* (a tuple or list) */
     if (size != n) return 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *child;
@@ -360,9 +363,9 @@ static int convert_leaves(Dispatcher *self, PyObject *leaves, PyObject **conv) {
     return 1;
 }
 
-static int is_container(PyObject *x) {
+static int is_container(PyObject *x) { /* (tuples include namedtuples) */
     PyTypeObject *t = Py_TYPE(x);
-    return t == &PyTuple_Type || t == &PyList_Type || t == &PyDict_Type || x == Py_None;
+    return PyTuple_Check(x) || t == &PyList_Type || t == &PyDict_Type || x == Py_None;
 }
 
 /* 1: no transformation is tracing; 0: one is; -1: error. */

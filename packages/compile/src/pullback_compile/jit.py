@@ -596,7 +596,7 @@ class _PyCall:
 
     def _call_leaves(self, args: tuple[Any, ...]) -> Any:
         # Arguments with containers (the structure matched now) or leaves other than Arrays.
-        if any(type(a) in _CONTAINERS or a is None for a in args):
+        if any(type(a) in _CONTAINERS or a is None or isinstance(a, tuple) for a in args):
             tree = self._tree_py
             leaves = None if tree is None else tree[0](args)
             if leaves is None:

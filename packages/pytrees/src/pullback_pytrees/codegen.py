@@ -3,9 +3,9 @@
 A dispatcher that sees the same argument structure on every call (a `jit`'s parameters and
 batch) can flatten and rebuild it with generated code instead of walking the tree: the
 generated matcher checks each container's type and length and reads the leaves directly, the
-builder writes the containers out as one expression. Only tuples, lists, dicts and None are
-generated; other structures get None (use `tree_flatten` / `tree_unflatten`). `describe`
-gives the same structures as plain data, for a matcher written in another language.
+builder writes the containers out as one expression. Only tuples, namedtuples, lists, dicts
+and None are generated; other structures get None (use `tree_flatten` / `tree_unflatten`).
+`describe` gives the same structures as plain data, for a matcher written in another language.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pullback_pytrees.registry import DICT, LEAF, LIST, NONE, TUPLE
+from pullback_pytrees.registry import DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from pullback_pytrees.treedef import Node, PyTreeDef
 
 __all__ = ["describe", "make_builder", "make_matcher"]
 
-_SIMPLE = frozenset({TUPLE, LIST, DICT, NONE, LEAF})
+_SIMPLE = frozenset({TUPLE, NAMEDTUPLE, LIST, DICT, NONE, LEAF})
 
 
 def _simple(node: Node) -> bool:
@@ -29,8 +29,9 @@ def _simple(node: Node) -> bool:
 def describe(treedef: PyTreeDef) -> Any:
     """`treedef` as nested tuples: None for a leaf, else `(type, children, dict keys or None)`.
 
-    The container type is `tuple`, `list`, `dict` or `type(None)`; a dict's children follow
-    its keys in the order given. Returns False when `treedef` has other node kinds.
+    The container type is `tuple`, a namedtuple class, `list`, `dict` or `type(None)`; a
+    dict's children follow its keys in the order given. Returns False when `treedef` has other
+    node kinds.
 
     Example:
         >>> from pullback_pytrees import tree_structure
@@ -47,7 +48,8 @@ def describe(treedef: PyTreeDef) -> Any:
         if kind == LEAF:
             return None
         keys = tuple(data) if kind == DICT else None
-        return (types[kind], tuple(visit(c) for c in children), keys)
+        container = data if kind == NAMEDTUPLE else types[kind]
+        return (container, tuple(visit(c) for c in children), keys)
 
     return visit(node)
 
@@ -56,7 +58,8 @@ def make_matcher(treedef: PyTreeDef) -> Callable[[Any], list[Any] | None] | None
     """A function returning the leaves of a tree of exactly `treedef`'s structure, else None.
 
     Leaves are not inspected: a container where `treedef` has a leaf is returned as a leaf.
-    Returns None when `treedef` has node kinds other than tuple, list, dict and None.
+    Returns None when `treedef` has node kinds other than tuple, namedtuple, list, dict and
+    None.
 
     Example:
         >>> from pullback_pytrees import tree_structure
@@ -70,6 +73,7 @@ def make_matcher(treedef: PyTreeDef) -> Callable[[Any], list[Any] | None] | None
     lines: list[str] = []
     leaves: list[str] = []
     keys: list[Any] = []
+    types: list[type] = []
     counter = [0]
 
     def visit(var: str, n: Node, depth: int) -> None:
@@ -81,7 +85,11 @@ def make_matcher(treedef: PyTreeDef) -> Callable[[Any], list[Any] | None] | None
         if kind == NONE:
             lines.append(f"{pad}if {var} is not None: return None")
             return
-        tname = {TUPLE: "tuple", LIST: "list", DICT: "dict"}[kind]
+        if kind == NAMEDTUPLE:
+            types.append(data)
+            tname = f"T[{len(types) - 1}]"
+        else:
+            tname = {TUPLE: "tuple", LIST: "list", DICT: "dict"}[kind]
         lines.append(f"{pad}if type({var}) is not {tname} or len({var}) != {len(children)}: "
                      "return None")  # fmt: skip
         for i, c in enumerate(children):
@@ -101,7 +109,7 @@ def make_matcher(treedef: PyTreeDef) -> Callable[[Any], list[Any] | None] | None
         + "\n".join("    " + line for line in body.splitlines())
         + f"\n        return [{', '.join(leaves)}]\n    except KeyError:\n        return None\n"
     )
-    env: dict[str, Any] = {"K": keys}
+    env: dict[str, Any] = {"K": keys, "T": types}
     exec(compile(src, f"<matcher {treedef!r}>", "exec"), env)
     return env["match"]  # type: ignore[no-any-return]
 
@@ -109,7 +117,8 @@ def make_matcher(treedef: PyTreeDef) -> Callable[[Any], list[Any] | None] | None
 def make_builder(treedef: PyTreeDef) -> Callable[[Sequence[Any]], Any] | None:
     """A function building a tree of `treedef`'s structure from its leaves, in order.
 
-    Returns None when `treedef` has node kinds other than tuple, list, dict and None.
+    Returns None when `treedef` has node kinds other than tuple, namedtuple, list, dict and
+    None.
 
     Example:
         >>> from pullback_pytrees import tree_structure
@@ -120,6 +129,7 @@ def make_builder(treedef: PyTreeDef) -> Callable[[Sequence[Any]], Any] | None:
     if not _simple(node):
         return None
     keys: list[Any] = []
+    types: list[type] = []
     index = [0]
 
     def expr(n: Node) -> str:
@@ -132,6 +142,9 @@ def make_builder(treedef: PyTreeDef) -> Callable[[Sequence[Any]], Any] | None:
         parts = [expr(c) for c in children]
         if kind == TUPLE:
             return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"
+        if kind == NAMEDTUPLE:
+            types.append(data)
+            return f"T[{len(types) - 1}]({', '.join(parts)})"
         if kind == LIST:
             return f"[{', '.join(parts)}]"
         items = []
@@ -141,6 +154,6 @@ def make_builder(treedef: PyTreeDef) -> Callable[[Sequence[Any]], Any] | None:
         return "{" + ", ".join(items) + "}"
 
     src = f"def build(l):\n    return {expr(node)}\n"
-    env: dict[str, Any] = {"K": keys}
+    env: dict[str, Any] = {"K": keys, "T": types}
     exec(compile(src, f"<builder {treedef!r}>", "exec"), env)
     return env["build"]  # type: ignore[no-any-return]
