@@ -415,6 +415,7 @@ def test_namedtuple_arguments_take_the_fast_tables():
     s = state(device_put(np.int32(0)), b)
     for i in range(1, 4):
         out, s = f(a, s)
+        np.testing.assert_allclose(out, np.asarray(a) * 2 ** (i - 1))
         assert type(s) is state
         assert int(s.count) == i
     np.testing.assert_allclose(s.mu, 8.0)
