@@ -424,3 +424,29 @@ def test_namedtuple_arguments_take_the_fast_tables():
     _, s2 = f(a, other(device_put(np.int32(0)), b))
     assert type(s2) is state
     assert counter.n == 2
+
+
+def test_threads_calling_and_clearing():
+    import threading
+
+    a, b = _xs()
+    f = jit(lambda x, y, s: (x + y) * s)
+    g = jit(lambda p, n: [q * n for q in p], static_argnums=1)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for i in range(300):
+                np.testing.assert_allclose(f(a, b, 2.0), (np.asarray(a) + 1) * 2)
+                np.testing.assert_allclose(g([a, b], 3)[1], 3.0)
+                if i % 50 == 0:
+                    f.clear_cache()
+        except BaseException as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]

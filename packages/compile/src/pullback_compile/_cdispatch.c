@@ -254,12 +254,11 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
         Py_XSETREF(table->last_entry, entry); /* (the dict holds it too: still borrowed here) */
         Py_XSETREF(table->last_key, key);
     }
+    Py_INCREF(entry); /* held while Python code runs below (another thread may clear tables) */
     PyObject *x64 = PyObject_GetAttr(state, str_x64);
-    if (x64 == NULL) { *out = NULL; return 1; }
+    if (x64 == NULL) { Py_DECREF(entry); *out = NULL; return 1; }
     Py_DECREF(x64); /* (a bool: only its identity is compared) */
-    if (x64 != PyTuple_GET_ITEM(entry, ENTRY_X64)) return 0;
-
-    Py_INCREF(entry); /* held while Python code runs below */
+    if (x64 != PyTuple_GET_ITEM(entry, ENTRY_X64)) { Py_DECREF(entry); return 0; }
     PyObject *device = PyTuple_GET_ITEM(entry, ENTRY_DEVICE);
     PyObject *consts = PyTuple_GET_ITEM(entry, ENTRY_CONSTS);
     PyObject *out_avals = PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS);
