@@ -441,7 +441,7 @@ def test_threads_calling_and_clearing():
                 np.testing.assert_allclose(g([a, b], 3)[1], 3.0)
                 if i % 50 == 0:
                     f.clear_cache()
-        except BaseException as e:  # noqa: BLE001 (reported below)
+        except BaseException as e:  # (reported below)
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
