@@ -74,20 +74,27 @@ def device_put(x: np.ndarray[Any, Any], device: Any, *, x64: bool, zero_copy: bo
     jaxlib narrows 64-bit data on transfer but keeps the aval it was given. With `zero_copy`
     a CPU device may alias `x`'s memory: only for arrays nobody will write to again.
     """
-    sem = (
-        xla_client.HostBufferSemantics.ZERO_COPY
-        if zero_copy
-        else xla_client.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
-    )
+    key = (x.shape, x.dtype)
+    aval = _PUT_AVALS.get(key)
+    if aval is None:
+        if len(_PUT_AVALS) > 1024:
+            _PUT_AVALS.clear()
+        aval = _PUT_AVALS[key] = Aval(x.shape, x.dtype)
     return xla_client.batched_device_put(
-        Aval(x.shape, x.dtype),
+        aval,
         _sharding(device),
         [x],
         [device],
         True,
-        host_buffer_semantics=sem,
+        host_buffer_semantics=_ZERO_COPY if zero_copy else _COPY,
         enable_x64=x64,
     )
+
+
+# The avals device_put hands jaxlib, by (shape, dtype): jaxlib only reads them.
+_PUT_AVALS: dict[tuple[Any, ...], Aval] = {}
+_ZERO_COPY = xla_client.HostBufferSemantics.ZERO_COPY
+_COPY = xla_client.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
 
 
 class _DLPackCapsule:

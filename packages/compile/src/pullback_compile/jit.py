@@ -107,6 +107,11 @@ def _to_buffer(x: Any, aval: ShapedArray, device: Device) -> Any:
 
 
 _SCALAR_TYPES = (bool, int, float, complex)
+# The array dtypes that canonicalize to themselves, with x64 off and on.
+_WIDE = (dtypes.int64, dtypes.uint64, dtypes.float64, dtypes.complex128)
+_SAME_DTYPES = {
+    x64: frozenset(d for d in dtypes.ALL_DTYPES if x64 or d not in _WIDE) for x64 in (False, True)
+}
 # Device buffers of Python scalar arguments, by type, value, dtype and device: a jitted step
 # taking a learning rate or a flag transfers it once (buffers given as arguments are never
 # donated or written).
@@ -123,7 +128,12 @@ def _converted_leaf(x: Any, device: Device) -> tuple[ShapedArray, Any] | None:
     scalar: tuple[Any, ...] | None = None
     try:
         if t is np.ndarray:
-            key = (x.shape, dtypes.canonicalize_dtype(x.dtype), False)
+            dt = x.dtype
+            if dt in _SAME_DTYPES[STATE.x64]:  # (the common case: nothing to convert)
+                key = (x.shape, dt, False)
+                aval = _HOST_AVALS.get(key) or _new_host_aval(key)
+                return aval, _jaxlib.device_put(x, device, x64=STATE.x64)
+            key = (x.shape, dtypes.canonicalize_dtype(dt), False)
         elif t in _SCALAR_TYPES or isinstance(x, np.generic):
             key = ((), *dtypes.dtype_and_weak(x))
             if t is int or t is bool:
