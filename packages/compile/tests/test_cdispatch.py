@@ -450,3 +450,22 @@ def test_threads_calling_and_clearing():
     for t in threads:
         t.join()
     assert not errors, errors[0]
+
+
+def test_deeply_nested_arguments():
+    a, _ = _xs()
+
+    def nest(depth: int) -> object:
+        t: object = a
+        for _ in range(depth):
+            t = [t]
+        return t
+
+    def unnest(t: object) -> object:
+        while isinstance(t, list):
+            t = t[0]
+        return t
+
+    f = jit(lambda t: lax.mul(unnest(t), 2.0))
+    for depth in (5, 5, 300, 300):  # (the C walker leaves very deep trees to the general path)
+        np.testing.assert_allclose(f(nest(depth)), np.asarray(a) * 2)

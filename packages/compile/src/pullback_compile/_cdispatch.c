@@ -95,8 +95,9 @@ static PyObject *new_array(PyObject *aval, PyObject *host, PyObject *buf, PyObje
 }
 
 /* Whether `obj` has the structure `node` (see codegen.describe): 1 yes, its leaves stored
- * in `leaves` from *k on; 0 no; -1 error. */
-static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) {
+ * in `leaves` from *k on; 0 no (or nested deeper than the C stack should go); -1 error. */
+static int walk_at(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k, int depth) {
+    if (depth > 256) return 0;
     if (node == Py_None) {
         if (*k >= PyTuple_GET_SIZE(leaves)) return 0;
         Py_INCREF(obj);
@@ -130,12 +131,16 @@ static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) 
             child = PyTuple_Check(obj) ? PyTuple_GET_ITEM(obj, i) : PyList_GET_ITEM(obj, i);
         }
         Py_INCREF(child); /* (a key's __eq__ could change the container) */
-        int r = walk(child, PyTuple_GET_ITEM(children, i), leaves, k);
+        int r = walk_at(child, PyTuple_GET_ITEM(children, i), leaves, k, depth + 1);
         Py_DECREF(child);
         if (r != 1) return r;
         if (!is_dict && Py_SIZE(obj) != n) return 0;
     }
     return 1;
+}
+
+static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) {
+    return walk_at(obj, node, leaves, k, 0);
 }
 
 /* The aval of leaf i: an Array's, else the one `conv` holds for it (NULL: neither). */
