@@ -82,6 +82,10 @@ def _collect(x: Any, out: list[Any]) -> bool:
 
 def block_until_ready(x: Any) -> Any:
     """Wait until every Array in the pytree `x` is computed; returns `x`."""
+    if type(x) is Array:  # (the common case, without building the tree's buffer list)
+        if x._buf is not None:
+            _jaxlib.block_until_ready([x._buf])
+        return x
     bufs: list[Any] = []
     if not _collect(x, bufs):
         bufs = [v._buf for v in tree_flatten(x)[0] if type(v) is Array and v._buf is not None]
