@@ -308,9 +308,7 @@ def test_bad_scalar_leaves_still_raise_clear_errors():
 
 
 def _slow_calls(counter: _CountSlow, want: int) -> None:
-    # The general table (keywords, static and donated arguments) is the C dispatcher's only.
-    if dispatch_in_c():
-        assert counter.n == want
+    assert counter.n == want
 
 
 def test_static_arguments_take_the_fast_table():
@@ -381,7 +379,7 @@ def test_unused_arguments_are_dropped_in_the_fast_tables():
     for _ in range(3):
         np.testing.assert_allclose(f(a, 7.0, b), np.asarray(a))
         np.testing.assert_allclose(f(a, b, b), np.asarray(a))
-    assert counter.n == (2 if dispatch_in_c() else 6)
+    assert counter.n == 2
     keep = jit(lambda x, unused: x + 1, keep_unused=True)
     np.testing.assert_allclose(keep(a, b), np.asarray(a) + 1)
 

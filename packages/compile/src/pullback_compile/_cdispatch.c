@@ -10,8 +10,8 @@
  * calls with keyword, static or donated arguments (`_split_c`, `_gtree_c`).
  *
  * Anything else goes to the Python method `_call_slow`, which does the same work in general
- * (and fills the tables). `jit.py` holds a pure-Python equivalent of the first two tables,
- * used where this module was not built.
+ * (and fills the tables). `jit.py` holds a pure-Python equivalent (`_PyCall`), used where
+ * this module was not built.
  *
  * The Array slots are read and written at the offsets of their member descriptors, which
  * `configure` receives once.

@@ -547,27 +547,31 @@ class Compiled:
 class _PyCall:
     """The call of a `JitFunction` in Python: the fast tables, else `_call_slow`.
 
-    One table serves calls whose arguments are all Arrays, keyed by their avals; the other
-    serves calls of one argument structure (the one `_set_tree` names), matched by generated
-    code and keyed by the leaf avals.
+    One table serves calls whose arguments are all Arrays, keyed by their avals; one serves
+    calls of one argument structure (the one `_set_tree` names), matched by generated code
+    and keyed by the leaf avals; one serves calls with keyword, static or donated arguments
+    (`_set_general`), keyed by the dynamic leaves' avals and the static values. The C
+    dispatcher (`_cdispatch.c`) keeps the same three tables.
     """
 
     _plain: bool
     _fast: dict[Any, _Executable]
     _tree_py: tuple[Callable[[Any], list[Any] | None], dict[Any, _Executable]] | None
+    _general_py: tuple[Callable[[Any], list[Any] | None], dict[Any, _Executable]] | None
 
     def _init_fast(self, plain: bool) -> None:
         self._plain = plain
         self._fast = {}
         self._tree_py = None
+        self._general_py = None
 
     def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
-        if exe.all_kept:  # (the Python tables pass every leaf)
-            self._fast[key] = exe
+        self._fast[key] = exe
 
     def _clear_fast(self) -> None:
         self._fast.clear()
         self._tree_py = None
+        self._general_py = None
 
     def _set_tree(self, tree: PyTreeDef) -> bool:
         """Match calls of argument structure `tree` from now on (False: not a simple tree)."""
@@ -577,31 +581,44 @@ class _PyCall:
 
     def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
         """`exe` runs calls of the structure set by `_set_tree` with leaf avals `key`."""
-        if self._tree_py is not None and exe.all_kept:
+        if self._tree_py is not None:
             self._tree_py[1][key] = exe
 
     def _set_general(self, tree: PyTreeDef) -> bool:
         """Match calls with keyword, static or donated arguments of dynamic structure `tree`.
 
-        Only the C dispatcher has this table: in Python these calls take `_call_slow`.
+        `tree` is that of `(dynamic args, dynamic kwargs)`. False when it is not a simple tree
+        or a static position is negative (it depends on each call's length).
         """
-        return False
+        m = make_matcher(tree)
+        ok = m is not None and all(i >= 0 for i in self._static_nums)  # type: ignore[attr-defined]
+        self._general_py = (m, {}) if ok else None  # type: ignore[assignment]
+        return ok
 
     def _set_general_fast(self, key: tuple[Any, ...], exe: _Executable) -> None:
-        """`exe` runs those calls whose leaf avals and static values (`_c_statics`) are `key`."""
+        """`exe` runs those calls whose leaf avals and static values (`_static_key`) are `key`."""
+        if self._general_py is not None:
+            self._general_py[1][key] = exe
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._plain and not kwargs and type(CONTEXT.trace) is EvalTrace:
-            # Fastest: positional Arrays only (AttributeError otherwise), a signature seen before.
-            try:
-                fast = self._fast.get(tuple(map(_AVAL, args)))
-            except AttributeError:
-                out = self._call_leaves(args)
+        if type(CONTEXT.trace) is EvalTrace:
+            if self._plain and not kwargs:
+                # Fastest: positional Arrays only (AttributeError otherwise), seen before.
+                try:
+                    fast = self._fast.get(tuple(map(_AVAL, args)))
+                except AttributeError:
+                    out = self._call_leaves(args)
+                    if out is not _MISS:
+                        return out
+                else:
+                    if fast is not None and fast.x64 is STATE.x64:
+                        if fast.all_kept:  # (run_arrays passes every argument)
+                            return fast.run_arrays(args)
+                        return self._run_leaves(list(args), (), self._fast)
+            elif self._general_py is not None:
+                out = self._call_general(args, kwargs)
                 if out is not _MISS:
                     return out
-            else:
-                if fast is not None and fast.x64 is STATE.x64:
-                    return fast.run_arrays(args)
         return self._call_slow(*args, **kwargs)
 
     def _call_leaves(self, args: tuple[Any, ...]) -> Any:
@@ -611,9 +628,28 @@ class _PyCall:
             leaves = None if tree is None else tree[0](args)
             if leaves is None:
                 return _MISS
-            table = tree[1]  # type: ignore[index]
-        else:
-            leaves, table = list(args), self._fast
+            return self._run_leaves(leaves, (), tree[1])  # type: ignore[index]
+        return self._run_leaves(list(args), (), self._fast)
+
+    def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # The same split as JitFunction._split (and try_general in _cdispatch.c).
+        nums = self._static_nums  # type: ignore[attr-defined]
+        names = self._static_names  # type: ignore[attr-defined]
+        dyn_args = args
+        if nums and min(nums) < len(args):
+            dyn_args = tuple(a for i, a in enumerate(args) if i not in nums)
+        dyn_kwargs = kwargs
+        if kwargs and names and any(k in names for k in kwargs):
+            dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
+        leaves = self._general_py[0]((dyn_args, dyn_kwargs))  # type: ignore[index]
+        if leaves is None:
+            return _MISS
+        return self._run_leaves(leaves, self._static_key(args, kwargs),
+                                self._general_py[1])  # type: ignore[index]  # fmt: skip
+
+    def _run_leaves(self, leaves: list[Any], statics: tuple[Any, ...],
+                    table: dict[Any, _Executable]) -> Any:  # fmt: skip
+        # Run the call of `leaves` (and static values) from `table`, or _MISS.
         avals = []
         bufs = []
         device = self._device  # type: ignore[attr-defined]
@@ -627,15 +663,27 @@ class _PyCall:
                 return _MISS
             avals.append(conv[0])
             bufs.append(conv[1])
-        exe = table.get(tuple(avals))
+        try:
+            exe = table.get((*avals, *statics))
+        except TypeError:  # an unhashable static value: the general path explains
+            return _MISS
         if exe is None or exe.x64 is not STATE.x64:
             return _MISS
         buffers = [*exe.consts]
-        for b in bufs:
+        for i in exe.kept:
+            b = bufs[i]
             if type(b) is Array:
                 b = b._buffer_on(exe.device)
             buffers.append(b)
-        return exe.run_buffers(buffers)
+        out = exe.run_buffers(buffers)
+        for i in exe.donated:
+            x = leaves[i]
+            if type(x) is Array and x._buf is not None and _jaxlib.is_deleted(x._buf):
+                x._mark_donated()
+        return out
+
+    def _static_key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        raise NotImplementedError
 
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
@@ -798,9 +846,9 @@ class JitFunction(_CallBase):
         leaves, tree = tree_flatten((tuple(dyn_args), dyn_kwargs))
         return tuple(statics), leaves, tree
 
-    def _c_statics(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        # The static part of the C dispatcher's key (try_general in _cdispatch.c): static
-        # positional values in order, then name and value of each static keyword, sorted.
+    def _static_key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        # The static part of the general fast table's key (try_general in _cdispatch.c too):
+        # static positional values in order, then name and value of each static keyword, sorted.
         out = [args[i] for i in sorted(set(self._static_nums)) if i < len(args)]
         for k in sorted(kwargs):
             if k in self._static_names:
@@ -917,7 +965,7 @@ class JitFunction(_CallBase):
                 if self._gmatched != tree:
                     self._gmatched = tree if self._set_general(tree) else None
                 if self._gmatched is not None:
-                    self._set_general_fast((*sig, *self._c_statics(args, kwargs)), exe)
+                    self._set_general_fast((*sig, *self._static_key(args, kwargs)), exe)
         return tree_unflatten(exe.out_tree, exe.run(leaves))
 
     def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
