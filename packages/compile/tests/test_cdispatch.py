@@ -467,3 +467,25 @@ def test_deeply_nested_arguments():
     f = jit(lambda t: lax.mul(unnest(t), 2.0))
     for depth in (5, 5, 300, 300):  # (the C walker leaves very deep trees to the general path)
         np.testing.assert_allclose(f(nest(depth)), np.asarray(a) * 2)
+
+
+def test_a_structure_used_again_takes_the_fast_table_back():
+    a, b = _xs()
+    f = jit(lambda t: lax.add(t[0], t[-1]))
+    counter = _CountSlow(f)
+    f([a, b])  # compiled: the tree table serves [x, y]
+    f([a, b, b])  # compiled: now it serves [x, y, z]
+    for _ in range(6):  # back to [x, y]: the fourth slow call moves the table there
+        np.testing.assert_allclose(f([a, b]), np.asarray(a) + 1)
+    assert counter.n == 2 + 4
+    for _ in range(3):  # alternating: each [x, y, z] call is slow (and correct)
+        np.testing.assert_allclose(f([a, b, b]), np.asarray(a) + 1)
+        np.testing.assert_allclose(f([a, b]), np.asarray(a) + 1)
+    assert counter.n == 6 + 3
+    g = jit(lambda x, n: x * n, static_argnums=1)
+    slow_g = _CountSlow(g)
+    g(a, 2)
+    g((a,), 3)  # (another structure of the dynamic arguments)
+    for _ in range(6):
+        np.testing.assert_allclose(g(a, 2), np.asarray(a) * 2)
+    assert slow_g.n == 2 + 4

@@ -796,9 +796,11 @@ class JitFunction(_CallBase):
         self._in_shardings = in_shardings
         self._cache: dict[Any, _Executable] = {}
         self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
-        # The argument structures the tree fast tables serve (see _PyCall).
-        self._matched: PyTreeDef | None = None
-        self._gmatched: PyTreeDef | None = None
+        # Per fast table (flat, tree, general; see _PyCall): the keys put in it, the argument
+        # structure it serves, and the structure of the last slow calls with their count.
+        self._known: tuple[set[Any], set[Any], set[Any]] = (set(), set(), set())
+        self._matched_trees: list[PyTreeDef | None] = [None, None, None]
+        self._pending: list[tuple[PyTreeDef | None, int]] = [(None, 0)] * 3
         # The per-call fast path applies when nothing is static or donated and no kwargs.
         self._init_fast(not (self._static_nums or self._static_names or self._donate_nums
                              or self._donate_names))  # fmt: skip
@@ -930,23 +932,18 @@ class JitFunction(_CallBase):
             sig = _arg_avals(self._name, leaves, (args, {}))
             key = (tree, STATE.x64, *sig)
             exe = self._cache.get(key)
+            fresh = exe is None
             if exe is None:
                 for x in leaves:
                     if isinstance(x, Tracer):
                         return self._staged(args, kwargs)
                 exe = self._executable(args, kwargs, key, leaves,
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
-                if not exe.effectful and all(_fast_leaf(a) for a in leaves):
-                    flat = len(leaves) == len(args) and all(
-                        x is a for x, a in zip(leaves, args, strict=True)
-                    )
-                    if flat:
-                        self._set_fast(tuple(sig), exe)
-                    else:  # the fast table of this argument structure
-                        if self._matched != tree:
-                            self._matched = tree if self._set_tree(tree) else None
-                        if self._matched is not None:
-                            self._set_tree_fast(tuple(sig), exe)
+            if not exe.effectful and all(_fast_leaf(a) for a in leaves):
+                flat = len(leaves) == len(args) and all(
+                    x is a for x, a in zip(leaves, args, strict=True)
+                )
+                self._remember(0 if flat else 1, tree, tuple(sig), exe, fresh)
             return tree_unflatten(exe.out_tree, exe.run(leaves))
         statics, leaves, tree = self._split(args, kwargs)
         for x in leaves:
@@ -955,18 +952,48 @@ class JitFunction(_CallBase):
         sig = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
         key = (tree, statics, STATE.x64, *sig)
         exe = self._cache.get(key)
+        fresh = exe is None
         if exe is None:
             exe = self._executable(args, kwargs, key, leaves, tree)
-            if (
-                not exe.effectful
-                and all(_fast_leaf(a) for a in leaves)
-                and all(type(leaves[i]) is Array for i in exe.donated)  # (not a shared buffer)
-            ):
-                if self._gmatched != tree:
-                    self._gmatched = tree if self._set_general(tree) else None
-                if self._gmatched is not None:
-                    self._set_general_fast((*sig, *self._static_key(args, kwargs)), exe)
+        if (
+            not exe.effectful
+            and all(_fast_leaf(a) for a in leaves)
+            and all(type(leaves[i]) is Array for i in exe.donated)  # (not a shared buffer)
+        ):
+            self._remember(2, tree, (*sig, *self._static_key(args, kwargs)), exe, fresh)
         return tree_unflatten(exe.out_tree, exe.run(leaves))
+
+    def _remember(self, table: int, tree: PyTreeDef, key: tuple[Any, ...], exe: _Executable,
+                  fresh: bool) -> None:  # fmt: skip
+        """Put `exe` in fast table `table` (0 flat, 1 tree, 2 general) after a slow call.
+
+        A tree table serves one argument structure. A compile moves it to the new structure;
+        slow calls of a structure compiled before move it there on the fourth in a row (fast
+        calls between them do not count), so calls alternating between two structures move
+        it only every few calls.
+        """
+        known = self._known[table]
+        if table == 0:
+            if key not in known:  # (present with the other x64 setting: left as it is)
+                known.add(key)
+                self._set_fast(key, exe)
+            return
+        if self._matched_trees[table] != tree:
+            if not fresh:
+                pending, count = self._pending[table]
+                count = count + 1 if pending == tree else 1
+                self._pending[table] = (tree, count)
+                if count < 4:
+                    return
+            self._pending[table] = (None, 0)
+            ok = self._set_tree(tree) if table == 1 else self._set_general(tree)
+            self._matched_trees[table] = tree if ok else None
+            known.clear()
+            if not ok:
+                return
+        if key not in known:
+            known.add(key)
+            (self._set_tree_fast if table == 1 else self._set_general_fast)(key, exe)
 
     def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self._inline:
@@ -1005,8 +1032,10 @@ class JitFunction(_CallBase):
         self._cache.clear()
         self._clear_fast()
         self._staged_cache.clear()
-        self._matched = None
-        self._gmatched = None
+        for known in self._known:
+            known.clear()
+        self._matched_trees[:] = [None, None, None]
+        self._pending[:] = [(None, 0)] * 3
 
     def _cache_size(self) -> int:
         return len(self._cache)
