@@ -489,3 +489,15 @@ def test_a_structure_used_again_takes_the_fast_table_back():
     for _ in range(6):
         np.testing.assert_allclose(g(a, 2), np.asarray(a) * 2)
     assert slow_g.n == 2 + 4
+
+
+def test_donated_positions_never_consume_kept_scalar_buffers():
+    a, _ = _xs()
+    f = jit(lambda x, s: (x * s, s * 2), donate_argnums=1)  # (s's buffer can hold s * 2)
+    use = jit(lambda x, s: x + s)
+    s = device_put(3.0)
+    f(a, s)  # registers a weak f32[] Array at the donated position
+    assert s.is_deleted()
+    for _ in range(3):  # a Python 3.0 has the same aval: it must not donate a shared buffer
+        np.testing.assert_allclose(f(a, 3.0)[0], np.asarray(a) * 3)
+        np.testing.assert_allclose(use(a, 3.0), np.asarray(a) + 3)

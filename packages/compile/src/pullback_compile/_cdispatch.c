@@ -269,6 +269,17 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
     PyObject *out_avals = PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS);
     PyObject *kept = PyTuple_GET_ITEM(entry, ENTRY_KEPT);
     PyObject *donated = PyTuple_GET_ITEM(entry, ENTRY_DONATED);
+    if (donated != Py_None) { /* a donated leaf must be an Array: a converted one may be a
+                               * kept scalar buffer, which the launch would consume */
+        PyObject *idx = PyTuple_GET_ITEM(donated, 0);
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(idx); j++) {
+            Py_ssize_t i = PyLong_AsSsize_t(PyTuple_GET_ITEM(idx, j));
+            if (Py_TYPE(PyTuple_GET_ITEM(leaves, i)) != array_type) {
+                Py_DECREF(entry);
+                return 0;
+            }
+        }
+    }
     PyObject *result = NULL, *bufs = NULL, *launched = NULL, *outs = NULL;
     Py_ssize_t nc = PyTuple_GET_SIZE(consts);
     Py_ssize_t nk = kept == Py_None ? n : PyTuple_GET_SIZE(kept);

@@ -669,6 +669,9 @@ class _PyCall:
             return _MISS
         if exe is None or exe.x64 is not STATE.x64:
             return _MISS
+        for i in exe.donated:  # (a converted leaf may be a kept scalar buffer: not donated)
+            if type(leaves[i]) is not Array:
+                return _MISS
         buffers = [*exe.consts]
         for i in exe.kept:
             b = bufs[i]
