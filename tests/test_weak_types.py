@@ -78,3 +78,21 @@ def test_weak_result_defers_in_a_later_promotion():
     w = jnp.sin(jnp.asarray(2.0)) + 1.0
     assert (w * h).dtype == np.float16
     assert jit(lambda a, b: jnp.sin(a) * b)(jnp.asarray(2.0), h).dtype == np.float16
+
+
+def test_cotangents_of_weak_primals_are_weak():
+    # JAX 0.10.2: grad(lambda x: x * 2.0)(1.0) is Array(2., dtype=float32, weak_type=True).
+    from pullback import grad, vjp
+
+    def f(x):
+        return x * 2.0
+
+    for g in (grad(f), jit(grad(f)), lambda x: vjp(f, x)[1](1.0)[0]):
+        out = g(1.0)
+        assert out.weak_type
+        assert out.dtype == np.float32
+        assert float(out) == 2.0
+        assert (out + jnp.ones(2, jnp.float16)).dtype == np.float16  # (it defers)
+    strong = grad(lambda x: (x * 2.0).sum())(jnp.ones(3))
+    assert not strong.weak_type
+    assert not grad(f)(np.float32(1.0)).weak_type

@@ -206,6 +206,15 @@ def _vjp_flat(
     return p_out, pullback
 
 
+def _weak_like(ct: Any, primal: ShapedArray) -> Any:
+    # A weakly typed primal (a Python scalar) gets a weakly typed cotangent, as in JAX.
+    if primal.weak_type:
+        a = aval_of(ct)
+        if not a.weak_type and a.dtype == primal.dtype:
+            return lax.convert_element_type(ct, primal.dtype, weak_type=True)
+    return ct
+
+
 def vjp(
     fun: Callable[..., Any], *primals: Any, has_aux: bool = False, reduce_axes: Sequence[Any] = ()
 ) -> Any:
@@ -252,7 +261,7 @@ def vjp(
         ]
         cts_in = pullback(cts)
         res = [
-            _psum_reduce_axes(instantiate(c), reduce_axes)
+            _weak_like(_psum_reduce_axes(instantiate(c), reduce_axes), a)
             if c is not None
             else np.zeros(a.shape, dtypes.float0)
             for c, a in zip(cts_in, p_avals, strict=True)
