@@ -378,6 +378,16 @@ static int convert_leaves(Dispatcher *self, PyObject *leaves, PyObject **conv) {
     return 1;
 }
 
+/* convert_leaves, then run_leaves: 1 ran, 0 not a fast call, -1 error. */
+static int convert_and_run(Dispatcher *self, Table *table, PyObject *leaves, PyObject *extra,
+                           PyObject **out) {
+    PyObject *conv = NULL;
+    int r = convert_leaves(self, leaves, &conv);
+    if (r == 1) r = run_leaves(table, leaves, conv, extra, out);
+    Py_XDECREF(conv);
+    return r;
+}
+
 static int is_container(PyObject *x) { /* (tuples include namedtuples) */
     PyTypeObject *t = Py_TYPE(x);
     return PyTuple_Check(x) || t == &PyList_Type || t == &PyDict_Type || x == Py_None;
@@ -412,7 +422,7 @@ static int match_shape(PyObject *obj, PyObject *shape, PyObject **leaves) {
     return r;
 }
 
-/* A call with keyword, static or donated arguments (see Dispatcher.split).
+/* An eager call with keyword, static or donated arguments (see Dispatcher.split).
  * 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
 static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObject **out) {
     PyObject *split = self->split;
@@ -420,15 +430,10 @@ static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObj
         !PyTuple_Check(PyTuple_GET_ITEM(split, 0)) ||
         !PyFrozenSet_Check(PyTuple_GET_ITEM(split, 1)))
         return 0;
-    int eager = is_eager();
-    if (eager <= 0) {
-        if (eager < 0) { *out = NULL; return 1; }
-        return 0;
-    }
     PyObject *pos = PyTuple_GET_ITEM(split, 0), *names = PyTuple_GET_ITEM(split, 1);
     Py_ssize_t n = PyTuple_GET_SIZE(args), np_ = PyTuple_GET_SIZE(pos);
     PyObject *statics = NULL, *dyn_args = NULL, *dyn_kwargs = NULL;
-    PyObject *keys = NULL, *obj = NULL, *leaves = NULL, *conv = NULL, *extra = NULL;
+    PyObject *keys = NULL, *obj = NULL, *leaves = NULL, *extra = NULL;
     int r = -1;
     /* Static positions present in this call? (Ascending: the first decides.) */
     Py_ssize_t first = np_ > 0 ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pos, 0)) : n;
@@ -486,12 +491,11 @@ static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObj
     obj = PyTuple_Pack(2, dyn_args, dyn_kwargs);
     if (obj == NULL) goto done;
     r = match_shape(obj, self->gshape, &leaves);
-    if (r == 1) r = convert_leaves(self, leaves, &conv);
     if (r == 1 && statics != NULL) {
         extra = PyList_AsTuple(statics);
         if (extra == NULL) r = -1;
     }
-    if (r == 1) r = run_leaves(&self->gtree, leaves, conv, extra, out);
+    if (r == 1) r = convert_and_run(self, &self->gtree, leaves, extra, out);
 done:
     Py_XDECREF(statics);
     Py_XDECREF(dyn_args);
@@ -499,22 +503,16 @@ done:
     Py_XDECREF(keys);
     Py_XDECREF(obj);
     Py_XDECREF(leaves);
-    Py_XDECREF(conv);
     Py_XDECREF(extra);
     if (r < 0) { *out = NULL; return 1; }
     return r;
 }
 
-/* 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
+/* An eager call of positional arguments only.
+ * 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
 static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     Py_ssize_t n = PyTuple_GET_SIZE(args);
     if (n == 0) return 0;
-    int eager = is_eager();
-    if (eager <= 0) {
-        if (eager < 0) { *out = NULL; return 1; }
-        return 0;
-    }
-
     int arrays = 1, containers = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *a = PyTuple_GET_ITEM(args, i);
@@ -524,7 +522,7 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
     }
     if (arrays) return run_leaves(&self->flat, args, NULL, NULL, out);
 
-    PyObject *leaves = NULL, *conv = NULL;
+    PyObject *leaves = NULL;
     Table *table = &self->flat;
     int r;
     if (!containers) { /* every argument a leaf: the flat table */
@@ -535,23 +533,21 @@ static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
         table = &self->tree;
         r = match_shape(args, self->shape, &leaves);
     }
-    if (r == 1) r = convert_leaves(self, leaves, &conv);
-    if (r == 1) r = run_leaves(table, leaves, conv, NULL, out);
+    if (r == 1) r = convert_and_run(self, table, leaves, NULL, out);
     Py_XDECREF(leaves);
-    Py_XDECREF(conv);
     if (r < 0) { *out = NULL; return 1; }
     return r;
 }
 
 static PyObject *dispatcher_call(PyObject *op, PyObject *args, PyObject *kwargs) {
     Dispatcher *self = (Dispatcher *)op;
-    if (array_type != NULL) {
+    int plain = self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0);
+    if (array_type != NULL && (plain || self->split != Py_None)) {
+        int eager = is_eager(); /* (under a transformation the call is staged: slow) */
+        if (eager < 0) return NULL;
         PyObject *out;
-        if (self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
-            if (try_fast(self, args, &out)) return out;
-        } else if (self->split != Py_None && try_general(self, args, kwargs, &out)) {
+        if (eager && (plain ? try_fast(self, args, &out) : try_general(self, args, kwargs, &out)))
             return out;
-        }
     }
     return slow(self, args, kwargs);
 }

@@ -58,6 +58,7 @@ _new_array = object.__new__
 
 
 _ARRAY_DTYPES = frozenset(dtypes.ALL_DTYPES)
+_SCALAR_TYPES = (bool, int, float, complex)
 
 
 def _leaf_aval(x: Any, where: str) -> ShapedArray:
@@ -71,7 +72,7 @@ def _leaf_aval(x: Any, where: str) -> ShapedArray:
                 "pullback computes with (expected bool, an integer, float or complex dtype)"
             )
         return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype), False)
-    if t in (bool, int, float, complex) or isinstance(x, np.generic):
+    if t in _SCALAR_TYPES or isinstance(x, np.generic):
         dt, weak = dtypes.dtype_and_weak(x)
         return ShapedArray((), dt, weak)
     aval = getattr(x, "aval", None)
@@ -106,7 +107,6 @@ def _to_buffer(x: Any, aval: ShapedArray, device: Device) -> Any:
     return _jaxlib.device_put(np.asarray(x, aval.dtype), device, x64=STATE.x64)
 
 
-_SCALAR_TYPES = (bool, int, float, complex)
 # The array dtypes that canonicalize to themselves, with x64 off and on.
 _WIDE = (dtypes.int64, dtypes.uint64, dtypes.float64, dtypes.complex128)
 _SAME_DTYPES = {
@@ -126,14 +126,12 @@ def _converted_leaf(x: Any, device: Device) -> tuple[ShapedArray, Any] | None:
     """
     t = type(x)
     scalar: tuple[Any, ...] | None = None
+    same = False  # (a NumPy array of a canonical dtype goes as it is)
     try:
         if t is np.ndarray:
             dt = x.dtype
-            if dt in _SAME_DTYPES[STATE.x64]:  # (the common case: nothing to convert)
-                key = (x.shape, dt, False)
-                aval = _HOST_AVALS.get(key) or _new_host_aval(key)
-                return aval, _jaxlib.device_put(x, device, x64=STATE.x64)
-            key = (x.shape, dtypes.canonicalize_dtype(dt), False)
+            same = dt in _SAME_DTYPES[STATE.x64]
+            key = (x.shape, dt if same else dtypes.canonicalize_dtype(dt), False)
         elif t in _SCALAR_TYPES or isinstance(x, np.generic):
             key = ((), *dtypes.dtype_and_weak(x))
             if t is int or t is bool:
@@ -147,7 +145,8 @@ def _converted_leaf(x: Any, device: Device) -> tuple[ShapedArray, Any] | None:
         else:
             return None
         aval = _HOST_AVALS.get(key) or _new_host_aval(key)
-        out = aval, _jaxlib.device_put(np.asarray(x, aval.dtype), device, x64=STATE.x64)
+        value = x if same else np.asarray(x, aval.dtype)
+        out = aval, _jaxlib.device_put(value, device, x64=STATE.x64)
     except Exception:  # (a value out of range, a dtype jaxlib lacks: the general path says)
         return None
     if scalar is not None:
@@ -596,7 +595,7 @@ class _PyCall:
         return ok
 
     def _set_general_fast(self, key: tuple[Any, ...], exe: _Executable) -> None:
-        """`exe` runs those calls whose leaf avals and static values (`_static_key`) are `key`."""
+        """`exe` runs those calls whose leaf avals and static values (`_split_static`) are `key`."""
         if self._general_py is not None:
             self._general_py[1][key] = exe
 
@@ -614,7 +613,7 @@ class _PyCall:
                     if fast is not None and fast.x64 is STATE.x64:
                         if fast.all_kept:  # (run_arrays passes every argument)
                             return fast.run_arrays(args)
-                        return self._run_leaves(list(args), (), self._fast)
+                        return self._launch(fast, args, args)
             elif self._general_py is not None:
                 out = self._call_general(args, kwargs)
                 if out is not _MISS:
@@ -632,20 +631,11 @@ class _PyCall:
         return self._run_leaves(list(args), (), self._fast)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        # The same split as JitFunction._split (and try_general in _cdispatch.c).
-        nums = self._static_nums  # type: ignore[attr-defined]
-        names = self._static_names  # type: ignore[attr-defined]
-        dyn_args = args
-        if nums and min(nums) < len(args):
-            dyn_args = tuple(a for i, a in enumerate(args) if i not in nums)
-        dyn_kwargs = kwargs
-        if kwargs and names and any(k in names for k in kwargs):
-            dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
-        leaves = self._general_py[0]((dyn_args, dyn_kwargs))  # type: ignore[index]
+        dyn, statics = self._split_static(args, kwargs)
+        leaves = self._general_py[0](dyn)  # type: ignore[index]
         if leaves is None:
             return _MISS
-        return self._run_leaves(leaves, self._static_key(args, kwargs),
-                                self._general_py[1])  # type: ignore[index]  # fmt: skip
+        return self._run_leaves(leaves, statics, self._general_py[1])  # type: ignore[index]
 
     def _run_leaves(self, leaves: list[Any], statics: tuple[Any, ...],
                     table: dict[Any, _Executable]) -> Any:  # fmt: skip
@@ -669,6 +659,10 @@ class _PyCall:
             return _MISS
         if exe is None or exe.x64 is not STATE.x64:
             return _MISS
+        return self._launch(exe, leaves, bufs)
+
+    def _launch(self, exe: _Executable, leaves: Sequence[Any], bufs: Sequence[Any]) -> Any:
+        # Run `exe` on the leaves' buffers (`bufs`: Arrays, or buffers of converted leaves).
         for i in exe.donated:  # (a converted leaf may be a kept scalar buffer: not donated)
             if type(leaves[i]) is not Array:
                 return _MISS
@@ -685,7 +679,8 @@ class _PyCall:
                 x._mark_donated()
         return out
 
-    def _static_key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    def _split_static(self, args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:  # fmt: skip
         raise NotImplementedError
 
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
@@ -705,10 +700,10 @@ else:
             self._plain = plain  # (read by _call_slow)
             self._plain_c = plain
             self._convert_c = functools.partial(_converted_leaf, device=self._device)
-            nums = self._static_nums  # type: ignore[attr-defined]
-            if all(i >= 0 for i in nums):  # (negative ones depend on the call's length)
+            if all(i >= 0 for i in self._static_nums):  # type: ignore[attr-defined]
+                # (negative positions depend on each call's length: the general path)
                 names = frozenset(self._static_names)  # type: ignore[attr-defined]
-                self._split_c = (tuple(sorted(set(nums))), names)
+                self._split_c = (self._static_sorted, names)  # type: ignore[attr-defined]
 
         def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
             self._fast_c[key] = exe.fast_entry()
@@ -773,6 +768,7 @@ class JitFunction(_CallBase):
             fun, _normalize_nums(static_argnums, "static_argnums"),
             _normalize_names(static_argnames, "static_argnames"), "static_arg",
         )  # fmt: skip
+        self._static_sorted = tuple(sorted(set(self._static_nums)))  # (see _split_static)
         self._donate_nums, self._donate_names = _infer(
             fun, _normalize_nums(donate_argnums, "donate_argnums"),
             _normalize_names(donate_argnames, "donate_argnames"), "donate_arg",
@@ -851,14 +847,29 @@ class JitFunction(_CallBase):
         leaves, tree = tree_flatten((tuple(dyn_args), dyn_kwargs))
         return tuple(statics), leaves, tree
 
-    def _static_key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        # The static part of the general fast table's key (try_general in _cdispatch.c too):
-        # static positional values in order, then name and value of each static keyword, sorted.
-        out = [args[i] for i in sorted(set(self._static_nums)) if i < len(args)]
-        for k in sorted(kwargs):
-            if k in self._static_names:
-                out += [k, kwargs[k]]
-        return tuple(out)
+    def _split_static(self, args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:  # fmt: skip
+        """`((dynamic args, dynamic kwargs), static part of the general fast table's key)`.
+
+        As `_split`, for non-negative static positions (try_general in _cdispatch.c does the
+        same): the key holds the static positional values in order, then the name and value of
+        each static keyword, sorted by name.
+        """
+        pos = self._static_sorted
+        statics = [args[i] for i in pos if i < len(args)]
+        dyn_args = args
+        if statics:
+            dyn_args = tuple(a for i, a in enumerate(args) if i not in pos)
+        dyn_kwargs = kwargs
+        names = self._static_names
+        if kwargs and names and any(k in names for k in kwargs):
+            dyn_kwargs = {}
+            for k in sorted(kwargs):
+                if k in names:
+                    statics += [k, kwargs[k]]
+                else:
+                    dyn_kwargs[k] = kwargs[k]
+        return (dyn_args, dyn_kwargs), tuple(statics)
 
     def _donated_leaves(self, args: tuple[Any, ...], kwargs: dict[str, Any],
                         nleaves: int) -> list[bool]:  # fmt: skip
@@ -963,7 +974,7 @@ class JitFunction(_CallBase):
             and all(_fast_leaf(a) for a in leaves)
             and all(type(leaves[i]) is Array for i in exe.donated)  # (not a shared buffer)
         ):
-            self._remember(2, tree, (*sig, *self._static_key(args, kwargs)), exe, fresh)
+            self._remember(2, tree, (*sig, *self._split_static(args, kwargs)[1]), exe, fresh)
         return tree_unflatten(exe.out_tree, exe.run(leaves))
 
     def _remember(self, table: int, tree: PyTreeDef, key: tuple[Any, ...], exe: _Executable,
