@@ -501,3 +501,53 @@ def test_donated_positions_never_consume_kept_scalar_buffers():
     for _ in range(3):  # a Python 3.0 has the same aval: it must not donate a shared buffer
         np.testing.assert_allclose(f(a, 3.0)[0], np.asarray(a) * 3)
         np.testing.assert_allclose(use(a, 3.0), np.asarray(a) + 3)
+
+
+def test_the_trace_of_each_thread_decides_its_calls():
+    # The C dispatcher remembers the last calling thread's context dict: a trace running in
+    # another thread (or begun since in this one) must still stage the call.
+    import threading
+
+    from pullback import make_jaxpr
+
+    a, b = _xs()
+    f = jit(lambda x, y: x + y)
+    f(a, b)
+    f(a, b)  # fast now, this thread's context remembered
+    inside, release = threading.Event(), threading.Event()
+    jaxprs: list[str] = []
+
+    def body(x: object) -> object:
+        inside.set()
+        release.wait(10)
+        return f(a, b) * x  # every argument an Array, but under a trace: staged
+
+    def trace_in_thread() -> None:
+        jaxprs.append(str(make_jaxpr(body)(1.0)))
+
+    t = threading.Thread(target=trace_in_thread)
+    t.start()
+    assert inside.wait(10)
+    for _ in range(3):  # this thread stays eager while the other traces
+        out = f(a, b)
+        assert type(out) is type(a)
+        np.testing.assert_allclose(out, np.asarray(a) + 1)
+    release.set()
+    t.join()
+    assert "pjit" in jaxprs[0]
+    assert "pjit" in str(make_jaxpr(lambda x: f(a, b) * x)(1.0))  # a trace in this thread
+    assert type(f(a, b)) is type(a)
+
+
+def test_calls_use_vectorcall_where_built():
+    f = jit(lambda x, y=None: x if y is None else x + y)
+    if dispatch_in_c():
+        assert type(f).__flags__ & (1 << 11)  # Py_TPFLAGS_HAVE_VECTORCALL on the subclass
+    a, b = _xs()
+    for _ in range(2):  # positional, keyword and mixed forms, each twice (slow, then fast)
+        np.testing.assert_allclose(f(a), np.asarray(a))
+        np.testing.assert_allclose(f(a, b), np.asarray(a) + 1)
+        np.testing.assert_allclose(f(a, y=b), np.asarray(a) + 1)
+        np.testing.assert_allclose(f(x=a, y=b), np.asarray(a) + 1)
+    with pytest.raises(TypeError):
+        f(a, b, a)

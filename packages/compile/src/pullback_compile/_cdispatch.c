@@ -40,6 +40,7 @@ typedef struct {
     Table gtree;
     PyObject *gshape;
     char plain;      /* nothing static or donated: the fast tables apply */
+    vectorcallfunc vectorcall;
 } Dispatcher;
 /* (Python subclasses get their own __dict__ and __weakref__ slots, which subtype_dealloc
  * clears.) */
@@ -60,6 +61,7 @@ static PyObject *context = NULL;    /* the thread-local trace context */
 static PyObject *eval_trace = NULL; /* the EvalTrace type */
 static PyObject *state = NULL;      /* the config state (its x64 flag) */
 static Py_ssize_t off_aval, off_host, off_buf, off_device, off_owned, off_deleted, off_replicas;
+static Py_ssize_t off_x64; /* of the config state's `x64` slot */
 static PyObject *str_trace, *str_x64, *str_buffer_on, *str_call_slow;
 static PyObject *empty_dict; /* the keywords of a call without any (never changed) */
 
@@ -144,8 +146,8 @@ static int walk(PyObject *obj, PyObject *node, PyObject *leaves, Py_ssize_t *k) 
 }
 
 /* The aval of leaf i: an Array's, else the one `conv` holds for it (NULL: neither). */
-static PyObject *leaf_aval(PyObject *leaves, PyObject *conv, Py_ssize_t i) {
-    PyObject *a = PyTuple_GET_ITEM(leaves, i);
+static PyObject *leaf_aval(PyObject *const *leaves, PyObject *conv, Py_ssize_t i) {
+    PyObject *a = leaves[i];
     if (Py_TYPE(a) == array_type) return SLOT(a, off_aval);
     if (conv == NULL) return NULL;
     PyObject *c = PyTuple_GET_ITEM(conv, i);
@@ -153,10 +155,10 @@ static PyObject *leaf_aval(PyObject *leaves, PyObject *conv, Py_ssize_t i) {
 }
 
 /* Mark each donated Array leaf whose buffer the launch consumed (Array._mark_donated). */
-static int mark_donated(PyObject *leaves, PyObject *donated) {
+static int mark_donated(PyObject *const *leaves, PyObject *donated) {
     PyObject *idx = PyTuple_GET_ITEM(donated, 0), *is_deleted = PyTuple_GET_ITEM(donated, 1);
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(idx); j++) {
-        PyObject *a = PyTuple_GET_ITEM(leaves, PyLong_AsSsize_t(PyTuple_GET_ITEM(idx, j)));
+        PyObject *a = leaves[PyLong_AsSsize_t(PyTuple_GET_ITEM(idx, j))];
         if (Py_TYPE(a) != array_type) continue;
         PyObject *buf = SLOT(a, off_buf);
         if (buf == NULL || buf == Py_None) continue;
@@ -202,13 +204,12 @@ static int entry_ok(PyObject *entry, Py_ssize_t n) {
     return 1;
 }
 
-/* Run the call whose leaves are `leaves` from `table`; `conv` (or NULL when all are Arrays)
+/* Run the call whose `n` leaves are `leaves` from `table`; `conv` (or NULL when all are Arrays)
  * holds (aval, buffer) for each leaf that is not an Array; the key is the leaf avals followed
  * by the items of `extra` (static arguments; may be NULL).
  * 1: ran (result in *out, NULL on error); 0: not in the table (nothing raised). */
-static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *extra,
-                      PyObject **out) {
-    Py_ssize_t n = PyTuple_GET_SIZE(leaves);
+static int run_leaves(Table *table, PyObject *const *leaves, Py_ssize_t n, PyObject *conv,
+                      PyObject *extra, PyObject **out) {
     Py_ssize_t ne = extra == NULL ? 0 : PyTuple_GET_SIZE(extra);
     if (table->entries == NULL || !PyDict_Check(table->entries)) return 0;
 
@@ -260,10 +261,11 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
         Py_XSETREF(table->last_key, key);
     }
     Py_INCREF(entry); /* held while Python code runs below (another thread may clear tables) */
-    PyObject *x64 = PyObject_GetAttr(state, str_x64);
-    if (x64 == NULL) { Py_DECREF(entry); *out = NULL; return 1; }
-    Py_DECREF(x64); /* (a bool: only its identity is compared) */
-    if (x64 != PyTuple_GET_ITEM(entry, ENTRY_X64)) { Py_DECREF(entry); return 0; }
+    /* (the x64 slot holds a bool: only its identity is compared; unset, the slow path raises) */
+    if (SLOT(state, off_x64) != PyTuple_GET_ITEM(entry, ENTRY_X64)) {
+        Py_DECREF(entry);
+        return 0;
+    }
     PyObject *device = PyTuple_GET_ITEM(entry, ENTRY_DEVICE);
     PyObject *consts = PyTuple_GET_ITEM(entry, ENTRY_CONSTS);
     PyObject *out_avals = PyTuple_GET_ITEM(entry, ENTRY_OUT_AVALS);
@@ -274,7 +276,7 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
         PyObject *idx = PyTuple_GET_ITEM(donated, 0);
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(idx); j++) {
             Py_ssize_t i = PyLong_AsSsize_t(PyTuple_GET_ITEM(idx, j));
-            if (Py_TYPE(PyTuple_GET_ITEM(leaves, i)) != array_type) {
+            if (Py_TYPE(leaves[i]) != array_type) {
                 Py_DECREF(entry);
                 return 0;
             }
@@ -293,7 +295,7 @@ static int run_leaves(Table *table, PyObject *leaves, PyObject *conv, PyObject *
     }
     for (Py_ssize_t j = 0; j < nk; j++) {
         Py_ssize_t i = kept == Py_None ? j : PyLong_AsSsize_t(PyTuple_GET_ITEM(kept, j));
-        PyObject *a = PyTuple_GET_ITEM(leaves, i);
+        PyObject *a = leaves[i];
         if (Py_TYPE(a) != array_type) { /* a converted leaf */
             PyObject *buf = PyTuple_GET_ITEM(PyTuple_GET_ITEM(conv, i), 1);
             Py_INCREF(buf);
@@ -383,7 +385,8 @@ static int convert_and_run(Dispatcher *self, Table *table, PyObject *leaves, PyO
                            PyObject **out) {
     PyObject *conv = NULL;
     int r = convert_leaves(self, leaves, &conv);
-    if (r == 1) r = run_leaves(table, leaves, conv, extra, out);
+    if (r == 1) r = run_leaves(table, &PyTuple_GET_ITEM(leaves, 0), PyTuple_GET_SIZE(leaves), conv,
+                               extra, out);
     Py_XDECREF(conv);
     return r;
 }
@@ -394,11 +397,29 @@ static int is_container(PyObject *x) { /* (tuples include namedtuples) */
 }
 
 /* 1: no transformation is tracing; 0: one is; -1: error. */
+static uint64_t context_thread;     /* the id of the thread whose... */
+static PyObject *context_dict = NULL; /* ...dict of the thread-local context this is */
+
 static int is_eager(void) {
+    /* Thread ids are never reused (PyThreadState_GetID), so the dict is this thread's. */
+    uint64_t id = PyThreadState_GetID(PyThreadState_Get());
+    if (context_dict != NULL && id == context_thread) {
+        PyObject *trace = PyDict_GetItemWithError(context_dict, str_trace); /* borrowed */
+        if (trace != NULL) return (PyObject *)Py_TYPE(trace) == eval_trace;
+        if (PyErr_Occurred()) return -1;
+    }
     PyObject *trace = PyObject_GetAttr(context, str_trace);
     if (trace == NULL) return -1;
     int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
     Py_DECREF(trace);
+    PyObject *dict = PyObject_GetAttrString(context, "__dict__"); /* (this thread's) */
+    if (dict == NULL || !PyDict_CheckExact(dict)) {
+        Py_XDECREF(dict);
+        PyErr_Clear(); /* (no dict to keep: the next call asks again) */
+        return eager;
+    }
+    Py_XSETREF(context_dict, dict);
+    context_thread = id;
     return eager;
 }
 
@@ -508,33 +529,45 @@ done:
     return r;
 }
 
-/* An eager call of positional arguments only.
- * 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
-static int try_fast(Dispatcher *self, PyObject *args, PyObject **out) {
-    Py_ssize_t n = PyTuple_GET_SIZE(args);
+/* An eager call of the `n` positional arguments `argv` (the items of `args`, or NULL: the
+ * tuple is made only where a table needs it). 1: ran (result in *out, NULL on error); 0: not
+ * a fast call (nothing raised). */
+static int try_fast(Dispatcher *self, PyObject *const *argv, Py_ssize_t n, PyObject *args,
+                    PyObject **out) {
     if (n == 0) return 0;
     int arrays = 1, containers = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *a = PyTuple_GET_ITEM(args, i);
+        PyObject *a = argv[i];
         if (Py_TYPE(a) == array_type) continue;
         arrays = 0;
         if (is_container(a)) { containers = 1; break; }
     }
-    if (arrays) return run_leaves(&self->flat, args, NULL, NULL, out);
+    if (arrays) return run_leaves(&self->flat, argv, n, NULL, NULL, out);
 
-    PyObject *leaves = NULL;
+    PyObject *tuple = args, *leaves = NULL;
+    if (tuple == NULL) {
+        tuple = PyTuple_New(n);
+        if (tuple == NULL) { *out = NULL; return 1; }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_INCREF(argv[i]);
+            PyTuple_SET_ITEM(tuple, i, argv[i]);
+        }
+    } else {
+        Py_INCREF(tuple);
+    }
     Table *table = &self->flat;
     int r;
     if (!containers) { /* every argument a leaf: the flat table */
-        leaves = args;
+        leaves = tuple;
         Py_INCREF(leaves);
         r = 1;
     } else {
         table = &self->tree;
-        r = match_shape(args, self->shape, &leaves);
+        r = match_shape(tuple, self->shape, &leaves);
     }
     if (r == 1) r = convert_and_run(self, table, leaves, NULL, out);
     Py_XDECREF(leaves);
+    Py_DECREF(tuple);
     if (r < 0) { *out = NULL; return 1; }
     return r;
 }
@@ -546,10 +579,53 @@ static PyObject *dispatcher_call(PyObject *op, PyObject *args, PyObject *kwargs)
         int eager = is_eager(); /* (under a transformation the call is staged: slow) */
         if (eager < 0) return NULL;
         PyObject *out;
-        if (eager && (plain ? try_fast(self, args, &out) : try_general(self, args, kwargs, &out)))
+        if (eager && (plain ? try_fast(self, &PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args),
+                                       args, &out)
+                            : try_general(self, args, kwargs, &out)))
             return out;
     }
     return slow(self, args, kwargs);
+}
+
+/* The vectorcall of a Dispatcher: positional calls without a tuple; calls with keywords
+ * as dispatcher_call. */
+static PyObject *dispatcher_vectorcall(PyObject *op, PyObject *const *argv, size_t nargsf,
+                                       PyObject *kwnames) {
+    Dispatcher *self = (Dispatcher *)op;
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0) {
+        if (array_type != NULL && self->plain) {
+            int eager = is_eager();
+            if (eager < 0) return NULL;
+            PyObject *out;
+            if (eager && try_fast(self, argv, n, NULL, &out)) return out;
+            PyObject *meth = PyObject_GetAttr(op, str_call_slow);
+            if (meth == NULL) return NULL;
+            out = PyObject_Vectorcall(meth, argv, n, NULL);
+            Py_DECREF(meth);
+            return out;
+        }
+        kwnames = NULL;
+    }
+    PyObject *args = PyTuple_New(n), *kwargs = NULL, *out = NULL;
+    if (args == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_INCREF(argv[i]);
+        PyTuple_SET_ITEM(args, i, argv[i]);
+    }
+    if (kwnames != NULL) {
+        kwargs = PyDict_New();
+        if (kwargs == NULL) goto done;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
+            if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i), argv[n + i]) < 0)
+                goto done;
+        }
+    }
+    out = dispatcher_call(op, args, kwargs);
+done:
+    Py_DECREF(args);
+    Py_XDECREF(kwargs);
+    return out;
 }
 
 static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
@@ -570,6 +646,11 @@ static PyObject *dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kw
         *nones[i] = Py_None;
     }
     self->plain = 0;
+    self->vectorcall = dispatcher_vectorcall;
+    /* Python 3.11 does not pass the vectorcall flag on to a Python subclass; 3.12 does, where
+     * the subclass keeps the base's __call__ (as JitFunction does). */
+    if (type->tp_call == dispatcher_call && !PyType_HasFeature(type, Py_TPFLAGS_HAVE_VECTORCALL))
+        type->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
     return (PyObject *)self;
 }
 
@@ -648,6 +729,7 @@ static PyMemberDef dispatcher_members[] = {
      "convert(leaf) -> (aval, device buffer), or None where the fast path does not take it."},
     {"_plain_c", T_BOOL, offsetof(Dispatcher, plain), 0,
      "Whether calls may take the fast tables (nothing static or donated)."},
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(Dispatcher, vectorcall), READONLY, NULL},
     {NULL}};
 
 static PyType_Slot dispatcher_slots[] = {
@@ -663,7 +745,8 @@ static PyType_Slot dispatcher_slots[] = {
 
 static PyType_Spec dispatcher_spec = {
     "pullback_compile._cdispatch.Dispatcher", sizeof(Dispatcher), 0,
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, dispatcher_slots};
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    dispatcher_slots};
 
 static int member_offset(PyObject *descr, const char *name, Py_ssize_t *off) {
     if (!Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
@@ -693,10 +776,16 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         member_offset(d_deleted, "_deleted", &off_deleted) ||
         member_offset(d_replicas, "_replicas", &off_replicas))
         return NULL;
+    PyObject *d_x64 = PyObject_GetAttr((PyObject *)Py_TYPE(st), str_x64);
+    if (d_x64 == NULL) return NULL;
+    int bad = member_offset(d_x64, "x64", &off_x64);
+    Py_DECREF(d_x64);
+    if (bad) return NULL;
     Py_INCREF(arr);
     Py_XSETREF(array_type, (PyTypeObject *)arr);
     Py_INCREF(ctx);
     Py_XSETREF(context, ctx);
+    Py_CLEAR(context_dict); /* (the dict of another context) */
     Py_INCREF(ev);
     Py_XSETREF(eval_trace, ev);
     Py_INCREF(st);
@@ -777,10 +866,8 @@ static PyObject *binary_vectorcall(PyObject *op, PyObject *const *args, size_t n
     } else {
         goto fallback;
     }
-    PyObject *trace = PyObject_GetAttr(context, str_trace);
-    if (trace == NULL) return NULL;
-    int eager = (PyObject *)Py_TYPE(trace) == eval_trace;
-    Py_DECREF(trace);
+    int eager = is_eager();
+    if (eager < 0) return NULL;
     if (!eager) goto fallback;
     PyObject *operands[2] = {bop->reflected ? y : x, bop->reflected ? x : y};
     PyObject *out = PyObject_Vectorcall(bop->ufunc, operands, 2, NULL);
