@@ -2,7 +2,9 @@
 
 jaxlib's private APIs change between releases (see shared notes, "jaxlib 0.11 / 0.12"), so every
 call into it is kept here, where a jaxlib upgrade breaks in one place. Nothing here imports
-`jax`, and nothing here touches jaxlib's process-global state.
+`jax`. Of jaxlib's process-global state only one setting is changed, at import and only where
+jax has not been imported: jaxlib's Python traceback capture is turned off (see
+`_stop_traceback_capture`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import importlib.util
 import math
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +30,24 @@ from jaxlib import _jax, xla_client
 __all__: list[str] = []
 
 JAXLIB_EXTENSION_VERSION: int = xla_client._version
+
+
+def _stop_traceback_capture() -> bool:
+    """Turn off jaxlib's capture of a Python traceback per launch; whether it was turned off.
+
+    With capture on (jaxlib's default) every `execute_sharded` records the calling Python
+    traceback, which costs about 0.17 us of a 3.3 us tiny launch and is never freed: the
+    process grows by about 55 bytes per launch (11 MB per 200,000 calls, measured on jaxlib
+    0.10.2). pullback never reads these tracebacks. jax reads them for its source locations,
+    so where jax is already imported the setting is left as it is.
+    """
+    if "jax" in sys.modules:
+        return False
+    _jax.set_tracebacks_enabled(False)
+    return True
+
+
+TRACEBACKS_STOPPED: bool = _stop_traceback_capture()
 
 
 class Aval:
