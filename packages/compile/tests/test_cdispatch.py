@@ -560,7 +560,8 @@ def test_launches_do_not_grow_the_process():
     from pullback_compile import _jaxlib
 
     def rss_mb() -> float:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGESIZE") / 2**20
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGESIZE") / 2**20
 
     f = jit(lambda x, y: lax.cos(lax.add(x, y)))
     a, b = _xs()

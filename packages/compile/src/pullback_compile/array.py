@@ -29,7 +29,22 @@ __all__ = ["Array", "DeletedArrayError"]
 # types, and an aval is immutable, so they share one.
 _HOST_AVALS: dict[tuple[tuple[int, ...], np.dtype[Any], bool], ShapedArray] = {}
 
-_SEVERAL = object()  # the `_device` of a value replicated over several devices
+_SEVERAL = object()  # the `_device` of a value held by several devices
+
+
+class Shards(tuple):  # type: ignore[type-arg]
+    """The devices of a pmap output split along `axis`, slice k on device k (a tuple of them).
+
+    An Array's `_replicas` is this, or a plain tuple of the devices that each hold the whole
+    value, or None (one device).
+    """
+
+    axis: int
+
+    def __new__(cls, devices: tuple[Device, ...], axis: int) -> Shards:
+        self = super().__new__(cls, devices)
+        self.axis = axis
+        return self
 
 
 class DeletedArrayError(RuntimeError):
@@ -66,7 +81,7 @@ class Array(ArrayAttributes, OperatorMethods):
     _device: Device
     _owned: bool
     _deleted: bool
-    _replicas: tuple[Device, ...] | None  # pmap outputs: held whole on each of these devices
+    _replicas: tuple[Device, ...] | None  # pmap outputs: their devices (see Shards)
 
     def __init__(self) -> None:
         raise TypeError("Array has no public constructor: use pullback.numpy.asarray or device_put")
@@ -106,12 +121,15 @@ class Array(ArrayAttributes, OperatorMethods):
         device: Device,
         replicas: tuple[Device, ...] | None = None,
     ) -> Array:
-        """Wrap a jaxlib device buffer holding a value of `aval` (on each of `replicas`)."""
+        """Wrap a jaxlib device buffer holding a value of `aval`.
+
+        With `replicas` the value is held by several devices: see Shards.
+        """
         self = object.__new__(cls)
         self._aval = aval
         self._host = None
         self._buf = buf
-        # A replicated value has no single device: the sentinel keeps the jit fast path (which
+        # A pmap output has no single device: the sentinel keeps the jit fast path (which
         # checks `_device is device`) from handing its multi-device buffer to one device.
         self._device = device if replicas is None else _SEVERAL
         self._owned = True
@@ -135,9 +153,18 @@ class Array(ArrayAttributes, OperatorMethods):
         host = self._host
         if host is None:
             self._check_alive()
-            dev = self._replicas[0] if self._replicas else self._device
+            reps = self._replicas
+            if type(reps) is Shards:  # one slice per device: read each (a copy)
+                shape = list(self._aval.shape)
+                shape[reps.axis] = 1
+                views = _jaxlib.shard_views(
+                    self._buf, tuple(reps), reps.axis, tuple(shape), self._aval.dtype
+                )
+                host = self._host = _readonly(np.concatenate(views, axis=reps.axis))
+                return host
+            dev = reps[0] if reps else self._device
             host = self._host = _jaxlib.to_numpy(
-                self._buf, self._aval.shape, self._aval.dtype, dev.platform
+                self._buf, self._aval.shape, self._aval.dtype, dev.platform, bool(reps)
             )
         return host
 
@@ -203,8 +230,8 @@ class Array(ArrayAttributes, OperatorMethods):
 
     @property
     def is_fully_replicated(self) -> bool:
-        """True: a single-device array is trivially replicated."""
-        return True
+        """Whether every device holding the value holds all of it (False: a split pmap output)."""
+        return type(self._replicas) is not Shards
 
     # --- synchronisation and lifetime ------------------------------------------------------
 

@@ -3,9 +3,12 @@
 The function is traced once per signature with per-device shapes, under the named axis, and
 lowered as a replica program (`num_replicas = N`): replica k reads slice k of each mapped
 argument, and named collectives become XLA all-reduce / all-gather / all-to-all /
-collective-permute over the replicas. Each output is gathered inside the same launch, so the
-host reads the whole result from one device. On the CPU at most one multi-device launch is in
-flight at a time: XLA's CPU collectives abort when launches pile up.
+collective-permute over the replicas. On the CPU each mapped output stays split, slice k on
+device k (an Array whose `_replicas` is `Shards`): a later pmap over the same devices and
+axis takes it as it is, and the host reads the slices only when asked. On other platforms
+each output is gathered inside the same launch, so the host reads it whole from one device.
+On the CPU at most one multi-device launch is in flight at a time: XLA's CPU collectives
+abort when launches pile up.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pullback_ir.trace import CONTEXT, EvalTrace, Tracer, extend_axis_env
 from pullback_pytrees import PyTreeDef, broadcast_prefix, tree_flatten, tree_unflatten
 
 from pullback_compile import _jaxlib
-from pullback_compile.array import Array
+from pullback_compile.array import Array, Shards
 from pullback_compile.devices import Device, devices as all_devices
 from pullback_compile.jit import _arg_avals, compile_lowered
 from pullback_compile.lowering import LoweredModule, LoweringContext, _i64s, _symbol, mlir_type
@@ -48,34 +51,50 @@ def _host(x: Any, aval: ShapedArray) -> np.ndarray[Any, Any]:
     return np.asarray(x, dtype=aval.dtype)
 
 
+def _block(a: ShapedArray, axis: int) -> ShapedArray:
+    # The slice of one device: `a` with a size-1 axis at `axis`.
+    return ShapedArray((*a.shape[:axis], 1, *a.shape[axis:]), a.dtype)
+
+
 def _lower_replicas(
     closed: ClosedJaxpr,
     name: str,
     n: int,
     axis_name: Any,
+    in_axes: Sequence[int | None],
     out_axes: Sequence[int | None],
     donated: Sequence[bool],
+    split: bool,
 ) -> tuple[LoweredModule, list[ShapedArray]]:
-    """The replica program: per-device blocks in, every output gathered (or kept) out."""
+    """The replica program: per-device slices in, each mapped output kept split or gathered.
+
+    A mapped argument is split on its axis, an unmapped one on a new leading axis. With
+    `split` each mapped output stays split on its axis, else it is gathered in the launch.
+    """
     ctx = LoweringContext([(axis_name, n)])
     j = closed.jaxpr
     params, args = [], []
-    for i, v in enumerate(j.invars):
-        a = v.aval
-        block = ShapedArray((1, *a.shape), a.dtype)
+    for i, (v, ax) in enumerate(zip(j.invars, in_axes, strict=True)):
+        a = ShapedArray(v.aval.shape, v.aval.dtype)
+        block = _block(a, 0 if ax is None else ax)
         attr = " {jax.buffer_donor = true}" if donated[i] else ""
         params.append(f"%arg{i}: {mlir_type(block)}{attr}")
-        args.append(
-            ctx.op("stablehlo.reshape", [f"%arg{i}"], [block], [ShapedArray(a.shape, a.dtype)])[0]
-        )
+        args.append(ctx.op("stablehlo.reshape", [f"%arg{i}"], [block], [a])[0])
     outs = ctx.jaxpr(closed, args)
     groups = np.arange(n, dtype=np.int64).reshape(1, n)
-    results, out_avals = [], []
+    results, result_avals, out_avals = [], [], []  # (out_avals: the global values)
     for o, oa, ax in zip(outs, closed.out_avals, out_axes, strict=True):
         a = ShapedArray(oa.shape, oa.dtype)
         if ax is None:  # unmapped: every replica holds the same value
             results.append(o)
+            result_avals.append(a)
             out_avals.append(a)
+            continue
+        if split:  # this replica's slice of the output, split on `ax`
+            block = _block(a, ax)
+            results.append(ctx.op("stablehlo.reshape", [o], [a], [block])[0])
+            result_avals.append(block)
+            out_avals.append(ShapedArray((*a.shape[:ax], n, *a.shape[ax:]), a.dtype))
             continue
         block = ShapedArray((1, *a.shape), a.dtype)
         o1 = ctx.op("stablehlo.reshape", [o], [a], [block])[0]
@@ -91,9 +110,10 @@ def _lower_replicas(
                        f"permutation = {_i64s(perm)}")[0]  # fmt: skip
             full = moved
         results.append(g)
+        result_avals.append(full)
         out_avals.append(full)
     body = "\n    ".join(ctx.lines)
-    types = ", ".join(mlir_type(a) for a in out_avals)
+    types = ", ".join(mlir_type(a) for a in result_avals)
     ret = f"func.return {', '.join(results)} : {types}" if results else "func.return"
     text = (
         f"module @pmap_{_symbol(name)} attributes {{mhlo.num_partitions = 1 : i32, "
@@ -109,14 +129,20 @@ class _Replicated:
     """One compiled signature of a pmapped function."""
 
     def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef, lowered: LoweredModule,
-                 out_avals: list[ShapedArray], devs: tuple[Device, ...],
-                 donated: list[bool]) -> None:  # fmt: skip
+                 out_avals: list[ShapedArray], devs: tuple[Device, ...], donated: list[bool],
+                 out_axes: list[int | None], split: bool) -> None:  # fmt: skip
         self.in_avals = list(closed.in_avals)
         self.out_tree = out_tree
         self.out_avals = out_avals
         self.devices = devs
         self.donated = donated
         self.lowered = lowered
+        # How each output is held: None (one device), the devices (each holds all of it), or
+        # Shards (split on its axis).
+        self.holders: list[tuple[Device, ...] | None] = [
+            None if len(devs) == 1 else Shards(devs, ax) if split and ax is not None else devs
+            for ax in out_axes
+        ]
         if len(devs) == 1:
             self.loaded = compile_lowered(lowered, devs, out_avals)
         else:
@@ -125,23 +151,31 @@ class _Replicated:
                 devs,
                 [_jaxlib.Aval(a.shape, a.dtype) for a in out_avals],
                 host_callbacks=tuple(lowered.callbacks),
-                replicated_outputs=True,
+                out_axes=[h.axis if type(h) is Shards else None for h in self.holders],
             )
 
     def run(self, leaves: Sequence[Any], in_axes: Sequence[int | None]) -> list[Array]:
         n = len(self.devices)
         bufs = []
         for x, ax, a in zip(leaves, in_axes, self.in_avals, strict=True):
+            reps = x._replicas if type(x) is Array else None
+            if (type(reps) is Shards and reps.axis == ax and tuple(reps) == self.devices
+                    and x._buf is not None and x._aval.dtype == a.dtype):  # fmt: skip
+                x._check_alive()
+                bufs.append(x._buf)  # split as this program reads it already
+                continue
             v = _host(x, a)
+            axis = 0 if ax is None else ax
             if ax is None:
                 slices = [np.array(v[None]) for _ in range(n)]
             else:
-                v = np.moveaxis(v, ax, 0)
-                slices = [np.ascontiguousarray(v[k : k + 1]) for k in range(n)]
-            global_aval = _jaxlib.Aval((n, *a.shape), a.dtype)
-            bufs.append(
-                _jaxlib.device_put_stacked(slices, self.devices, global_aval, x64=STATE.x64)
-            )
+                index = (slice(None),) * ax
+                slices = [np.ascontiguousarray(v[(*index, slice(k, k + 1))]) for k in range(n)]
+            block = _block(ShapedArray(a.shape, a.dtype), axis)
+            global_aval = _jaxlib.Aval((*block.shape[:axis], n, *block.shape[axis + 1 :]),
+                                       a.dtype)  # fmt: skip
+            bufs.append(_jaxlib.device_put_stacked(slices, self.devices, global_aval,
+                                                   x64=STATE.x64, axis=axis))  # fmt: skip
         for x, d in zip(leaves, self.donated, strict=True):
             if d and isinstance(x, Array):
                 x._mark_donated()
@@ -149,11 +183,8 @@ class _Replicated:
         outs = self.loaded.execute(bufs)
         with _INFLIGHT_LOCK:
             _INFLIGHT[:] = outs[-1:]
-        if n == 1:
-            return [Array._from_buffer(b, a, self.devices[0])
-                    for b, a in zip(outs, self.out_avals, strict=True)]  # fmt: skip
-        return [Array._from_buffer(b, a, self.devices[0], self.devices)
-                for b, a in zip(outs, self.out_avals, strict=True)]  # fmt: skip
+        return [Array._from_buffer(b, a, self.devices[0], h)
+                for b, a, h in zip(outs, self.out_avals, self.holders, strict=True)]  # fmt: skip
 
 
 def _axes_tree(spec: Any, tree: PyTreeDef, what: str) -> list[int | None]:
@@ -270,14 +301,15 @@ class PmapFunction:
         key = (tree, tuple(statics), STATE.x64, tuple(axes), devs, *per_dev)
         hit = self._cache.get(key)
         if hit is None:
-            hit = (self._compile(args, static_pos, tree, per_dev, devs), axes)
+            hit = (self._compile(args, static_pos, tree, per_dev, devs, axes), axes)
             self._cache[key] = hit
         exe, _ = hit
         outs = exe.run(leaves, axes)
         return tree_unflatten(exe.out_tree, outs)
 
     def _compile(self, args: tuple[Any, ...], static_pos: set[int], tree: PyTreeDef,
-                 per_dev: list[ShapedArray], devs: tuple[Device, ...]) -> _Replicated:  # fmt: skip
+                 per_dev: list[ShapedArray], devs: tuple[Device, ...],
+                 in_axes: list[int | None]) -> _Replicated:  # fmt: skip
         out_trees: list[PyTreeDef] = []
         n_args = len(args)
 
@@ -301,10 +333,12 @@ class PmapFunction:
         donated: list[bool] = []
         for i in dyn_pos:
             donated += [i in donate] * len(tree_flatten(args[i])[0])
+        # (split outputs are read through a CPU-only route: see _jaxlib.shard_views)
+        split = len(devs) > 1 and all(d.platform == "cpu" for d in devs)
         lowered, out_avals = _lower_replicas(
-            closed, self._name, len(devs), self._axis_name, out_axes, donated
+            closed, self._name, len(devs), self._axis_name, in_axes, out_axes, donated, split
         )
-        return _Replicated(closed, out_tree, lowered, out_avals, devs, donated)
+        return _Replicated(closed, out_tree, lowered, out_avals, devs, donated, out_axes, split)
 
 
 def pmap(
