@@ -226,7 +226,8 @@ def test_tree_mismatches_leave_the_fast_table_and_give_the_right_result():
         for (w, c), (w2, c2) in zip(got, want, strict=True):
             np.testing.assert_allclose(w, w2, rtol=1e-6)
             np.testing.assert_allclose(c, c2, rtol=1e-6)
-    assert counter.n == 1 + len(calls)
+    # each is a new signature but the NumPy leaf's, whose aval and structure are the first's
+    assert counter.n == len(calls)
     ints = [(device_put(np.arange(3, dtype=np.int32)),) * 2] * 3
     assert f(ints, extra)[0][0][1].dtype == np.int32  # new leaf avals, same structure
     with enable_x64():
@@ -239,11 +240,13 @@ def test_tree_mismatches_leave_the_fast_table_and_give_the_right_result():
 
 def test_alternating_tree_structures():
     f = jit(lambda t: [lax.add(x, x) for x in (t if isinstance(t, list) else t.values())])
+    counter = _CountSlow(f)
     a, b = _xs()
-    for _ in range(3):  # each change of structure replaces the matched one
+    for _ in range(3):  # three structures, all served at once
         np.testing.assert_allclose(f([a, b])[1], [2, 2, 2])
         np.testing.assert_allclose(f({"x": a})[0], [0, 2, 4])
         np.testing.assert_allclose(f([a, b, a])[2], [0, 2, 4])
+    assert counter.n == 3
 
 
 def test_tree_calls_do_not_leak():
@@ -339,13 +342,13 @@ def test_keyword_arguments_take_the_fast_table():
         (lambda: f(a, y=b, z={"w": a}), np.asarray(a) * 2),
         (lambda: f(a, y=2.0), np.asarray(a) + 2),
     ]
-    for call, want in calls:  # one argument structure is matched at a time: the latest
+    for call, want in calls:
         for _ in range(3):
             np.testing.assert_allclose(call(), want)
     _slow_calls(counter, 4)
-    for call, want in calls:  # (changing structure on each call: the general path)
+    for call, want in calls:  # changing structure on each call: each is served
         np.testing.assert_allclose(call(), want)
-    _slow_calls(counter, 7)  # (the last is the structure matched now)
+    _slow_calls(counter, 4)
 
 
 def test_donated_arguments_in_the_fast_table_are_marked():
@@ -470,25 +473,33 @@ def test_deeply_nested_arguments():
 
 
 def test_a_structure_used_again_takes_the_fast_table_back():
+    from pullback_compile.jit import MAX_STRUCTURES
+
     a, b = _xs()
     f = jit(lambda t: lax.add(t[0], t[-1]))
     counter = _CountSlow(f)
-    f([a, b])  # compiled: the tree table serves [x, y]
-    f([a, b, b])  # compiled: now it serves [x, y, z]
-    for _ in range(6):  # back to [x, y]: the fourth slow call moves the table there
+    f([a, b])
+    f([a, b, b])
+    for _ in range(3):  # both structures are served
         np.testing.assert_allclose(f([a, b]), np.asarray(a) + 1)
-    assert counter.n == 2 + 4
-    for _ in range(3):  # alternating: each [x, y, z] call is slow (and correct)
         np.testing.assert_allclose(f([a, b, b]), np.asarray(a) + 1)
+    assert counter.n == 2
+    for k in range(4, MAX_STRUCTURES + 3):  # more structures: [a, b] is the oldest, it leaves
+        f([a] * (k - 1) + [b])
+    assert counter.n == MAX_STRUCTURES + 1
+    for _ in range(6):  # back to [a, b] (compiled before): it joins on the fourth slow call
         np.testing.assert_allclose(f([a, b]), np.asarray(a) + 1)
-    assert counter.n == 6 + 3
-    g = jit(lambda x, n: x * n, static_argnums=1)
+    assert counter.n == MAX_STRUCTURES + 1 + 4
+    np.testing.assert_allclose(f([a] * MAX_STRUCTURES + [b]), np.asarray(a) + 1)  # still served
+    assert counter.n == MAX_STRUCTURES + 1 + 4
+    g = jit(lambda x, n: (x[0] if isinstance(x, tuple) else x) * n, static_argnums=1)
     slow_g = _CountSlow(g)
     g(a, 2)
     g((a,), 3)  # (another structure of the dynamic arguments)
     for _ in range(6):
         np.testing.assert_allclose(g(a, 2), np.asarray(a) * 2)
-    assert slow_g.n == 2 + 4
+        np.testing.assert_allclose(g((a,), 3), np.asarray(a) * 3)
+    assert slow_g.n == 2
 
 
 def test_donated_positions_never_consume_kept_scalar_buffers():

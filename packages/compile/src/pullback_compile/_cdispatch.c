@@ -2,12 +2,13 @@
  *
  * A call with nothing traced, in a signature compiled before, is run here: its leaves are
  * pullback Arrays, NumPy arrays or scalars, alone or in tuples, namedtuples, lists, dicts and
- * None in the structure compiled last. The leaf avals (and the values of static arguments)
- * form the key of a fast table; the device buffers are gathered, the executable is launched,
- * its outputs are wrapped in new Arrays and donated Arrays are marked as such. Leaves that
- * are not Arrays are given their aval and buffer by the Python callable `_convert_c`.
- * Three tables: calls of positional leaves only, calls of the tree structure `_tree_c`, and
- * calls with keyword, static or donated arguments (`_split_c`, `_gtree_c`).
+ * None in one of the few structures the table serves. The leaf avals (and the values of
+ * static arguments, and the structure's key suffix) form the key of a fast table; the device
+ * buffers are gathered, the executable is launched, its outputs are wrapped in new Arrays and
+ * donated Arrays are marked as such. Leaves that are not Arrays are given their aval and
+ * buffer by the Python callable `_convert_c`. Three tables: calls of positional leaves only,
+ * calls of the tree structures `_tree_c`, and calls with keyword, static or donated arguments
+ * (`_split_c`, `_gtree_c`).
  *
  * Anything else goes to the Python method `_call_slow`, which does the same work in general
  * (and fills the tables). `jit.py` holds a pure-Python equivalent (`_PyCall`), used where
@@ -30,12 +31,14 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     Table flat;      /* calls whose arguments are all Arrays, keyed by their avals */
-    Table tree;      /* calls whose arguments have the structure `shape`, keyed by leaf avals */
-    PyObject *shape; /* (codegen.describe(args treedef), number of leaves), or None */
+    Table tree;      /* calls of the structures `shape`, keyed by leaf avals + the structure's */
+    PyObject *shape; /* the argument structures served, a tuple of (codegen.describe(args
+                      * treedef), number of leaves, key suffix: a tuple), or None */
     PyObject *convert; /* convert(leaf) -> (aval, device buffer), or None: a non-Array leaf */
     /* Calls with keywords, static or donated arguments: (static positions, ascending, and the
      * frozenset of static names), or None; their dynamic arguments `(args, kwargs)` have the
-     * structure `gshape` and `gtree` is keyed by leaf avals and then the static values. */
+     * structures `gshape` (as `shape`) and `gtree` is keyed by leaf avals, then the static
+     * values, then the structure's key suffix. */
     PyObject *split;
     Table gtree;
     PyObject *gshape;
@@ -423,10 +426,10 @@ static int is_eager(void) {
     return eager;
 }
 
-/* The leaves of `obj` in the structure `shape` ((description, number of leaves)), in
+/* The leaves of `obj` in the structure `shape` ((description, number of leaves, ...)), in
  * *leaves. 1: matched; 0: not; -1: error. */
 static int match_shape(PyObject *obj, PyObject *shape, PyObject **leaves) {
-    if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 2) return 0;
+    if (shape == NULL || !PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) < 2) return 0;
     Py_ssize_t nleaves = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 1));
     if (nleaves < 0) return PyErr_Occurred() ? -1 : 0;
     Py_INCREF(shape); /* (walking may run a dict key's __eq__) */
@@ -443,6 +446,26 @@ static int match_shape(PyObject *obj, PyObject *shape, PyObject **leaves) {
     return r;
 }
 
+/* The first of the structures `shapes` (see Dispatcher.shape) that `obj` has: 1, its leaves
+ * in *leaves and its key suffix in *suffix (new references); 0: none; -1: error. */
+static int match_shapes(PyObject *obj, PyObject *shapes, PyObject **leaves, PyObject **suffix) {
+    if (shapes == NULL || !PyTuple_Check(shapes)) return 0;
+    Py_INCREF(shapes); /* (walking may run Python code, which may set other structures) */
+    int r = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(shapes) && r == 0; i++) {
+        PyObject *s = PyTuple_GET_ITEM(shapes, i);
+        if (!PyTuple_Check(s) || PyTuple_GET_SIZE(s) != 3 || !PyTuple_Check(PyTuple_GET_ITEM(s, 2)))
+            continue;
+        r = match_shape(obj, s, leaves);
+        if (r == 1) {
+            *suffix = PyTuple_GET_ITEM(s, 2);
+            Py_INCREF(*suffix);
+        }
+    }
+    Py_DECREF(shapes);
+    return r;
+}
+
 /* An eager call with keyword, static or donated arguments (see Dispatcher.split).
  * 1: ran (result in *out, NULL on error); 0: not a fast call (nothing raised). */
 static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObject **out) {
@@ -454,7 +477,7 @@ static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObj
     PyObject *pos = PyTuple_GET_ITEM(split, 0), *names = PyTuple_GET_ITEM(split, 1);
     Py_ssize_t n = PyTuple_GET_SIZE(args), np_ = PyTuple_GET_SIZE(pos);
     PyObject *statics = NULL, *dyn_args = NULL, *dyn_kwargs = NULL;
-    PyObject *keys = NULL, *obj = NULL, *leaves = NULL, *extra = NULL;
+    PyObject *keys = NULL, *obj = NULL, *leaves = NULL, *extra = NULL, *suffix = NULL;
     int r = -1;
     /* Static positions present in this call? (Ascending: the first decides.) */
     Py_ssize_t first = np_ > 0 ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pos, 0)) : n;
@@ -511,13 +534,22 @@ static int try_general(Dispatcher *self, PyObject *args, PyObject *kwargs, PyObj
     }
     obj = PyTuple_Pack(2, dyn_args, dyn_kwargs);
     if (obj == NULL) goto done;
-    r = match_shape(obj, self->gshape, &leaves);
-    if (r == 1 && statics != NULL) {
-        extra = PyList_AsTuple(statics);
-        if (extra == NULL) r = -1;
+    r = match_shapes(obj, self->gshape, &leaves, &suffix);
+    if (r == 1 && statics == NULL) {
+        extra = suffix;
+        Py_INCREF(extra);
+    } else if (r == 1) { /* the static values, then the suffix */
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(suffix) && r == 1; i++) {
+            if (PyList_Append(statics, PyTuple_GET_ITEM(suffix, i)) < 0) r = -1;
+        }
+        if (r == 1) {
+            extra = PyList_AsTuple(statics);
+            if (extra == NULL) r = -1;
+        }
     }
     if (r == 1) r = convert_and_run(self, &self->gtree, leaves, extra, out);
 done:
+    Py_XDECREF(suffix);
     Py_XDECREF(statics);
     Py_XDECREF(dyn_args);
     Py_XDECREF(dyn_kwargs);
@@ -556,6 +588,7 @@ static int try_fast(Dispatcher *self, PyObject *const *argv, Py_ssize_t n, PyObj
         Py_INCREF(tuple);
     }
     Table *table = &self->flat;
+    PyObject *suffix = NULL;
     int r;
     if (!containers) { /* every argument a leaf: the flat table */
         leaves = tuple;
@@ -563,9 +596,10 @@ static int try_fast(Dispatcher *self, PyObject *const *argv, Py_ssize_t n, PyObj
         r = 1;
     } else {
         table = &self->tree;
-        r = match_shape(tuple, self->shape, &leaves);
+        r = match_shapes(tuple, self->shape, &leaves, &suffix);
     }
-    if (r == 1) r = convert_and_run(self, table, leaves, NULL, out);
+    if (r == 1) r = convert_and_run(self, table, leaves, suffix, out);
+    Py_XDECREF(suffix);
     Py_XDECREF(leaves);
     Py_DECREF(tuple);
     if (r < 0) { *out = NULL; return 1; }
@@ -716,15 +750,17 @@ static PyMemberDef dispatcher_members[] = {
      "The fast table of all-Array calls: argument avals -> (x64, launch, collect, handlers, "
      "consts, device, out_avals, single, build)."},
     {"_tree_fast_c", T_OBJECT_EX, offsetof(Dispatcher, tree.entries), 0,
-     "The fast table of calls of the structure `_tree_c`: leaf avals -> entry (as _fast_c)."},
+     "The fast table of calls of the structures `_tree_c`: leaf avals + the structure's key "
+     "suffix -> entry (as _fast_c)."},
     {"_tree_c", T_OBJECT_EX, offsetof(Dispatcher, shape), 0,
-     "(codegen.describe of the arguments' treedef, number of leaves), or None."},
+     "The argument structures served, tried in order: a tuple of (codegen.describe of the "
+     "arguments' treedef, number of leaves, key suffix tuple), or None."},
     {"_split_c", T_OBJECT_EX, offsetof(Dispatcher, split), 0,
      "(static positions, static names) for calls with keyword, static or donated arguments."},
     {"_gtree_c", T_OBJECT_EX, offsetof(Dispatcher, gshape), 0,
-     "(codegen.describe of the (dynamic args, dynamic kwargs) treedef, leaves), or None."},
+     "As _tree_c, of the (dynamic args, dynamic kwargs) treedefs, or None."},
     {"_gtree_fast_c", T_OBJECT_EX, offsetof(Dispatcher, gtree.entries), 0,
-     "The fast table of those calls: leaf avals + static values -> entry (as _fast_c)."},
+     "The fast table of those calls: leaf avals + static values + key suffix -> entry."},
     {"_convert_c", T_OBJECT_EX, offsetof(Dispatcher, convert), 0,
      "convert(leaf) -> (aval, device buffer), or None where the fast path does not take it."},
     {"_plain_c", T_BOOL, offsetof(Dispatcher, plain), 0,

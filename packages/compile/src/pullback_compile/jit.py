@@ -543,61 +543,58 @@ class Compiled:
         return tree_unflatten(self._exe.out_tree, self._exe.run(leaves))
 
 
+#: How many argument structures a tree table serves at once (see JitFunction._remember).
+MAX_STRUCTURES = 4
+
+
 class _PyCall:
     """The call of a `JitFunction` in Python: the fast tables, else `_call_slow`.
 
-    One table serves calls whose arguments are all Arrays, keyed by their avals; one serves
-    calls of one argument structure (the one `_set_tree` names), matched by generated code
-    and keyed by the leaf avals; one serves calls with keyword, static or donated arguments
-    (`_set_general`), keyed by the dynamic leaves' avals and the static values. The C
-    dispatcher (`_cdispatch.c`) keeps the same three tables.
+    Table 0 serves calls whose arguments are all Arrays, keyed by their avals. Table 1 serves
+    calls of up to `MAX_STRUCTURES` argument structures (those `_set_trees` names), matched by
+    generated code, tried in order, and keyed by the leaf avals and then the structure's key
+    suffix. Table 2 does the same for calls with keyword, static or donated arguments, keyed
+    by the dynamic leaves' avals, the static values and the suffix. The C dispatcher
+    (`_cdispatch.c`) keeps the same three tables.
     """
 
     _plain: bool
     _fast: dict[Any, _Executable]
-    _tree_py: tuple[Callable[[Any], list[Any] | None], dict[Any, _Executable]] | None
-    _general_py: tuple[Callable[[Any], list[Any] | None], dict[Any, _Executable]] | None
+    # per tree table (1, 2): (tree, matcher, key suffix) of each structure served, and the table
+    _trees_py: tuple[list[tuple[PyTreeDef, Any, tuple[Any]]], ...]
+    _tables_py: tuple[dict[Any, _Executable], ...]
 
     def _init_fast(self, plain: bool) -> None:
         self._plain = plain
         self._fast = {}
-        self._tree_py = None
-        self._general_py = None
+        self._trees_py = ([], [])
+        self._tables_py = ({}, {})
 
     def _set_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
         self._fast[key] = exe
 
     def _clear_fast(self) -> None:
         self._fast.clear()
-        self._tree_py = None
-        self._general_py = None
+        for trees, entries in zip(self._trees_py, self._tables_py, strict=True):
+            trees.clear()
+            entries.clear()
 
-    def _set_tree(self, tree: PyTreeDef) -> bool:
-        """Match calls of argument structure `tree` from now on (False: not a simple tree)."""
-        m = make_matcher(tree)
-        self._tree_py = None if m is None else (m, {})
-        return m is not None
+    def _set_trees(self, table: int, trees: Sequence[tuple[PyTreeDef, tuple[Any]]]) -> None:
+        """Serve the structures `trees` ((tree, key suffix), each `_servable`) in table 1 or 2."""
+        old = {id(suffix): m for _, m, suffix in self._trees_py[table - 1]}
+        self._trees_py[table - 1][:] = [
+            (tree, old.get(id(suffix)) or make_matcher(tree), suffix) for tree, suffix in trees
+        ]
 
-    def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
-        """`exe` runs calls of the structure set by `_set_tree` with leaf avals `key`."""
-        if self._tree_py is not None:
-            self._tree_py[1][key] = exe
+    def _set_table_fast(self, table: int, key: tuple[Any, ...], exe: _Executable) -> None:
+        """`exe` runs the calls of table 1 or 2 whose key (ending in a suffix) is `key`."""
+        self._tables_py[table - 1][key] = exe
 
-    def _set_general(self, tree: PyTreeDef) -> bool:
-        """Match calls with keyword, static or donated arguments of dynamic structure `tree`.
-
-        `tree` is that of `(dynamic args, dynamic kwargs)`. False when it is not a simple tree
-        or a static position is negative (it depends on each call's length).
-        """
-        m = make_matcher(tree)
-        ok = m is not None and all(i >= 0 for i in self._static_nums)  # type: ignore[attr-defined]
-        self._general_py = (m, {}) if ok else None  # type: ignore[assignment]
-        return ok
-
-    def _set_general_fast(self, key: tuple[Any, ...], exe: _Executable) -> None:
-        """`exe` runs those calls whose leaf avals and static values (`_split_static`) are `key`."""
-        if self._general_py is not None:
-            self._general_py[1][key] = exe
+    def _drop_suffix(self, table: int, suffix: tuple[Any]) -> None:
+        """Forget the entries of table 1 or 2 of the structure with key suffix `suffix`."""
+        entries = self._tables_py[table - 1]
+        for key in [k for k in entries if k[-1] is suffix[0]]:
+            del entries[key]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if type(CONTEXT.trace) is EvalTrace:
@@ -614,7 +611,7 @@ class _PyCall:
                         if fast.all_kept:  # (run_arrays passes every argument)
                             return fast.run_arrays(args)
                         return self._launch(fast, args, args)
-            elif self._general_py is not None:
+            elif self._trees_py[1]:
                 out = self._call_general(args, kwargs)
                 if out is not _MISS:
                     return out
@@ -623,19 +620,20 @@ class _PyCall:
     def _call_leaves(self, args: tuple[Any, ...]) -> Any:
         # Arguments with containers (the structure matched now) or leaves other than Arrays.
         if any(type(a) in _CONTAINERS or a is None or isinstance(a, tuple) for a in args):
-            tree = self._tree_py
-            leaves = None if tree is None else tree[0](args)
-            if leaves is None:
-                return _MISS
-            return self._run_leaves(leaves, (), tree[1])  # type: ignore[index]
+            for _, match, suffix in self._trees_py[0]:
+                leaves = match(args)
+                if leaves is not None:
+                    return self._run_leaves(leaves, suffix, self._tables_py[0])
+            return _MISS
         return self._run_leaves(list(args), (), self._fast)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         dyn, statics = self._split_static(args, kwargs)
-        leaves = self._general_py[0](dyn)  # type: ignore[index]
-        if leaves is None:
-            return _MISS
-        return self._run_leaves(leaves, statics, self._general_py[1])  # type: ignore[index]
+        for _, match, suffix in self._trees_py[1]:
+            leaves = match(dyn)
+            if leaves is not None:
+                return self._run_leaves(leaves, (*statics, *suffix), self._tables_py[1])
+        return _MISS
 
     def _run_leaves(self, leaves: list[Any], statics: tuple[Any, ...],
                     table: dict[Any, _Executable]) -> Any:  # fmt: skip
@@ -717,30 +715,23 @@ else:
             self._gtree_fast_c.clear()
             self._forget()
 
-        def _set_tree(self, tree: PyTreeDef) -> bool:
-            shape = describe(tree)
-            self._tree_c = None if shape is False else (shape, tree.num_leaves)
-            self._tree_fast_c.clear()
+        def _set_trees(self, table: int, trees: Sequence[tuple[PyTreeDef, tuple[Any]]]) -> None:
+            shapes = tuple((describe(tree), tree.num_leaves, suffix) for tree, suffix in trees)
+            if table == 1:
+                self._tree_c = shapes or None
+            else:
+                self._gtree_c = shapes or None
             self._forget()
-            return shape is not False
 
-        def _set_tree_fast(self, key: tuple[ShapedArray, ...], exe: _Executable) -> None:
-            if self._tree_c is not None:
-                self._tree_fast_c[key] = exe.fast_entry()
-                self._forget()
-
-        def _set_general(self, tree: PyTreeDef) -> bool:
-            shape = describe(tree)
-            ok = shape is not False and self._split_c is not None
-            self._gtree_c = (shape, tree.num_leaves) if ok else None
-            self._gtree_fast_c.clear()
+        def _set_table_fast(self, table: int, key: tuple[Any, ...], exe: _Executable) -> None:
+            (self._tree_fast_c if table == 1 else self._gtree_fast_c)[key] = exe.fast_entry()
             self._forget()
-            return ok
 
-        def _set_general_fast(self, key: tuple[Any, ...], exe: _Executable) -> None:
-            if self._gtree_c is not None:
-                self._gtree_fast_c[key] = exe.fast_entry()
-                self._forget()
+        def _drop_suffix(self, table: int, suffix: tuple[Any]) -> None:
+            entries = self._tree_fast_c if table == 1 else self._gtree_fast_c
+            for key in [k for k in entries if k[-1] is suffix[0]]:
+                del entries[key]
+            self._forget()
 
 
 def dispatch_in_c() -> bool:
@@ -796,9 +787,10 @@ class JitFunction(_CallBase):
         self._cache: dict[Any, _Executable] = {}
         self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
         # Per fast table (flat, tree, general; see _PyCall): the keys put in it, the argument
-        # structure it serves, and the structure of the last slow calls with their count.
+        # structures it serves with their key suffixes (newest first), and the structure of
+        # the last slow calls that could not join with their count.
         self._known: tuple[set[Any], set[Any], set[Any]] = (set(), set(), set())
-        self._matched_trees: list[PyTreeDef | None] = [None, None, None]
+        self._structures: tuple[list[tuple[PyTreeDef, tuple[Any]]], ...] = ([], [], [])
         self._pending: list[tuple[PyTreeDef | None, int]] = [(None, 0)] * 3
         # The per-call fast path applies when nothing is static or donated and no kwargs.
         self._init_fast(not (self._static_nums or self._static_names or self._donate_nums
@@ -981,10 +973,11 @@ class JitFunction(_CallBase):
                   fresh: bool) -> None:  # fmt: skip
         """Put `exe` in fast table `table` (0 flat, 1 tree, 2 general) after a slow call.
 
-        A tree table serves one argument structure. A compile moves it to the new structure;
-        slow calls of a structure compiled before move it there on the fourth in a row (fast
-        calls between them do not count), so calls alternating between two structures move
-        it only every few calls.
+        A tree table serves up to MAX_STRUCTURES argument structures, the newest tried first.
+        A new structure joins when it is compiled, or on the fourth slow call of it in a row
+        (fast calls between them do not count) while the table is full; past the limit the
+        oldest structure and its entries leave, so calls cycling through more structures
+        change the table only every few calls.
         """
         known = self._known[table]
         if table == 0:
@@ -992,22 +985,39 @@ class JitFunction(_CallBase):
                 known.add(key)
                 self._set_fast(key, exe)
             return
-        if self._matched_trees[table] != tree:
-            if not fresh:
+        served = self._structures[table]
+        suffix = next((sfx for t, sfx in served if t == tree), None)
+        if suffix is None:
+            if not fresh and len(served) >= MAX_STRUCTURES:
                 pending, count = self._pending[table]
                 count = count + 1 if pending == tree else 1
                 self._pending[table] = (tree, count)
                 if count < 4:
                     return
             self._pending[table] = (None, 0)
-            ok = self._set_tree(tree) if table == 1 else self._set_general(tree)
-            self._matched_trees[table] = tree if ok else None
-            known.clear()
-            if not ok:
+            if not self._servable(table, tree):
                 return
-        if key not in known:
-            known.add(key)
-            (self._set_tree_fast if table == 1 else self._set_general_fast)(key, exe)
+            suffix = (object(),)  # (compared by identity: unique to this structure)
+            served.insert(0, (tree, suffix))
+            if len(served) > MAX_STRUCTURES:
+                _, gone = served.pop()
+                self._drop_suffix(table, gone)
+                known.difference_update([k for k in known if k[-1] is gone[0]])
+            self._set_trees(table, served)
+        full = (*key, *suffix)
+        if full not in known:
+            known.add(full)
+            self._set_table_fast(table, full, exe)
+
+    def _servable(self, table: int, tree: PyTreeDef) -> bool:
+        """Whether tree table `table` (1, 2) can serve calls of structure `tree`.
+
+        For table 2 `tree` is that of `(dynamic args, dynamic kwargs)`; it never serves a
+        function with a negative static position (which depends on each call's length).
+        """
+        if describe(tree) is False:
+            return False
+        return table == 1 or all(i >= 0 for i in self._static_nums)
 
     def _staged(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self._inline:
@@ -1046,9 +1056,9 @@ class JitFunction(_CallBase):
         self._cache.clear()
         self._clear_fast()
         self._staged_cache.clear()
-        for known in self._known:
+        for known, served in zip(self._known, self._structures, strict=True):
             known.clear()
-        self._matched_trees[:] = [None, None, None]
+            served.clear()
         self._pending[:] = [(None, 0)] * 3
 
     def _cache_size(self) -> int:
