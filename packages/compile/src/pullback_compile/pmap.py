@@ -226,9 +226,27 @@ class PmapFunction:
         if global_arg_shapes is not None and not isinstance(global_arg_shapes, (tuple, list)):
             raise TypeError("pmap: global_arg_shapes must be None or a tuple of shapes")
         self._cache: dict[Any, tuple[_Replicated, list[int | None]]] = {}
+        self._axes: dict[PyTreeDef, list[int | None]] = {}  # in_axes per leaf, by structure
 
     def __repr__(self) -> str:
         return f"<pmapped function {self._name}>"
+
+    def _leaf_axes(self, tree: PyTreeDef, n_dyn: int) -> list[int | None]:
+        # in_axes broadcast to the leaves of arguments of structure `tree` (kept per structure)
+        in_axes = self._in_axes
+        if isinstance(in_axes, list):
+            in_axes = tuple(in_axes)
+        if isinstance(in_axes, tuple) and len(in_axes) != n_dyn:
+            raise ValueError(
+                f"pmap: in_axes has {len(in_axes)} entries but {self._name} got {n_dyn} "
+                "non-static positional arguments"
+            )
+        spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * n_dyn
+        axes = _axes_tree(spec, tree, "in_axes")
+        if len(self._axes) >= 64:
+            self._axes.clear()
+        self._axes[tree] = axes
+        return axes
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
@@ -256,16 +274,9 @@ class PmapFunction:
             if isinstance(x, Tracer):
                 raise NotImplementedError("pmap: traced arguments (pmap under a transformation)")
         avals = _arg_avals(self._name, leaves, (dyn, {}))
-        in_axes = self._in_axes
-        if isinstance(in_axes, list):
-            in_axes = tuple(in_axes)
-        if isinstance(in_axes, tuple) and len(in_axes) != len(dyn):
-            raise ValueError(
-                f"pmap: in_axes has {len(in_axes)} entries but {self._name} got {len(dyn)} "
-                "non-static positional arguments"
-            )
-        axes = _axes_tree(in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(dyn),
-                          tree, "in_axes")  # fmt: skip
+        axes = self._axes.get(tree)
+        if axes is None:
+            axes = self._leaf_axes(tree, len(dyn))
         sizes = {}
         for i, (a, ax) in enumerate(zip(avals, axes, strict=True)):
             if ax is None:
