@@ -7,6 +7,7 @@ transformation). Arrays are immutable: update them with `x.at[idx].set(v)`.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import ml_dtypes
@@ -30,16 +31,11 @@ from pullback_api.numpy._products import *  # noqa: F403
 from pullback_api.numpy._products import __all__ as _products_all
 from pullback_api.numpy._reductions import *  # noqa: F403
 from pullback_api.numpy._reductions import __all__ as _reductions_all
+from pullback_api.numpy._scalar_types import *  # noqa: F403
+from pullback_api.numpy._scalar_types import __all__ as _scalar_all
 from pullback_api.numpy._shape import *  # noqa: F403
 from pullback_api.numpy._shape import __all__ as _shape_all
 
-bool_ = _np.bool_
-int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
-uint8, uint16, uint32, uint64 = _np.uint8, _np.uint16, _np.uint32, _np.uint64
-float16, float32, float64 = _np.float16, _np.float32, _np.float64
-complex64, complex128 = _np.complex64, _np.complex128
-bfloat16 = ml_dtypes.bfloat16
-float8_e4m3fn, float8_e5m2 = ml_dtypes.float8_e4m3fn, ml_dtypes.float8_e5m2
 dtype = _np.dtype
 finfo, iinfo = ml_dtypes.finfo, ml_dtypes.iinfo
 pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
@@ -61,24 +57,22 @@ def promote_types(a: Any, b: Any) -> _np.dtype[Any]:
     return _dtypes.promote_types(a, b)
 
 
-def can_cast(from_: Any, to: Any, casting: str = "safe") -> bool:
+def can_cast(from_: Any, to: Any, casting: str = "safe") -> builtins.bool:
     """NumPy's cast check."""
-    return bool(_np.can_cast(from_, to, casting))  # type: ignore[arg-type]
+    return builtins.bool(_np.can_cast(from_, to, casting))  # type: ignore[arg-type]
 
 
-def isscalar(element: Any) -> bool:
+def isscalar(element: Any) -> builtins.bool:
     """Whether `element` is a scalar (a Python or NumPy scalar, or a 0-d array)."""
     if isinstance(element, (ndarray,)):
         return element.ndim == 0
-    return bool(_np.isscalar(element))
+    return builtins.bool(_np.isscalar(element))
 
 
 __all__ = sorted(
     {*_math_all, *_more_all, *_products_all, *_reductions_all, *_shape_all, "argwhere",
-     "flatnonzero", "nonzero", "take", "take_along_axis", "fft", "linalg", "ndarray", "bool_",
-     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
-     "float32", "float64", "complex64", "complex128", "bfloat16", "float8_e4m3fn",
-     "float8_e5m2", "dtype", "finfo", "iinfo", "pi", "e", "inf", "nan", "euler_gamma",
+     "flatnonzero", "nonzero", "take", "take_along_axis", "fft", "linalg", "ndarray",
+     *_scalar_all, "dtype", "finfo", "iinfo", "pi", "e", "inf", "nan", "euler_gamma",
      "newaxis", "result_type", "promote_types", "can_cast", "isscalar", "integer", "floating",
      "inexact", "number", "signedinteger", "unsignedinteger", "complexfloating", "issubdtype"}
 )  # fmt: skip
