@@ -37,6 +37,14 @@ UNARY = {
     "x + f32": lambda x: x + np.float32(1), "x + i32 array": lambda x: x + np.int32(1),
     "add(x, 1)": lambda x: jnp.add(x, 1), "multiply(x, x)": lambda x: jnp.multiply(x, x),
     "astype f32": lambda x: x.astype(np.float32), "signbit": jnp.signbit,
+    "reciprocal": jnp.reciprocal, "imag": jnp.imag, "deg2rad": jnp.deg2rad, "sinc": jnp.sinc,
+    "logical_not": jnp.logical_not, "logical_and": lambda x: jnp.logical_and(x, x),
+    "logaddexp": lambda x: jnp.logaddexp(x, x), "logaddexp2": lambda x: jnp.logaddexp2(x, x),
+    "float_power": lambda x: jnp.float_power(x, x), "hypot": lambda x: jnp.hypot(x, x),
+    "floor_divide": lambda x: jnp.floor_divide(x, x), "power(x, x)": lambda x: jnp.power(x, x),
+    "remainder": lambda x: jnp.remainder(x, x), "copysign": lambda x: jnp.copysign(x, x),
+    "tril": lambda x: jnp.tril(jnp.broadcast_to(x, (3, 3))),
+    "trace": lambda x: jnp.trace(jnp.broadcast_to(x, (3, 3))),
 }  # fmt: skip
 
 
@@ -63,6 +71,21 @@ JAX_WEAK = [
     ("full_like", "weak f32", "float32", True), ("x[None]", "weak f32", "float32", True),
     ("x < 3.0", "weak f32", "bool", True), ("x / 2", "weak i32", "float32", True),
     ("astype f32", "weak f32", "float32", False),
+    ("reciprocal", "weak i32", "float32", True), ("reciprocal", "weak f32[3]", "float32", True),
+    ("imag", "weak f32", "float32", True), ("imag", "weak i32[3]", "int32", True),
+    ("logaddexp", "weak f32[3]", "float32", True), ("float_power", "weak i32", "float32", True),
+    ("floor_divide", "weak i32", "int32", True), ("floor_divide", "weak i32[3]", "int32", True),
+    ("remainder", "weak i32[3]", "int32", True), ("copysign", "weak f32", "float32", True),
+    ("tril", "weak f32", "float32", True), ("trace", "weak f32", "float32", False),
+    ("trace", "weak i32", "int32", False),
+    # JAX's own constants keep the weak type of a 0-d operand only, in these:
+    ("logical_not", "weak f32", "bool", True), ("logical_not", "weak f32[3]", "bool", False),
+    ("logical_and", "weak i32", "bool", True), ("logical_and", "weak i32[3]", "bool", False),
+    ("power(x, x)", "weak i32", "int32", True), ("power(x, x)", "weak i32[3]", "int32", False),
+    ("deg2rad", "weak f32", "float32", True), ("deg2rad", "weak f32[3]", "float32", False),
+    ("sinc", "weak i32", "float32", True), ("sinc", "weak f32[3]", "float32", False),
+    ("hypot", "weak f32", "float32", True), ("hypot", "weak i32[3]", "float32", False),
+    ("logaddexp2", "weak f32", "float32", True), ("logaddexp2", "weak f32[3]", "float32", False),
 ]  # fmt: skip
 
 
@@ -96,3 +119,38 @@ def test_cotangents_of_weak_primals_are_weak():
     strong = grad(lambda x: (x * 2.0).sum())(jnp.ones(3))
     assert not strong.weak_type
     assert not grad(f)(np.float32(1.0)).weak_type
+
+
+def test_bools_are_strong_and_count_as_ints_in_arithmetic():
+    # JAX 0.10.2: a Python bool is not weakly typed, and arithmetic on bools works on ints.
+    t = jnp.asarray(True)
+    assert not t.weak_type
+    b = jnp.asarray([True, False, True])
+    for f in (lambda v: jnp.floor_divide(v, v | True), lambda v: jnp.remainder(v, v | True),
+              lambda v: jnp.fmod(v, v | True), jnp.square, lambda v: jnp.power(v, v),
+              lambda v: jnp.left_shift(v, v), lambda v: jnp.right_shift(v, v), jnp.cumsum,
+              lambda v: jnp.trace(jnp.diag(v))):  # fmt: skip
+        for g in (f, jit(f)):
+            out = g(b)
+            assert out.dtype == np.int32
+            assert not out.weak_type
+    np.testing.assert_array_equal(jnp.square(b), [1, 0, 1])
+    np.testing.assert_array_equal(jnp.left_shift(b, b), [2, 0, 2])
+    assert int(jnp.trace(jnp.diag(b))) == 2
+    assert jnp.absolute(b).dtype == np.bool_
+    np.testing.assert_array_equal(jnp.absolute(b), b)
+
+
+def test_zero_dimensional_bitcasts_keep_their_shape():
+    # NumPy's ascontiguousarray makes a 0-d array 1-d; the bitcast (and copysign, signbit,
+    # built on it) gave shape (1,) for a scalar.
+    x = jnp.asarray(np.float32(-2.0))
+    bits = lax.bitcast_convert_type(x, np.int32)
+    assert bits.shape == ()
+    assert jit(lambda v: lax.bitcast_convert_type(v, np.int32))(x).shape == ()
+    assert jnp.copysign(3.0, x).shape == ()
+    assert float(jnp.copysign(3.0, x)) == -3.0
+    s = jnp.signbit(x)
+    assert type(s) is type(x)
+    assert s.shape == ()
+    assert bool(s)

@@ -629,10 +629,16 @@ def full(shape: Sequence[int], fill_value: ArrayLike, dtype: Any = None) -> Arra
 
 def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: Any = None,
               shape: Sequence[int] | None = None) -> Array:  # fmt: skip
-    """An array like `x` (its shape and dtype unless given) filled with `fill_value`."""
+    """An array like `x` (its shape and dtype unless given) filled with `fill_value`.
+
+    Without `dtype` the result has `x`'s weak type too, as in JAX.
+    """
     aval = aval_of(x)
-    return full(aval.shape if shape is None else shape, fill_value,
-                aval.dtype if dtype is None else dtype)  # fmt: skip
+    out = full(aval.shape if shape is None else shape, fill_value,
+               aval.dtype if dtype is None else dtype)  # fmt: skip
+    if dtype is None and aval.weak_type:
+        return convert_element_type(out, aval.dtype, True)
+    return out
 
 
 def square(x: ArrayLike) -> Array:

@@ -32,6 +32,8 @@ def wrap(x: Any) -> Any:
     t = type(x)
     if t is np.ndarray:
         return Array._from_host(x)
+    if isinstance(x, np.generic):  # (NumPy operators on 0-d arrays give scalars)
+        return Array._from_host(np.asarray(x))
     if t is tuple or t is list:
         return t(wrap(v) for v in x)
     return x

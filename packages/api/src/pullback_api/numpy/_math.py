@@ -62,10 +62,35 @@ def _const(value: Any, like: Any) -> Any:
     return np.asarray(value, aval_of(like).dtype)
 
 
-def _full(value: Any, like: Any) -> Any:
-    """`value` in `like`'s shape and dtype."""
+def _weak_const(value: Any, like: Any, scalar_only: bool = False) -> Any:
+    """A 0-d constant of `like`'s dtype, weakly typed when `like` is (a weak result stays weak).
+
+    With `scalar_only` only a weak 0-d `like` gets a weak constant: JAX's own constants keep
+    the weak type of a 0-d operand but not of a larger one in these functions (recorded from
+    JAX 0.10.2 in tests/test_weak_types.py).
+    """
     a = aval_of(like)
-    c = np.asarray(value, a.dtype)
+    weak = a.weak_type and not (scalar_only and a.shape)
+    return dtypes.weak_scalar(value, a.dtype) if weak else np.asarray(value, a.dtype)
+
+
+def _numeric(name: str, *args: Any) -> list[Any]:
+    """`promote`, then bools become the default int type (arithmetic has no bool form)."""
+    vals = promote(name, *args)
+    if aval_of(vals[0]).dtype == np.bool_:
+        return [to_dtype(v, dtypes.default_int_dtype()) for v in vals]
+    return vals
+
+
+def _to_bool(x: Any) -> Any:
+    # x != 0, which keeps a weak type (a weak number gives a weak bool, as in JAX)
+    return x if aval_of(x).dtype == np.bool_ else lax.ne(x, _weak_const(0, x, True))
+
+
+def _full(value: Any, like: Any, scalar_weak: bool = False) -> Any:
+    """`value` in `like`'s shape and dtype (`scalar_weak`: weak for a weak 0-d `like`)."""
+    a = aval_of(like)
+    c = _weak_const(value, like, True) if scalar_weak else np.asarray(value, a.dtype)
     return lax.broadcast_in_dim(c, a.shape, ()) if a.shape else c
 
 
@@ -93,7 +118,8 @@ def _same_type_unary(name: str, op: Any, fast: Any = None) -> None:
 
 
 _same_type_unary("negative", lax.neg, np.negative)
-_same_type_unary("absolute", lax.abs, np.absolute)
+_same_type_unary("absolute", lambda x: x if aval_of(x).dtype == np.bool_ else lax.abs(x),
+                 np.absolute)  # fmt: skip
 _same_type_unary("sign", lax.sign)
 # The conjugate of a real array is the array itself (lax.conj takes only complex values).
 _same_type_unary("conjugate", lambda x: lax.conj(x) if dtypes.is_complex(aval_of(x).dtype) else x)
@@ -157,14 +183,14 @@ _public("round", round)
 
 def square(x: Any) -> Any:
     """X * x."""
-    x = asarray_arg(x, "square")
+    (x,) = _numeric("square", x)
     return lax.integer_pow(x, 2)
 
 
 def reciprocal(x: Any) -> Any:
     """1 / x (integers promote to float)."""
     (x,) = promote_inexact("reciprocal", x)
-    return lax.div(_const(1, x), x)
+    return lax.integer_pow(x, -1)
 
 
 def isfinite(x: Any) -> Any:
@@ -193,19 +219,19 @@ def isinf(x: Any) -> Any:
 def logical_not(x: Any) -> Any:
     """Elementwise logical not (nonzero is true)."""
     x = asarray_arg(x, "logical_not")
-    return lax.bitwise_not(to_dtype(x, np.bool_))
+    return lax.bitwise_not(_to_bool(x))
 
 
 def deg2rad(x: Any) -> Any:
     """Degrees to radians."""
     (x,) = promote_inexact("deg2rad", x)
-    return lax.mul(x, _const(np.pi / 180, x))
+    return lax.mul(x, _weak_const(np.pi / 180, x, True))
 
 
 def rad2deg(x: Any) -> Any:
     """Radians to degrees."""
     (x,) = promote_inexact("rad2deg", x)
-    return lax.mul(x, _const(180 / np.pi, x))
+    return lax.mul(x, _weak_const(180 / np.pi, x, True))
 
 
 for _f in (square, reciprocal, isfinite, isnan, isinf, logical_not, deg2rad, rad2deg):
@@ -256,7 +282,14 @@ _binary("nextafter", lax.nextafter, inexact=True)
 _binary("bitwise_and", lax.bitwise_and)
 _binary("bitwise_or", lax.bitwise_or)
 _binary("bitwise_xor", lax.bitwise_xor)
-_binary("left_shift", lax.shift_left)
+
+
+def left_shift(x: Any, y: Any) -> Any:
+    """Shift the bits of x left by y (bools count as ints)."""
+    return lax.shift_left(*_numeric("left_shift", x, y))
+
+
+_public("left_shift", left_shift)
 _binary("equal", lax.eq)
 _binary("not_equal", lax.ne)
 _binary("less", lax.lt)
@@ -267,7 +300,7 @@ _binary("greater_equal", lax.ge)
 
 def right_shift(x: Any, y: Any) -> Any:
     """Shift right: arithmetic for signed integers, logical for unsigned ones."""
-    a, b = promote("right_shift", x, y)
+    a, b = _numeric("right_shift", x, y)
     if dtypes.is_signed(aval_of(a).dtype):
         return lax.shift_right_arithmetic(a, b)
     return lax.shift_right_logical(a, b)
@@ -275,8 +308,7 @@ def right_shift(x: Any, y: Any) -> Any:
 
 def _logical(name: str, op: Any) -> None:
     def f(x: Any, y: Any) -> Any:
-        a, b = promote(name, to_dtype(asarray_arg(x, name), np.bool_),
-                       to_dtype(asarray_arg(y, name), np.bool_))  # fmt: skip
+        a, b = promote(name, _to_bool(asarray_arg(x, name)), _to_bool(asarray_arg(y, name)))
         return op(a, b)
 
     _public(name, f)
@@ -295,47 +327,47 @@ def true_divide(x: Any, y: Any) -> Any:
 
 def floor_divide(x: Any, y: Any) -> Any:
     """Floor of x / y (Python's //)."""
-    a, b = promote("floor_divide", x, y)
+    a, b = _numeric("floor_divide", x, y)
     dt = aval_of(a).dtype
     if dtypes.is_inexact(dt):
         return lax.floor(lax.div(a, b))
-    if not dtypes.is_signed(dt) or dt == np.bool_:
+    if not dtypes.is_signed(dt):
         return lax.div(a, b)
     q = lax.div(a, b)  # truncates toward zero
-    zero = np.asarray(0, dt)
+    zero = _weak_const(0, q)
     fix_ = lax.bitwise_and(lax.ne(lax.rem(a, b), zero),
                            lax.ne(lax.lt(a, zero), lax.lt(b, zero)))  # fmt: skip
-    return lax.select(fix_, lax.sub(q, np.asarray(1, dt)), q)
+    return lax.select(fix_, lax.sub(q, _weak_const(1, q)), q)
 
 
 def remainder(x: Any, y: Any) -> Any:
     """X mod y with the sign of y (Python's %)."""
-    a, b = promote("remainder", x, y)
+    a, b = _numeric("remainder", x, y)
     dt = aval_of(a).dtype
     r = lax.rem(a, b)
-    if dt == np.bool_ or (dtypes.is_integer(dt) and not dtypes.is_signed(dt)):
+    if dtypes.is_integer(dt) and not dtypes.is_signed(dt):
         return r
-    zero = np.asarray(0, dt)
+    zero = _weak_const(0, r)
     fix_ = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
     return lax.select(fix_, lax.add(r, b), r)
 
 
 def fmod(x: Any, y: Any) -> Any:
     """X mod y with the sign of x (C's fmod)."""
-    a, b = promote("fmod", x, y)
+    a, b = _numeric("fmod", x, y)
     return lax.rem(a, b)
 
 
 def power(x: Any, y: Any) -> Any:
     """X ** y (an integer Python exponent uses repeated multiplication)."""
     if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
-        x = asarray_arg(x, "power")
+        (x,) = _numeric("power", x)
         if dtypes.is_integer(aval_of(x).dtype) and y < 0:
             raise ValueError("power: integers to negative integer powers are not allowed")
         return lax.integer_pow(x, int(y))
-    a, b = promote("power", x, y)
+    a, b = _numeric("power", x, y)
     dt = aval_of(a).dtype
-    if dtypes.is_integer(dt) and dt != np.bool_:
+    if dtypes.is_integer(dt):
         return _int_power(a, b)
     return lax.pow(a, b)
 
@@ -345,8 +377,7 @@ def _int_power(a: Any, b: Any) -> Any:
     from pullback_ir.control_flow import fori_loop
 
     dt = aval_of(a).dtype
-    one = to_dtype(np.asarray(1), dt)
-    zero = to_dtype(np.asarray(0), dt)
+    one, zero = _weak_const(1, a, True), _weak_const(0, a, True)
     bits = dt.itemsize * 8
 
     def body(i: Any, c: Any) -> Any:
@@ -364,9 +395,9 @@ def hypot(x: Any, y: Any) -> Any:
     a, b = promote_inexact("hypot", x, y)
     a, b = lax.abs(a), lax.abs(b)
     hi, lo = lax.max(a, b), lax.min(a, b)
-    safe = lax.select(lax.eq(hi, _const(0, hi)), _full(1, hi), hi)
+    safe = lax.select(lax.eq(hi, _const(0, hi)), _full(1, hi, True), hi)
     r = lax.div(lo, safe)
-    return lax.mul(hi, lax.sqrt(lax.add(_const(1, r), lax.mul(r, r))))
+    return lax.mul(hi, lax.sqrt(lax.add(_weak_const(1, r, True), lax.mul(r, r))))
 
 
 def logaddexp(x: Any, y: Any) -> Any:
@@ -375,7 +406,7 @@ def logaddexp(x: Any, y: Any) -> Any:
     m = lax.max(a, b)
     out = lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(a, b))))))
     # Equal arguments (both infinite included): a + log 2, with no inf - inf.
-    return lax.select(lax.eq(a, b), lax.add(a, _const(np.log(2.0), a)), out)
+    return lax.select(lax.eq(a, b), lax.add(a, _weak_const(np.log(2.0), a)), out)
 
 
 def _broadcast_pair(a: Any, b: Any) -> tuple[Any, Any]:
@@ -410,7 +441,7 @@ for _g in (right_shift, true_divide, floor_divide, remainder, fmod, power, hypot
 def logaddexp2(x: Any, y: Any) -> Any:
     """log2(2**x + 2**y), computed stably."""
     a, b = promote_inexact("logaddexp2", x, y)
-    ln2 = _const(np.log(2.0), a)
+    ln2 = _weak_const(np.log(2.0), a, True)
     return lax.div(logaddexp(lax.mul(a, ln2), lax.mul(b, ln2)), ln2)
 
 
@@ -421,8 +452,8 @@ def sinc(x: Any) -> Any:
     """sin(pi x) / (pi x), 1 at 0."""
     (x,) = promote_inexact("sinc", x)
     zero = lax.eq(x, _const(0, x))
-    pix = lax.mul(lax.select(zero, _full(1, x), x), _const(np.pi, x))
-    return lax.select(zero, _full(1, x), lax.div(lax.sin(pix), pix))
+    pix = lax.mul(lax.select(zero, _full(1, x, True), x), _weak_const(np.pi, x, True))
+    return lax.select(zero, _full(1, x, True), lax.div(lax.sin(pix), pix))
 
 
 _public("sinc", sinc)

@@ -21,7 +21,14 @@ from pullback_ir.avals import aval_of
 from pullback_ir.trace import Tracer
 
 from pullback_api import numpy as _jnp_module
-from pullback_api.numpy._core import asarray_arg, axes_of, export, promote, promote_inexact
+from pullback_api.numpy._core import (
+    asarray_arg,
+    axes_of,
+    cast,
+    export,
+    promote,
+    promote_inexact,
+)
 from pullback_api.numpy._reductions import nan_to_identity
 
 jnp: Any = _jnp_module  # filled in by the time any function here runs
@@ -85,7 +92,8 @@ def float_power(x1: Any, x2: Any) -> Any:
     dt = _dtype(x1)
     wide = np.complex128 if dtypes.is_complex(dt) else np.float64
     wide_dt = dtypes.canonicalize_dtype(wide)
-    return jnp.power(jnp.asarray(x1, wide_dt), jnp.asarray(x2, wide_dt))
+    x1, x2 = (cast(v, wide_dt, aval_of(v).weak_type) for v in (x1, x2))  # (weak stays weak)
+    return jnp.power(x1, x2)
 
 
 def _nan_ignoring(name: str, pick: Callable[[Any, Any], Any]) -> Any:

@@ -115,7 +115,8 @@ def array(object: Any, dtype: Any = None, copy: bool = True, order: str | None =
         if dtype is not None:
             out = to_dtype(out, dtype)
     else:
-        weak = isinstance(object, (int, float, complex)) and dtype is None
+        # (Python bools are not weakly typed: bool is the bottom of the promotion lattice)
+        weak = type(object) in (int, float, complex) and dtype is None
         host = np.asarray(object.__array__() if isinstance(object, Array) else object)
         if host.dtype == object_dtype:
             raise TypeError(f"array: cannot make an array from {type(object).__qualname__}")
@@ -741,9 +742,10 @@ def take_along_axis_rows(a: Any, rows: np.ndarray[Any, Any]) -> Any:
 @export
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Any:
     """The sum of the `offset` diagonal."""
+    from pullback_api.numpy._reductions import sum as sum_
+
     d = diagonal(a, offset, axis1, axis2)
-    out = lax.reduce_sum(d, (len(aval_of(d).shape) - 1,))
-    return out if dtype is None else to_dtype(out, dtype)
+    return sum_(d, axis=-1, dtype=dtype)  # (as sum: strongly typed, bools counted as ints)
 
 
 @export
@@ -775,7 +777,7 @@ def _tri_mask(s: tuple[int, ...], k: int, lower: bool) -> np.ndarray[Any, Any]:
 def _tri(m: Any, k: int, lower: bool, name: str) -> Any:
     m = asarray_arg(m, name)
     s = aval_of(m).shape
-    zero = lax.broadcast_in_dim(np.asarray(0, aval_of(m).dtype), s, ())
+    zero = lax.full_like(m, 0)  # (of m's weak type: a weak m gives a weak result, as in JAX)
     return lax.select(np.ascontiguousarray(_tri_mask(s, k, lower)), m, zero)
 
 

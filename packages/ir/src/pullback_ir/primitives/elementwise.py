@@ -319,7 +319,8 @@ def _bitcast_impl(x: np.ndarray[Any, Any], *, new_dtype: np.dtype[Any]) -> Any:
     out = np.ascontiguousarray(x).view(new)
     if x.dtype.itemsize > new.itemsize:
         return out.reshape((*x.shape, x.dtype.itemsize // new.itemsize))
-    return out.reshape(x.shape[:-1]) if x.dtype.itemsize < new.itemsize else out
+    # (ascontiguousarray makes a 0-d array 1-d: the shape is restored in every case)
+    return out.reshape(x.shape[:-1] if x.dtype.itemsize < new.itemsize else x.shape)
 
 
 bitcast_convert_type_p = standard_primitive(
