@@ -35,13 +35,13 @@ jnp: Any = _jnp_module  # filled in by the time any function here runs
 
 __all__ = [
     "angle", "append", "bincount", "convolve", "corrcoef", "correlate", "cov", "cross",
-    "diag_indices", "diff", "digitize", "dsplit", "fabs", "fill_diagonal", "float_power",
-    "fmax", "fmin", "gcd", "geomspace", "gradient", "heaviside", "histogram", "hsplit",
+    "diag_indices", "diff", "digitize", "divmod", "dsplit", "fabs", "fill_diagonal", "float_power",
+    "fmax", "fmin", "frexp", "gcd", "geomspace", "gradient", "heaviside", "histogram", "hsplit",
     "indices", "interp", "iscomplex", "isneginf", "isposinf", "isreal", "lcm", "ldexp",
     "logspace", "modf", "nan_to_num", "nanargmax", "nanargmin", "nancumprod", "nancumsum",
     "nanmedian", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nanvar", "percentile",
     "piecewise", "polyval", "quantile", "resize", "rollaxis", "rot90", "searchsorted",
-    "signbit", "trapezoid", "tril_indices", "triu_indices", "unique", "unravel_index",
+    "signbit", "spacing", "trapezoid", "tril_indices", "triu_indices", "unique", "unravel_index",
     "vander", "vsplit",
 ]  # fmt: skip
 
@@ -176,6 +176,71 @@ def ldexp(x1: Any, x2: Any) -> Any:
         raise TypeError("ldexp: the exponent x2 must be an integer array")
     (x1,) = promote_inexact("ldexp", x1)
     return jnp.multiply(x1, jnp.exp2(jnp.asarray(x2, _dtype(x1))))
+
+
+@export
+def divmod(x1: Any, x2: Any, /) -> Any:
+    """(x1 // x2, x1 % x2), Python's floor division and the remainder with x2's sign."""
+    return jnp.floor_divide(x1, x2), jnp.remainder(x1, x2)
+
+
+# bits of the exponent field and of the mantissa of each float type frexp takes
+_FLOAT_LAYOUT = {np.dtype(np.float16): (5, 10), np.dtype(np.float32): (8, 23),
+                 np.dtype(np.float64): (11, 52)}  # fmt: skip
+
+
+@export
+def frexp(x: Any, /) -> Any:
+    """(mantissa, exponent) with x = mantissa * 2**exponent and 0.5 <= |mantissa| < 1.
+
+    Zeros, infinities and NaNs give themselves as the mantissa and exponent 0, as in NumPy.
+    The exponent is int32.
+    """
+    (x,) = promote_inexact("frexp", x)
+    dt = _dtype(x)
+    if dtypes.is_complex(dt):
+        raise TypeError("frexp: complex input is not supported")
+    work = dt if dt in _FLOAT_LAYOUT else np.dtype(np.float32)  # (bfloat16, float8: widened)
+    ebits, mbits = _FLOAT_LAYOUT[work]
+    it = _SAME_WIDTH_INT[work.itemsize]
+    v = jnp.asarray(x, work)
+    # Subnormals are scaled into the normal range first (exactly), then the scale undone.
+    sub = (v != 0) & (jnp.abs(v) < np.finfo(work).tiny)
+    v = jnp.where(sub, v * np.asarray(2.0**mbits, work), v)
+    bits = lax.bitcast_convert_type(v, it)
+    ones = (1 << ebits) - 1  # (the exponent field, all set)
+    field = lax.bitwise_and(lax.shift_right_logical(bits, np.asarray(mbits, it)),
+                            np.asarray(ones, it))  # fmt: skip
+    bias = (1 << (ebits - 1)) - 2  # (the field of 0.5)
+    keep = np.asarray(~(ones << mbits), np.int64).astype(it)
+    half = np.asarray(bias << mbits, it)
+    mant = lax.bitcast_convert_type(lax.bitwise_or(lax.bitwise_and(bits, keep), half), work)
+    exp = jnp.asarray(field, np.int32) - bias - jnp.where(sub, mbits, 0).astype(np.int32)
+    special = (v == 0) | ~jnp.isfinite(v)
+    mant = jnp.where(special, v, mant)
+    exp = jnp.where(special, 0, exp).astype(np.int32)
+    return jnp.asarray(mant, dt), exp
+
+
+@export
+def spacing(x: Any, /) -> Any:
+    """The distance from `x` to the next representable value away from zero.
+
+    As in NumPy and JAX, float16 steps toward +inf instead (so `spacing` of a negative
+    float16 is positive), and infinities give NaN.
+    """
+    (x,) = promote_inexact("spacing", x)
+    dt = _dtype(x)
+    if dtypes.is_complex(dt):
+        raise TypeError("spacing: complex input is not supported")
+    if dt == np.float16:
+        away = jnp.full_like(x, np.inf)
+    else:
+        away = jnp.where(jnp.signbit(x), -np.inf, np.inf).astype(dt)
+    out = jnp.nextafter(x, away) - x
+    # (at zero the step is the smallest subnormal itself: XLA's CPU code would flush x - 0)
+    out = jnp.where(x == 0, jnp.nextafter(jnp.zeros_like(x), away), out)
+    return jnp.where(jnp.isinf(x), np.nan, out).astype(dt)
 
 
 @export

@@ -156,7 +156,16 @@ pow_p = naryop("pow", 2, INEXACT, _quiet(np.power))
 max_p = naryop("max", 2, NOT_COMPLEX, np.maximum)
 min_p = naryop("min", 2, NOT_COMPLEX, np.minimum)
 atan2_p = naryop("atan2", 2, FLOAT, _quiet(np.arctan2))
-nextafter_p = naryop("nextafter", 2, FLOAT, np.nextafter)
+
+
+def _nextafter(x: Any, y: Any) -> Any:
+    with np.errstate(all="ignore"):  # (stepping past the largest value gives inf, as in XLA)
+        return np.nextafter(x, y)
+
+
+# (the next value of float16, bfloat16 or float8 is its own: never computed in float32)
+_nextafter.native_low_precision = True  # type: ignore[attr-defined]
+nextafter_p = naryop("nextafter", 2, FLOAT, _nextafter)
 and_p = naryop("and", 2, BOOL_INT, np.bitwise_and)
 or_p = naryop("or", 2, BOOL_INT, np.bitwise_or)
 xor_p = naryop("xor", 2, BOOL_INT, np.bitwise_xor)

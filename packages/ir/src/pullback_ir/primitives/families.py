@@ -62,13 +62,22 @@ def check_dtype(name: str, aval: ShapedArray, allowed: DtypeSet, arg: str) -> No
 
 
 def upcast(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a NumPy function so that low-precision float inputs compute in float32."""
+    """Wrap a NumPy function so that low-precision float inputs compute in float32.
+
+    A function marked `native_low_precision` (one whose result depends on the dtype's own
+    spacing, such as nextafter) is left to compute in the input dtype.
+    """
+    if getattr(fn, "native_low_precision", False):
+        return fn
 
     def wrapped(*args: Any, **params: Any) -> Any:
         if args and args[0].dtype in _UPCAST:
             dt = args[0].dtype
             out = fn(*[a.astype(np.float32) if a.dtype == dt else a for a in args], **params)
-            return np.asarray(out).astype(dt) if np.asarray(out).dtype == np.float32 else out
+            if np.asarray(out).dtype != np.float32:
+                return out
+            with np.errstate(over="ignore", invalid="ignore"):  # (rounding to inf, as XLA does)
+                return np.asarray(out).astype(dt)
         return fn(*args, **params)
 
     return wrapped
