@@ -154,3 +154,27 @@ def test_zero_dimensional_bitcasts_keep_their_shape():
     assert type(s) is type(x)
     assert s.shape == ()
     assert bool(s)
+
+
+def test_products_and_sums_of_bools_are_logical():
+    # JAX 0.10.2: bool products are and-or reductions, + is or and * is and; results are bool.
+    b = jnp.asarray([True, False, True])
+    m = jnp.asarray([[True, False], [False, False]])
+    nb, nm = np.asarray(b), np.asarray(m)
+    cases = {
+        "dot": (lambda x, y: jnp.dot(x, y), (b, b), True),
+        "vdot": (lambda x, y: jnp.vdot(x, y), (b, b), True),
+        "matmul": (lambda x, y: x @ y, (m, m), nm @ nm),
+        "einsum": (lambda x, y: jnp.einsum("ij,jk->ik", x, y), (m, m), nm @ nm),
+        "outer": (lambda x, y: jnp.outer(x, y), (b, b), np.outer(nb, nb)),
+        "kron": (lambda x, y: jnp.kron(x, y), (b, b), np.kron(nb, nb)),
+        "x * y": (lambda x, y: x * y, (b, ~b), nb & ~nb),
+        "x + y": (lambda x, y: x + y, (b, ~b), nb | ~nb),
+        "multiply": (lambda x, y: jnp.multiply(x, y), (b, b), nb),
+        "add": (lambda x, y: jnp.add(x, y), (b, ~b), nb | ~nb),
+    }
+    for name, (f, args, want) in cases.items():
+        for g in (f, jit(f)):
+            out = g(*args)
+            assert out.dtype == np.bool_, name
+            np.testing.assert_array_equal(np.asarray(out), want, err_msg=name)

@@ -85,6 +85,14 @@ def _binary(prim_fn: Any, name: str) -> Any:
     return op
 
 
+def _or_for_bools(op: Any, logical: Any) -> Any:
+    # `op`, but `logical` for bools (JAX's + and * of bools are or and and)
+    def f(x: Any, y: Any) -> Any:
+        return logical(x, y) if aval_of(x).dtype == dtypes.bool_ else op(x, y)
+
+    return f
+
+
 def _truediv(x: Any, y: Any) -> Any:
     dtype, weak = dtypes.result_type(x, y)
     if not dtypes.is_inexact(dtype):
@@ -182,9 +190,9 @@ def _reshape(x: Any, shape: Any) -> Any:
 
 
 Tracer.operators.update(
-    add=_binary(lax.add, "add"),
+    add=_binary(_or_for_bools(lax.add, lax.bitwise_or), "add"),
     sub=_binary(lax.sub, "subtract"),
-    mul=_binary(lax.mul, "multiply"),
+    mul=_binary(_or_for_bools(lax.mul, lax.bitwise_and), "multiply"),
     truediv=_truediv,
     mod=_binary(lax.rem, "remainder"),
     pow=_pow,

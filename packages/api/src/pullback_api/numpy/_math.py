@@ -272,9 +272,12 @@ def _binary(name: str, op: Any, inexact: bool = False) -> None:
     _public(name, f)
 
 
-_binary("add", lax.add)
+_binary("add", lambda a, b: lax.bitwise_or(a, b) if aval_of(a).dtype == np.bool_ else lax.add(a, b))
 _binary("subtract", lax.sub)
-_binary("multiply", lax.mul)
+_binary(
+    "multiply",
+    lambda a, b: lax.bitwise_and(a, b) if aval_of(a).dtype == np.bool_ else lax.mul(a, b),
+)
 _binary("maximum", lax.max)
 _binary("minimum", lax.min)
 _binary("arctan2", lax.atan2, inexact=True)

@@ -124,6 +124,11 @@ def inner(a: Any, b: Any, *, precision: Any = None) -> Any:
     return lax.dot_general(a, b, (((len(sa) - 1,), (len(sb) - 1,)), ((), ())))
 
 
+def _mul(a: Any, b: Any) -> Any:
+    # (the product of bools is their and, as in JAX)
+    return lax.bitwise_and(a, b) if aval_of(a).dtype == np.bool_ else lax.mul(a, b)
+
+
 @export
 def outer(a: Any, b: Any, out: None = None) -> Any:
     """The outer product of the flattened arrays."""
@@ -132,7 +137,7 @@ def outer(a: Any, b: Any, out: None = None) -> Any:
     a, b = _common("outer", a, b)
     a, b = ravel(a), ravel(b)
     shape = (aval_of(a).shape[0], aval_of(b).shape[0])
-    return lax.mul(lax.broadcast_in_dim(a, shape, (0,)), lax.broadcast_in_dim(b, shape, (1,)))
+    return _mul(lax.broadcast_in_dim(a, shape, (0,)), lax.broadcast_in_dim(b, shape, (1,)))
 
 
 @export
@@ -163,7 +168,7 @@ def kron(a: Any, b: Any) -> Any:
     inter = tuple(v for pair in zip(sa, sb, strict=True) for v in pair)
     ea = lax.broadcast_in_dim(a, inter, tuple(range(0, 2 * nd, 2)))
     eb = lax.broadcast_in_dim(b, inter, tuple(range(1, 2 * nd, 2)))
-    return lax.reshape(lax.mul(ea, eb), tuple(x * y for x, y in zip(sa, sb, strict=True)))
+    return lax.reshape(_mul(ea, eb), tuple(x * y for x, y in zip(sa, sb, strict=True)))
 
 
 # --- einsum ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
 from pullback_ir.ieee import silent
 from pullback_ir.primitive import Primitive
-from pullback_ir.primitives.families import NUMERIC, _all_weak, check_dtype, standard_primitive
+from pullback_ir.primitives.families import ANY, _all_weak, check_dtype, standard_primitive
 
 DimensionNumbers = tuple[
     tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]
@@ -27,8 +27,9 @@ def _dot_general_shape(
     preferred_element_type: np.dtype[Any] | None,
 ) -> tuple[int, ...]:
     del precision, preferred_element_type  # unused
-    check_dtype("dot_general", lhs, NUMERIC, "lhs")
-    check_dtype("dot_general", rhs, NUMERIC, "rhs")
+    # (bools too: their product is a logical and-or, as in XLA and JAX)
+    check_dtype("dot_general", lhs, ANY, "lhs")
+    check_dtype("dot_general", rhs, ANY, "rhs")
     if lhs.dtype != rhs.dtype:
         raise TypeError(
             f"dot_general: lhs and rhs must have the same dtype, got {lhs.str_long()} and "
