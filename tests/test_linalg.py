@@ -368,3 +368,22 @@ def test_lax_linalg_namespace():
     _, sv, _ = lla.svd(s)
     np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), s, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(np.asarray(sv), np.linalg.svd(s, compute_uv=False), rtol=1e-4)
+
+
+@pytest.mark.parametrize(("batch", "n", "k"), [((), 64, 64), ((), 5, 3), ((), 1, 1), ((3,), 6, 6),
+                                               ((2, 2), 4, 3)])  # fmt: skip
+def test_lu_pivots_to_permutation_applies_the_swaps_in_order(batch, n, k):
+    from pullback.lax import linalg as lax_linalg
+
+    rng = np.random.default_rng(n * 10 + k)
+    piv = np.maximum(rng.integers(0, n, (*batch, k)), np.arange(k)).astype(np.int32)
+    want = np.broadcast_to(np.arange(n), (*batch, n)).copy()
+    for idx in np.ndindex(*batch):
+        for i in range(k):
+            p = piv[(*idx, i)]
+            want[(*idx, i)], want[(*idx, p)] = want[(*idx, p)], want[(*idx, i)]
+    for f in (lambda p: lax_linalg.lu_pivots_to_permutation(p, n),
+              pb.jit(lambda p: lax_linalg.lu_pivots_to_permutation(p, n))):  # fmt: skip
+        got = f(piv)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, want)

@@ -115,6 +115,17 @@ def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Any:
     iota = lax.broadcasted_iota(np.int32, full, axis)
     if k == 0:
         return iota
+    if not batch:
+        # One permutation: each swap reads and writes two elements (dynamic slices), where
+        # the batched form below touches the whole permutation twice per step.
+        def swap1(i: Any, perm: Any) -> Any:
+            p = lax.dynamic_index_in_dim(pivots, i, 0)
+            x_i = lax.dynamic_index_in_dim(perm, i, 0)
+            x_p = lax.dynamic_slice(perm, [lax.squeeze(p, (0,))], [1])
+            perm = lax.dynamic_update_slice(perm, x_p, [i])
+            return lax.dynamic_update_slice(perm, x_i, [lax.squeeze(p, (0,))])
+
+        return lax.fori_loop(0, k, swap1, iota)
 
     def swap(i: Any, perm: Any) -> Any:  # perm[i] <-> perm[pivots[i]], for every batch entry
         p = lax.dynamic_index_in_dim(pivots, i, axis, keepdims=False)
