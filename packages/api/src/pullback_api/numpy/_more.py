@@ -37,12 +37,12 @@ __all__ = [
     "angle", "append", "bincount", "convolve", "corrcoef", "correlate", "cov", "cross",
     "diag_indices", "diff", "digitize", "divmod", "dsplit", "fabs", "fill_diagonal", "float_power",
     "fmax", "fmin", "frexp", "gcd", "geomspace", "gradient", "heaviside", "histogram", "hsplit",
-    "indices", "interp", "iscomplex", "isneginf", "isposinf", "isreal", "lcm", "ldexp",
+    "i0", "indices", "interp", "iscomplex", "isneginf", "isposinf", "isreal", "lcm", "ldexp",
     "logspace", "modf", "nan_to_num", "nanargmax", "nanargmin", "nancumprod", "nancumsum",
     "nanmedian", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nanvar", "percentile",
-    "piecewise", "polyval", "quantile", "resize", "rollaxis", "rot90", "searchsorted",
-    "signbit", "spacing", "trapezoid", "tril_indices", "triu_indices", "unique", "unravel_index",
-    "vander", "vsplit",
+    "piecewise", "polyval", "quantile", "resize", "rollaxis", "rot90", "searchsorted", "signbit",
+    "spacing", "trapezoid", "tril_indices", "triu_indices", "unique", "unravel_index", "vander",
+    "vsplit",
 ]  # fmt: skip
 
 
@@ -176,6 +176,49 @@ def ldexp(x1: Any, x2: Any) -> Any:
         raise TypeError("ldexp: the exponent x2 must be an integer array")
     (x1,) = promote_inexact("ldexp", x1)
     return jnp.multiply(x1, jnp.exp2(jnp.asarray(x2, _dtype(x1))))
+
+
+def _i0_series(x: Any, terms: int) -> Any:
+    # sum over k of (x^2/4)^k / (k!)^2, by Horner's rule in y = x^2/4 (all terms positive)
+    y = x * x * 0.25
+    acc = jnp.ones_like(y)
+    for k in range(terms, 0, -1):
+        acc = acc * y / float(k * k) + 1.0
+    return acc
+
+
+def _i0_asymptotic(x: Any, terms: int) -> Any:
+    # e^x / sqrt(2 pi x) * sum over k of ((2k-1)!!)^2 / (k! (8x)^k), for large x
+    acc = jnp.ones_like(x)
+    for k in range(terms, 0, -1):
+        acc = acc * (float((2 * k - 1) ** 2) / float(8 * k)) / x + 1.0
+    # (e^x in two halves, the prefactor between them: finite wherever I0 itself is)
+    half = jnp.exp(x * 0.5)
+    return half * (half / jnp.sqrt(2.0 * math.pi * x)) * acc
+
+
+@export
+def i0(x: Any, /) -> Any:
+    """The modified Bessel function of the first kind of order 0 (real `x`).
+
+    A power series for |x| up to a switch point (15 for 32-bit and narrower floats, 30 for
+    float64) and the large-argument expansion beyond it; both are evaluated on clamped
+    arguments so that the branch not taken stays finite and the gradient (I1) is not NaN.
+    """
+    (x,) = promote_inexact("i0", x)
+    dt = _dtype(x)
+    if dtypes.is_complex(dt):
+        raise TypeError("i0: complex input is not supported")
+    work = dt if dt in (np.dtype(np.float32), np.dtype(np.float64)) else np.dtype(np.float32)
+    wide = work == np.dtype(np.float64)
+    switch, n_series, n_asym = (30.0, 60, 14) if wide else (15.0, 30, 8)
+    top = 713.0 if wide else 91.5  # (I0 of more overflows: inf, without computing it)
+    ax = jnp.abs(jnp.asarray(x, work) if work != dt else x)
+    near = ax <= switch  # (where, not minimum: a tie would split the gradient in two)
+    small = _i0_series(jnp.where(near, ax, switch), n_series)
+    large = _i0_asymptotic(jnp.where(near, switch, jnp.where(ax > top, top, ax)), n_asym)
+    out = jnp.where(near, small, jnp.where(ax > top, np.inf, large))
+    return out if work == dt else jnp.asarray(out, dt)
 
 
 @export
