@@ -560,8 +560,8 @@ class _PyCall:
 
     _plain: bool
     _fast: dict[Any, _Executable]
-    # per tree table (1, 2): (tree, matcher, key suffix) of each structure served, and the table
-    _trees_py: tuple[list[tuple[PyTreeDef, Any, tuple[Any]]], ...]
+    # per tree table (1, 2): (matcher, key suffix) of each structure served, and the table
+    _trees_py: tuple[list[tuple[Any, tuple[Any]]], ...]
     _tables_py: tuple[dict[Any, _Executable], ...]
 
     def _init_fast(self, plain: bool) -> None:
@@ -581,20 +581,20 @@ class _PyCall:
 
     def _set_trees(self, table: int, trees: Sequence[tuple[PyTreeDef, tuple[Any]]]) -> None:
         """Serve the structures `trees` ((tree, key suffix), each `_servable`) in table 1 or 2."""
-        old = {id(suffix): m for _, m, suffix in self._trees_py[table - 1]}
+        old = {id(suffix): m for m, suffix in self._trees_py[table - 1]}
         self._trees_py[table - 1][:] = [
-            (tree, old.get(id(suffix)) or make_matcher(tree), suffix) for tree, suffix in trees
+            (old.get(id(suffix)) or make_matcher(tree), suffix) for tree, suffix in trees
         ]
 
     def _set_table_fast(self, table: int, key: tuple[Any, ...], exe: _Executable) -> None:
         """`exe` runs the calls of table 1 or 2 whose key (ending in a suffix) is `key`."""
         self._tables_py[table - 1][key] = exe
 
-    def _drop_suffix(self, table: int, suffix: tuple[Any]) -> None:
-        """Forget the entries of table 1 or 2 of the structure with key suffix `suffix`."""
+    def _drop_keys(self, table: int, keys: Sequence[tuple[Any, ...]]) -> None:
+        """Forget the entries `keys` of table 1 or 2."""
         entries = self._tables_py[table - 1]
-        for key in [k for k in entries if k[-1] is suffix[0]]:
-            del entries[key]
+        for key in keys:
+            entries.pop(key, None)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if type(CONTEXT.trace) is EvalTrace:
@@ -620,7 +620,7 @@ class _PyCall:
     def _call_leaves(self, args: tuple[Any, ...]) -> Any:
         # Arguments with containers (the structure matched now) or leaves other than Arrays.
         if any(type(a) in _CONTAINERS or a is None or isinstance(a, tuple) for a in args):
-            for _, match, suffix in self._trees_py[0]:
+            for match, suffix in self._trees_py[0]:
                 leaves = match(args)
                 if leaves is not None:
                     return self._run_leaves(leaves, suffix, self._tables_py[0])
@@ -629,7 +629,7 @@ class _PyCall:
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         dyn, statics = self._split_static(args, kwargs)
-        for _, match, suffix in self._trees_py[1]:
+        for match, suffix in self._trees_py[1]:
             leaves = match(dyn)
             if leaves is not None:
                 return self._run_leaves(leaves, (*statics, *suffix), self._tables_py[1])
@@ -727,10 +727,10 @@ else:
             (self._tree_fast_c if table == 1 else self._gtree_fast_c)[key] = exe.fast_entry()
             self._forget()
 
-        def _drop_suffix(self, table: int, suffix: tuple[Any]) -> None:
+        def _drop_keys(self, table: int, keys: Sequence[tuple[Any, ...]]) -> None:
             entries = self._tree_fast_c if table == 1 else self._gtree_fast_c
-            for key in [k for k in entries if k[-1] is suffix[0]]:
-                del entries[key]
+            for key in keys:
+                entries.pop(key, None)
             self._forget()
 
 
@@ -1001,8 +1001,9 @@ class JitFunction(_CallBase):
             served.insert(0, (tree, suffix))
             if len(served) > MAX_STRUCTURES:
                 _, gone = served.pop()
-                self._drop_suffix(table, gone)
-                known.difference_update([k for k in known if k[-1] is gone[0]])
+                keys = [k for k in known if k[-1] is gone[0]]  # (its entries: the keys ending so)
+                self._drop_keys(table, keys)
+                known.difference_update(keys)
             self._set_trees(table, served)
         full = (*key, *suffix)
         if full not in known:

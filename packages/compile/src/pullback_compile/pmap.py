@@ -51,9 +51,10 @@ def _host(x: Any, aval: ShapedArray) -> np.ndarray[Any, Any]:
     return np.asarray(x, dtype=aval.dtype)
 
 
-def _block(a: ShapedArray, axis: int) -> ShapedArray:
-    # The slice of one device: `a` with a size-1 axis at `axis`.
-    return ShapedArray((*a.shape[:axis], 1, *a.shape[axis:]), a.dtype)
+def _stacked(a: Any, axis: int, n: int = 1) -> ShapedArray:
+    # `a` (an aval) with an axis of size `n` inserted at `axis`: one device's slice for n = 1,
+    # the global value of n devices' slices otherwise.
+    return ShapedArray((*a.shape[:axis], n, *a.shape[axis:]), a.dtype)
 
 
 def _lower_replicas(
@@ -76,7 +77,7 @@ def _lower_replicas(
     params, args = [], []
     for i, (v, ax) in enumerate(zip(j.invars, in_axes, strict=True)):
         a = ShapedArray(v.aval.shape, v.aval.dtype)
-        block = _block(a, 0 if ax is None else ax)
+        block = _stacked(a, 0 if ax is None else ax)
         attr = " {jax.buffer_donor = true}" if donated[i] else ""
         params.append(f"%arg{i}: {mlir_type(block)}{attr}")
         args.append(ctx.op("stablehlo.reshape", [f"%arg{i}"], [block], [a])[0])
@@ -91,10 +92,10 @@ def _lower_replicas(
             out_avals.append(a)
             continue
         if split:  # this replica's slice of the output, split on `ax`
-            block = _block(a, ax)
+            block = _stacked(a, ax)
             results.append(ctx.op("stablehlo.reshape", [o], [a], [block])[0])
             result_avals.append(block)
-            out_avals.append(ShapedArray((*a.shape[:ax], n, *a.shape[ax:]), a.dtype))
+            out_avals.append(_stacked(a, ax, n))
             continue
         block = ShapedArray((1, *a.shape), a.dtype)
         o1 = ctx.op("stablehlo.reshape", [o], [a], [block])[0]
@@ -171,9 +172,7 @@ class _Replicated:
             else:
                 index = (slice(None),) * ax
                 slices = [np.ascontiguousarray(v[(*index, slice(k, k + 1))]) for k in range(n)]
-            block = _block(ShapedArray(a.shape, a.dtype), axis)
-            global_aval = _jaxlib.Aval((*block.shape[:axis], n, *block.shape[axis + 1 :]),
-                                       a.dtype)  # fmt: skip
+            global_aval = _jaxlib.Aval(_stacked(a, axis, n).shape, a.dtype)
             bufs.append(_jaxlib.device_put_stacked(slices, self.devices, global_aval,
                                                    x64=STATE.x64, axis=axis))  # fmt: skip
         for x, d in zip(leaves, self.donated, strict=True):

@@ -14,7 +14,7 @@ from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.trace import Tracer
 
-__all__ = ["broadcast_arrays", "promote_args"]
+__all__ = ["add_or_or", "broadcast_arrays", "mul_or_and", "promote_args"]
 
 
 def _weak_dtype_array(x: Any, dtype: np.dtype[Any], weak: bool) -> Any:
@@ -85,12 +85,14 @@ def _binary(prim_fn: Any, name: str) -> Any:
     return op
 
 
-def _or_for_bools(op: Any, logical: Any) -> Any:
-    # `op`, but `logical` for bools (JAX's + and * of bools are or and and)
-    def f(x: Any, y: Any) -> Any:
-        return logical(x, y) if aval_of(x).dtype == dtypes.bool_ else op(x, y)
+def add_or_or(x: Any, y: Any) -> Any:
+    """`lax.add` of two operands of one dtype, or their `or` for bools (JAX's + of bools)."""
+    return lax.bitwise_or(x, y) if aval_of(x).dtype == dtypes.bool_ else lax.add(x, y)
 
-    return f
+
+def mul_or_and(x: Any, y: Any) -> Any:
+    """`lax.mul` of two operands of one dtype, or their `and` for bools (JAX's * of bools)."""
+    return lax.bitwise_and(x, y) if aval_of(x).dtype == dtypes.bool_ else lax.mul(x, y)
 
 
 def _truediv(x: Any, y: Any) -> Any:
@@ -190,9 +192,9 @@ def _reshape(x: Any, shape: Any) -> Any:
 
 
 Tracer.operators.update(
-    add=_binary(_or_for_bools(lax.add, lax.bitwise_or), "add"),
+    add=_binary(add_or_or, "add"),
     sub=_binary(lax.sub, "subtract"),
-    mul=_binary(_or_for_bools(lax.mul, lax.bitwise_and), "multiply"),
+    mul=_binary(mul_or_and, "multiply"),
     truediv=_truediv,
     mod=_binary(lax.rem, "remainder"),
     pow=_pow,

@@ -9,9 +9,10 @@ from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.ieee import quiet_call
+from pullback_ir.operators import add_or_or, mul_or_and
 from pullback_ir.trace import CONTEXT, EvalTrace
 
-from pullback_api.numpy._core import asarray_arg, export, promote, promote_inexact, to_dtype
+from pullback_api.numpy._core import asarray_arg, cast, export, promote, promote_inexact, to_dtype
 
 __all__: list[str] = []  # filled below
 
@@ -70,8 +71,7 @@ def _weak_const(value: Any, like: Any, scalar_only: bool = False) -> Any:
     JAX 0.10.2 in tests/test_weak_types.py).
     """
     a = aval_of(like)
-    weak = a.weak_type and not (scalar_only and a.shape)
-    return dtypes.weak_scalar(value, a.dtype) if weak else np.asarray(value, a.dtype)
+    return cast(value, a.dtype, a.weak_type and not (scalar_only and a.shape))
 
 
 def _numeric(name: str, *args: Any) -> list[Any]:
@@ -272,12 +272,9 @@ def _binary(name: str, op: Any, inexact: bool = False) -> None:
     _public(name, f)
 
 
-_binary("add", lambda a, b: lax.bitwise_or(a, b) if aval_of(a).dtype == np.bool_ else lax.add(a, b))
+_binary("add", add_or_or)  # (or for bools, as in JAX)
 _binary("subtract", lax.sub)
-_binary(
-    "multiply",
-    lambda a, b: lax.bitwise_and(a, b) if aval_of(a).dtype == np.bool_ else lax.mul(a, b),
-)
+_binary("multiply", mul_or_and)  # (and for bools)
 _binary("maximum", lax.max)
 _binary("minimum", lax.min)
 _binary("arctan2", lax.atan2, inexact=True)

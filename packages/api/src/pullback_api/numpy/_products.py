@@ -10,6 +10,7 @@ import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
+from pullback_ir.operators import mul_or_and
 
 from pullback_api.numpy._core import asarray_arg, cast, eager_host, export, to_dtype
 
@@ -124,11 +125,6 @@ def inner(a: Any, b: Any, *, precision: Any = None) -> Any:
     return lax.dot_general(a, b, (((len(sa) - 1,), (len(sb) - 1,)), ((), ())))
 
 
-def _mul(a: Any, b: Any) -> Any:
-    # (the product of bools is their and, as in JAX)
-    return lax.bitwise_and(a, b) if aval_of(a).dtype == np.bool_ else lax.mul(a, b)
-
-
 @export
 def outer(a: Any, b: Any, out: None = None) -> Any:
     """The outer product of the flattened arrays."""
@@ -137,7 +133,7 @@ def outer(a: Any, b: Any, out: None = None) -> Any:
     a, b = _common("outer", a, b)
     a, b = ravel(a), ravel(b)
     shape = (aval_of(a).shape[0], aval_of(b).shape[0])
-    return _mul(lax.broadcast_in_dim(a, shape, (0,)), lax.broadcast_in_dim(b, shape, (1,)))
+    return mul_or_and(lax.broadcast_in_dim(a, shape, (0,)), lax.broadcast_in_dim(b, shape, (1,)))
 
 
 @export
@@ -168,7 +164,7 @@ def kron(a: Any, b: Any) -> Any:
     inter = tuple(v for pair in zip(sa, sb, strict=True) for v in pair)
     ea = lax.broadcast_in_dim(a, inter, tuple(range(0, 2 * nd, 2)))
     eb = lax.broadcast_in_dim(b, inter, tuple(range(1, 2 * nd, 2)))
-    return lax.reshape(_mul(ea, eb), tuple(x * y for x, y in zip(sa, sb, strict=True)))
+    return lax.reshape(mul_or_and(ea, eb), tuple(x * y for x, y in zip(sa, sb, strict=True)))
 
 
 # --- einsum ----------------------------------------------------------------------------------
