@@ -1,4 +1,6 @@
-"""Record jax.random outputs for tests/test_random.py (run with `hatch run bench:python ...`).
+"""Record jax.random outputs for tests/test_random.py.
+
+Run: `python -m hatch -e bench run python benchmarks/make_random_goldens.py`.
 
 The goldens pin pullback.random to JAX's threefry derivations bit for bit (floats from bits
 through erf_inv are compared to a tolerance).
@@ -65,6 +67,27 @@ def main() -> None:
         jax.random.multivariate_normal(k, jnp.asarray([1.0, -1.0]), cov, (3,))
     ).tolist()
     out["orthogonal/3"] = np.asarray(jax.random.orthogonal(k, 3)).tolist()
+    # default shapes, typed keys and the gamma family (issue 16)
+    out["normal/scalar"] = float(jax.random.normal(k))
+    tk = jax.random.key(42)
+    out["typed/split/3"] = np.asarray(jax.random.key_data(jax.random.split(tk, 3))).tolist()
+    out["typed/fold_in/7"] = np.asarray(jax.random.key_data(jax.random.fold_in(tk, 7))).tolist()
+    out["typed/normal/4"] = np.asarray(jax.random.normal(tk, (4,))).tolist()
+    out["gamma/2.0/6"] = np.asarray(jax.random.gamma(k, 2.0, (6,))).tolist()
+    out["gamma/params"] = np.asarray(jax.random.gamma(k, jnp.asarray([0.3, 1.0, 5.0]))).tolist()
+    out["loggamma/0.2/4"] = np.asarray(jax.random.loggamma(k, 0.2, (4,))).tolist()
+    out["beta/2x3/5"] = np.asarray(jax.random.beta(k, 2.0, 3.0, (5,))).tolist()
+    out["dirichlet/3"] = np.asarray(
+        jax.random.dirichlet(k, jnp.asarray([1.0, 2.0, 0.5]), (2,))
+    ).tolist()
+    out["t/3.0/5"] = np.asarray(jax.random.t(k, 3.0, (5,))).tolist()
+    out["chisquare/4.0/5"] = np.asarray(jax.random.chisquare(k, 4.0, (5,))).tolist()
+    out["f/3x5/4"] = np.asarray(jax.random.f(k, 3.0, 5.0, (4,))).tolist()
+    out["poisson/3.0/8"] = np.asarray(jax.random.poisson(k, 3.0, (8,))).tolist()
+    out["poisson/params"] = np.asarray(
+        jax.random.poisson(k, jnp.asarray([0.0, 0.5, 4.0, 12.0, 150.0]))
+    ).tolist()
+    out["geometric/0.3/6"] = np.asarray(jax.random.geometric(k, 0.3, (6,))).tolist()
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/jax_random_goldens.json")
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {path} (jax {jax.__version__})")

@@ -82,7 +82,7 @@ def test_distributions():
 
 
 def test_bad_keys_and_shapes():
-    with pytest.raises(TypeError, match=r"expected a PRNG key \(uint32\[2\]"):
+    with pytest.raises(TypeError, match=r"expected a PRNG key .*got u32\[3\]"):
         random.uniform(np.zeros(3, np.uint32))
     with pytest.raises(TypeError, match="floating"):
         random.uniform(K, (2,), jnp.int32)

@@ -1,72 +1,35 @@
 """Every function of the spec documents exists in `pullback` with the spec's parameter names,
-order, kinds and defaults (parsed from ../shared/spec)."""
+order, kinds and defaults.
+
+The signatures were extracted from the spec (../shared/spec) by
+scripts/extract_spec_signatures.py into tests/data/spec_signatures.json, so that the suite
+needs nothing outside the repository.
+"""
 
 import ast
 import inspect
-import re
+import json
 from pathlib import Path
 
 import pytest
 
 import pullback as pb
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "spec"
+_DATA = Path(__file__).parent / "data" / "spec_signatures.json"
 
 
-def _spec_functions():
-    text = (SPEC_DIR / "003_1311d4391e4116db.txt").read_text()
-    out = {}
-    for block in re.findall(r"```python \{ \.api \}\n(.*?)```", text, flags=re.S):
-        for m in re.finditer(r"^def (\w+)\((.*?)\)\s*->", block, flags=re.S | re.M):
-            name, params = m.group(1), m.group(2)
-            out.setdefault(name, _parse_params(params))
-    # The single-signature documents (000-002).
-    out["linear_transpose"] = _parse_params("fun, *primals, reduce_axes=()")
-    out["linearize"] = _parse_params("fun, *primals")
-    out["vjp"] = _parse_params("fun, *primals, has_aux=False, reduce_axes=()")
-    return out
+def _load():
+    raw = json.loads(_DATA.read_text())
+    return {
+        name: [
+            (pname, kind, inspect._empty if default is None else ast.literal_eval(default))
+            for pname, kind, default in params
+        ]
+        for name, params in raw.items()
+    }
 
 
-def _parse_params(src):
-    params = []
-    kw_only = False
-    for raw in [p.strip() for p in _split_top(src) if p.strip()]:
-        if raw == "*":
-            kw_only = True
-            continue
-        if raw.startswith("**"):
-            params.append((raw[2:].split(":")[0].strip(), "VAR_KEYWORD", None))
-            continue
-        if raw.startswith("*"):
-            params.append((raw[1:].split(":")[0].strip(), "VAR_POSITIONAL", None))
-            kw_only = True
-            continue
-        name_part, _, default = raw.partition("=")
-        name = name_part.split(":")[0].strip()
-        kind = "KEYWORD_ONLY" if kw_only else "POSITIONAL_OR_KEYWORD"
-        params.append(
-            (name, kind, ast.literal_eval(default.strip()) if default else inspect._empty)
-        )
-    return params
-
-
-def _split_top(src):
-    depth, cur, out = 0, "", []
-    for ch in src:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch in ",\n" and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur)
-    return out
-
-
-SPEC = _spec_functions()
+SPEC = _load()
 # Documented deviations: jit's `fun` may be omitted so that `@jit(static_argnums=...)` works,
 # which the spec's own usage example needs.
 OPTIONAL_FIRST = {"jit"}

@@ -10,22 +10,47 @@ import sys as _sys
 from pullback_api import *  # noqa: F403
 from pullback_api import (
     __all__ as _api_all,
+    ad_checkpoint as ad_checkpoint,
     config as config,
+    core as core,
     debug as debug,
+    dtypes as dtypes,
+    errors as errors,
+    experimental as experimental,
     lax as lax,
     nn as nn,
     numpy as numpy,
     random as random,
     scipy as scipy,
+    stages as stages,
+    test_util as test_util,
     tree as tree,
     tree_util as tree_util,
+    typing as typing,
 )
 
 __version__ = "0.1.0"
 
 __all__ = list(_api_all)
 
-_NAMESPACES = ("numpy", "lax", "random", "nn", "tree_util", "scipy", "debug", "tree")
+_NAMESPACES = (
+    "numpy",
+    "lax",
+    "random",
+    "nn",
+    "tree_util",
+    "scipy",
+    "debug",
+    "tree",
+    "ad_checkpoint",
+    "core",
+    "dtypes",
+    "errors",
+    "experimental",
+    "stages",
+    "test_util",
+    "typing",
+)
 for _name, _module in list(_sys.modules.items()):
     _parts = _name.split(".")
     _public = not any(p.startswith("_") for p in _parts)

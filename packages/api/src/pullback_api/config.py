@@ -20,13 +20,47 @@ _OPTIONS = {
     "jax_enable_checks": ("checks", "check every jaxpr a transformation produces"),
 }
 
+#: Options with a value other than a bool, kept here: name -> (current value, checker/setter).
+_VALUE_OPTIONS: dict[str, Any] = {
+    # The precision of float32 matrix products and convolutions. XLA's CPU backend computes
+    # them in full float32 whatever is asked, so every setting gives the same results here;
+    # the value is kept and read back as in JAX.
+    "jax_default_matmul_precision": None,
+    # The number of virtual CPU devices (pmap and sharding over the CPU); it takes effect
+    # only before the CPU backend starts, as in JAX.
+    "jax_num_cpu_devices": None,
+}
+_PRECISIONS = (None, "default", "high", "highest", "bfloat16", "tensorfloat32", "float32",
+               "bfloat16_3x", "fastest", "ANY_F8_ANY_F8_F32")  # fmt: skip
+
+
+def _set_value_option(name: str, value: Any) -> None:
+    if name == "jax_default_matmul_precision":
+        v = getattr(value, "name", value)
+        if isinstance(v, str):
+            v = v.lower() if v.lower() in _PRECISIONS else v
+        if v not in _PRECISIONS:
+            raise ValueError(
+                f"config.update: jax_default_matmul_precision must be one of {_PRECISIONS}, "
+                f"got {value!r}"
+            )
+        _VALUE_OPTIONS[name] = v
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"config.update: jax_num_cpu_devices takes a positive int, got {value!r}")
+    from pullback_compile import set_cpu_device_count
+
+    set_cpu_device_count(value)
+    _VALUE_OPTIONS[name] = value
+
 
 def _attr(name: str) -> str:
     try:
         return _OPTIONS[name][0]
     except KeyError:
         raise AttributeError(
-            f"unrecognized config option {name!r}; pullback knows {sorted(_OPTIONS)}"
+            f"unrecognized config option {name!r}; pullback knows "
+            f"{sorted([*_OPTIONS, *_VALUE_OPTIONS])}"
         ) from None
 
 
@@ -37,14 +71,19 @@ def update(name: str, value: Any) -> None:
         AttributeError: for an unknown option name.
         TypeError: for a non-bool value.
     """
+    if name in _VALUE_OPTIONS:
+        _set_value_option(name, value)
+        return
     attr = _attr(name)
     if not isinstance(value, (bool, int)):
         raise TypeError(f"config.update: {name} takes a bool, got {value!r}")
     setattr(_ir_config.STATE, attr, bool(value))
 
 
-def read(name: str) -> bool:
+def read(name: str) -> Any:
     """The current value of a switch."""
+    if name in _VALUE_OPTIONS:
+        return _VALUE_OPTIONS[name]
     return bool(getattr(_ir_config.STATE, _attr(name)))
 
 
@@ -54,19 +93,20 @@ class _Config:
     update = staticmethod(update)
     read = staticmethod(read)
 
-    def __getattr__(self, name: str) -> bool:
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("jax_"):
             return read(name)
         raise AttributeError(name)
 
     def __repr__(self) -> str:
-        return "Config(" + ", ".join(f"{k}={read(k)}" for k in _OPTIONS) + ")"
+        names = [*_OPTIONS, *_VALUE_OPTIONS]
+        return "Config(" + ", ".join(f"{k}={read(k)!r}" for k in names) + ")"
 
 
 config = _Config()
 
 
-def __getattr__(name: str) -> bool:
+def __getattr__(name: str) -> Any:
     if name.startswith("jax_"):
         return read(name)
     raise AttributeError(f"module 'pullback.config' has no attribute {name!r}")

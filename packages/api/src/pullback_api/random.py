@@ -10,31 +10,45 @@ permutation). Everything is made of primitives, so it works under jit, vmap and 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from pullback_compile import Array, jit
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.config import STATE
 from pullback_ir.trace import Tracer
+from pullback_pytrees import register_pytree_node
 
 from pullback_api.numpy._core import asarray_arg, export, to_dtype
 
 __all__ = [
     "PRNGKey",
+    "PRNGKeyArray",
     "bernoulli",
+    "beta",
     "bits",
     "categorical",
     "cauchy",
+    "chisquare",
     "choice",
+    "clone",
+    "dirichlet",
     "exponential",
+    "f",
     "fold_in",
+    "gamma",
+    "geometric",
     "gumbel",
     "key",
     "key_data",
+    "key_impl",
     "laplace",
+    "loggamma",
     "logistic",
     "lognormal",
     "maxwell",
@@ -43,11 +57,13 @@ __all__ = [
     "orthogonal",
     "pareto",
     "permutation",
+    "poisson",
     "rademacher",
     "randint",
     "rayleigh",
     "shuffle",
     "split",
+    "t",
     "truncated_normal",
     "uniform",
     "weibull_min",
@@ -57,15 +73,219 @@ __all__ = [
 _U32 = np.dtype(np.uint32)
 
 
-def _check_key(key: Any, name: str) -> Any:
+class KeyDType:
+    """The dtype of typed PRNG key arrays (`random.key`): `key<fry>` for threefry2x32."""
+
+    __slots__ = ()
+    name = "key<fry>"
+    #: The shape and dtype of one key's raw data (`key_data`).
+    base_shape = (2,)
+    itemsize = 8
+    kind = "V"
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeyDType) or other == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+KEY_DTYPE = KeyDType()
+
+
+class PRNGSpec:
+    """The PRNG implementation of a key array (`key_impl`): threefry2x32, the only one here."""
+
+    __slots__ = ()
+    name = "threefry2x32"
+
+    def __repr__(self) -> str:
+        return f"PRNGSpec({self.name!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PRNGSpec) or other == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+class PRNGKeyArray:
+    """An array of typed PRNG keys (`random.key`, `wrap_key_data`): dtype `key<fry>`.
+
+    Each key is two uint32 words; the array's shape is the keys' shape (a single key has
+    shape ()). It is a pytree whose one leaf is the uint32 data of shape `(*shape, 2)`, so it
+    passes through jit, vmap (over its leading axes), scan and the other transformations.
+    Random functions take it wherever they take a legacy uint32[2] key (`PRNGKey`).
+    """
+
+    __slots__ = ("_base",)
+    __array_priority__ = 100
+
+    def __init__(self, base: Any) -> None:
+        self._base = base
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The keys' shape (the data's shape without its trailing 2)."""
+        return tuple(aval_of(self._base).shape[:-1])
+
+    @property
+    def ndim(self) -> int:
+        """The number of key dimensions."""
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """The number of keys."""
+        return math.prod(self.shape)
+
+    @property
+    def dtype(self) -> KeyDType:
+        """`key<fry>`."""
+        return KEY_DTYPE
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object (a single PRNG key)")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def __getitem__(self, idx: Any) -> PRNGKeyArray:
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        if any(i is Ellipsis for i in idx):
+            k = idx.index(Ellipsis)
+            n = sum(1 for i in idx if i is not None and i is not Ellipsis)
+            idx = (*idx[:k], *(slice(None),) * (self.ndim - n), *idx[k + 1 :])
+        return PRNGKeyArray(self._base[(*idx, slice(None))])
+
+    def reshape(self, *shape: Any) -> PRNGKeyArray:
+        """The keys in a new shape."""
+        from pullback_api.numpy import reshape
+
+        new = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        new = tuple(new)
+        if -1 in new:
+            known = math.prod(d for d in new if d != -1)
+            new = tuple(self.size // known if d == -1 else d for d in new)
+        return PRNGKeyArray(reshape(self._base, (*new, 2)))
+
+    def ravel(self) -> PRNGKeyArray:
+        """The keys as a 1-D array."""
+        return self.reshape(self.size)
+
+    flatten = ravel
+
+    @property
+    def T(self) -> PRNGKeyArray:
+        """The keys with their axes reversed."""
+        from pullback_api.numpy import transpose
+
+        nd = self.ndim
+        return PRNGKeyArray(transpose(self._base, (*reversed(range(nd)), nd)))
+
+    def block_until_ready(self) -> PRNGKeyArray:
+        """Wait for the keys' data."""
+        if isinstance(self._base, Array):
+            self._base.block_until_ready()
+        return self
+
+    def __eq__(self, other: object) -> Any:
+        if not isinstance(other, PRNGKeyArray):
+            return NotImplemented
+        from pullback_api.numpy import all as all_
+
+        return all_(self._base == other._base, axis=-1)
+
+    def __ne__(self, other: object) -> Any:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else ~eq
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        if isinstance(self._base, Tracer):
+            return f"Traced<key<fry>[{','.join(map(str, self.shape))}]>"
+        return f"Array({self.shape}, dtype=key<fry>) overlaying:\n{np.asarray(self._base)}"
+
+
+register_pytree_node(
+    PRNGKeyArray, lambda k: ((k._base,), None), lambda _, children: PRNGKeyArray(*children)
+)
+
+
+def _key_base(key: Any, name: str) -> tuple[Any, bool]:
+    """(the uint32 data, whether it was a typed key) of a key argument."""
+    if isinstance(key, PRNGKeyArray):
+        return key._base, True
     key = asarray_arg(key, name)
     a = aval_of(key)
-    if a.dtype != _U32 or a.shape != (2,):
+    if a.dtype != _U32 or not a.shape or a.shape[-1] != 2:
         raise TypeError(
-            f"{name}: expected a PRNG key (uint32[2], from PRNGKey or split), got "
-            f"{a.dtype}{list(a.shape)}"
+            f"{name}: expected a PRNG key (from random.key, PRNGKey or split), got {a.str_short()}"
         )
-    return key
+    return key, False
+
+
+def _check_key(key: Any, name: str) -> Any:
+    """The uint32[2] data of a single key (typed or legacy)."""
+    base, typed = _key_base(key, name)
+    shape = aval_of(base).shape[:-1]
+    if shape:
+        kind = f"key array of shape {shape}" if typed else f"uint32 array of shape {(*shape, 2)}"
+        raise ValueError(
+            f"{name} accepts a single key, but was given a {kind}. Use jax.vmap for batching."
+        )
+    return base
+
+
+def _wrap_like(typed: bool, base: Any) -> Any:
+    return PRNGKeyArray(base) if typed else base
+
+
+def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A public sampler run through one jit with `static` arguments (as JAX's samplers are).
+
+    Eager calls then compute exactly what a jitted program computes (one compiled executable,
+    cached per static arguments: shapes, dtypes, modes) and take one dispatch instead of one
+    per operation. Inside another trace the jit is staged like any other call. Lists among
+    the static arguments (a shape given as a list) are made tuples first.
+    """
+
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(f)
+        jitted: list[Callable[..., Any]] = []  # made at the first call: jit picks a device,
+        # which starts the backend, and importing must not (jax_num_cpu_devices comes first)
+
+        @functools.wraps(f)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"{f.__name__}: {e}") from None
+            arguments = bound.arguments
+            for name in static:
+                v = arguments.get(name)
+                if isinstance(v, list):
+                    arguments[name] = tuple(v)
+                elif isinstance(v, np.ndarray):
+                    arguments[name] = tuple(v.tolist()) if v.ndim else v.item()
+            if not jitted:
+                jitted.append(jit(f, static_argnames=static))
+            return jitted[0](**arguments)
+
+        return call
+
+    return deco
 
 
 def _shape(shape: Any, name: str) -> tuple[int, ...]:
@@ -105,19 +325,60 @@ def PRNGKey(seed: Any, *, impl: Any = None) -> Any:
     return np.array([hi, lo], dtype=np.uint32)
 
 
-def key(seed: Any, *, impl: Any = None) -> Any:
-    """A key from a seed (here the same uint32[2] array as `PRNGKey`)."""
-    return PRNGKey(seed, impl=impl)
+def _check_impl(impl: Any, name: str) -> None:
+    if impl is not None and str(impl) not in ("threefry2x32", "threefry"):
+        raise ValueError(
+            f"{name}: unknown or unsupported PRNG implementation {impl!r} (pullback implements "
+            "threefry2x32, JAX's default)"
+        )
+
+
+def key(seed: Any, *, impl: Any = None) -> PRNGKeyArray:
+    """A typed PRNG key (shape (), dtype key<fry>) from an integer seed.
+
+    Example:
+        >>> k = key(0)
+        >>> k.shape, k.dtype
+        ((), key<fry>)
+    """
+    _check_impl(impl, "key")
+    return PRNGKeyArray(PRNGKey(seed))
 
 
 def key_data(keys: Any) -> Any:
-    """The raw uint32 words of keys (keys are raw already)."""
-    return keys
+    """The uint32 data of keys: shape `(*keys.shape, 2)` (legacy uint32 keys as they are)."""
+    base, _ = _key_base(keys, "key_data")
+    return base
 
 
-def wrap_key_data(key_bits_array: Any, *, impl: Any = None) -> Any:
-    """Keys from raw uint32 words (keys are raw already)."""
-    return key_bits_array
+def wrap_key_data(key_bits_array: Any, *, impl: Any = None) -> PRNGKeyArray:
+    """Typed keys from uint32 data of shape `(..., 2)` (the inverse of `key_data`).
+
+    Raises:
+        TypeError: if the data is not uint32 with a trailing axis of size 2.
+    """
+    _check_impl(impl, "wrap_key_data")
+    if isinstance(key_bits_array, PRNGKeyArray):
+        raise TypeError("wrap_key_data: the argument is a typed key array already")
+    data = asarray_arg(key_bits_array, "wrap_key_data")
+    a = aval_of(data)
+    if a.dtype != _U32 or not a.shape or a.shape[-1] != 2:
+        raise TypeError(
+            "wrap_key_data: expected uint32 key data of shape (..., 2) for threefry2x32, got "
+            f"{a.str_short()}"
+        )
+    return PRNGKeyArray(data)
+
+
+def key_impl(keys: Any) -> PRNGSpec:
+    """The PRNG implementation of `keys`: threefry2x32."""
+    _key_base(keys, "key_impl")
+    return PRNGSpec()
+
+
+def clone(key: Any) -> Any:
+    """`key` itself: keys are immutable values here, as in JAX without stateful keys."""
+    return key
 
 
 def _hash(key: Any, hi: Any, lo: Any) -> tuple[Any, Any]:
@@ -131,8 +392,9 @@ def _counts(shape: tuple[int, ...]) -> tuple[Any, Any]:
     # The flat position index as (high, low) uint32 words.
     n = math.prod(shape)
     idx = np.arange(n, dtype=np.uint64).reshape(shape)
-    return (np.ascontiguousarray((idx >> np.uint64(32)).astype(np.uint32)),
-            np.ascontiguousarray((idx & np.uint64(0xFFFFFFFF)).astype(np.uint32)))  # fmt: skip
+    # (astype copies into a new contiguous array; np.ascontiguousarray would make 0-d 1-d)
+    return ((idx >> np.uint64(32)).astype(np.uint32),
+            (idx & np.uint64(0xFFFFFFFF)).astype(np.uint32))  # fmt: skip
 
 
 def _bits(key: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
@@ -150,6 +412,7 @@ def _bits(key: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
 
 
 @export
+@_sampler("shape", "dtype")
 def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Uniform random bits of an unsigned integer dtype (default uint32)."""
     key = _check_key(key, "bits")
@@ -164,25 +427,40 @@ def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     return _bits(key, dt.itemsize * 8, _shape(shape, "bits"))
 
 
-@export
 def split(key: Any, num: int | Sequence[int] = 2) -> Any:
-    """`num` new keys (a shape gives keys of that shape), independent of `key`'s others."""
-    key = _check_key(key, "split")
-    shape = _shape(num, "split")
-    hi, lo = _counts(shape)
+    """`num` new keys (a shape gives keys of that shape), independent of `key`'s others.
+
+    A typed key gives typed keys of shape `num`; a legacy uint32[2] key gives uint32 data of
+    shape `(*num, 2)`.
+    """
+    base, typed = _key_base(key, "split")
+    _check_key(key, "split")
+    return _wrap_like(typed, _split(base, num=_shape(num, "split")))
+
+
+def _split_raw(key: Any, num: tuple[int, ...]) -> Any:
+    hi, lo = _counts(num)
     b1, b2 = _hash(key, hi, lo)
-    nd = len(shape)
+    nd = len(num)
     return lax.concatenate([lax.expand_dims(b1, (nd,)), lax.expand_dims(b2, (nd,))], nd)
 
 
-@export
+_split = _sampler("num")(_split_raw)
+
+
 def fold_in(key: Any, data: Any) -> Any:
-    """A new key determined by `key` and an integer `data`."""
-    key = _check_key(key, "fold_in")
+    """A new key determined by `key` and an integer `data` (typed if `key` is)."""
+    base, typed = _key_base(key, "fold_in")
+    _check_key(key, "fold_in")
     d = asarray_arg(data, "fold_in")
     if aval_of(d).shape:
-        raise TypeError("fold_in: data must be a scalar")
-    d = lax.reshape(to_dtype(d, _U32), (1,))
+        raise TypeError(f"fold_in: data must be a scalar, got shape {aval_of(d).shape}")
+    return _wrap_like(typed, _fold_in(base, d))
+
+
+@_sampler()
+def _fold_in(key: Any, data: Any) -> Any:
+    d = lax.reshape(to_dtype(data, _U32), (1,))
     b1, b2 = _hash(key, np.zeros(1, np.uint32), d)
     return lax.concatenate([b1, b2], 0)
 
@@ -219,6 +497,7 @@ def _uniform(key: Any, shape: tuple[int, ...], dt: np.dtype[Any], minval: Any,
 
 
 @export
+@_sampler("shape", "dtype")
 def uniform(key: Any, shape: Sequence[int] = (), dtype: Any = None, minval: Any = 0.0,
             maxval: Any = 1.0) -> Any:  # fmt: skip
     """Uniform floats in [minval, maxval)."""
@@ -227,17 +506,22 @@ def uniform(key: Any, shape: Sequence[int] = (), dtype: Any = None, minval: Any 
 
 
 @export
+@_sampler("shape", "dtype")
 def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard normal floats (sqrt(2) * erf_inv of a uniform in (-1, 1))."""
     key = _check_key(key, "normal")
-    dt = _float_dtype(dtype, "normal")
+    return _normal_raw(key, _shape(shape, "normal"), _float_dtype(dtype, "normal"))
+
+
+def _normal_raw(key: Any, shape: tuple[int, ...], dt: np.dtype[Any]) -> Any:
     lo = np.nextafter(np.array(-1.0, dt), np.array(0.0, dt), dtype=dt) if dt != dtypes.bfloat16 \
         else np.array(-1.0 + 2.0**-7, dt)  # fmt: skip
-    u = _uniform(key, _shape(shape, "normal"), dt, lo, 1.0)
+    u = _uniform(key, shape, dt, lo, 1.0)
     return lax.mul(np.asarray(np.sqrt(2), dt), lax.erf_inv(u))
 
 
 @export
+@_sampler("shape", "dtype")
 def truncated_normal(key: Any, lower: Any, upper: Any, shape: Sequence[int] | None = None,
                      dtype: Any = None) -> Any:  # fmt: skip
     """Normal floats truncated to [lower, upper] (inverse-CDF sampling)."""
@@ -258,6 +542,7 @@ def truncated_normal(key: Any, lower: Any, upper: Any, shape: Sequence[int] | No
 
 
 @export
+@_sampler("shape", "mode")
 def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: str = "low") -> Any:
     """Booleans that are True with probability `p`."""
     key = _check_key(key, "bernoulli")
@@ -273,6 +558,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: 
 
 
 @export
+@_sampler("shape", "dtype")
 def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any = None) -> Any:
     """Integers in [minval, maxval) (JAX's two-word modulus method)."""
     key = _check_key(key, "randint")
@@ -312,6 +598,7 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
 
 
 @export
+@_sampler("shape", "dtype", "mode")
 def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None, mode: str | None = None) -> Any:
     """Standard Gumbel samples: -log(-log(u))."""
     key = _check_key(key, "gumbel")
@@ -324,6 +611,7 @@ def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None, mode: str | N
 
 
 @export
+@_sampler("axis", "shape", "replace", "mode")
 def categorical(key: Any, logits: Any, axis: int = -1, shape: Sequence[int] | None = None,
                 replace: bool = True, mode: str | None = None) -> Any:  # fmt: skip
     """Category indices drawn from `softmax(logits)` along `axis` (the Gumbel-max trick)."""
@@ -422,6 +710,7 @@ def choice(key: Any, a: Any, shape: Sequence[int] = (), replace: bool = True, p:
 
 
 @export
+@_sampler("shape", "dtype")
 def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard exponential samples: -log1p(-u)."""
     key = _check_key(key, "exponential")
@@ -431,6 +720,7 @@ def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 
 @export
+@_sampler("shape", "dtype")
 def rademacher(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Random signs (+1 or -1) with equal probability."""
     b = bernoulli(key, 0.5, shape)
@@ -469,6 +759,7 @@ def _param_shape(name: str, shape: Any, *params: Any) -> tuple[int, ...]:
 
 
 @export
+@_sampler("shape", "dtype")
 def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard Laplace samples: sign(u) * log1p(-|u|) for u uniform in (-1, 1)."""
     key = _check_key(key, "laplace")
@@ -478,6 +769,7 @@ def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 
 @export
+@_sampler("shape", "dtype")
 def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard logistic samples: log(u) - log1p(-u)."""
     key = _check_key(key, "logistic")
@@ -487,6 +779,7 @@ def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 
 @export
+@_sampler("shape", "dtype")
 def cauchy(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard Cauchy samples: tan(pi (u - 1/2))."""
     key = _check_key(key, "cauchy")
@@ -496,6 +789,7 @@ def cauchy(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 
 @export
+@_sampler("shape", "dtype")
 def pareto(key: Any, b: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
     """Pareto samples of shape `b`: exp(e / b) for standard exponential e."""
     key = _check_key(key, "pareto")
@@ -512,6 +806,7 @@ def _broadcast_param(p: Any, dt: np.dtype[Any], shape: tuple[int, ...]) -> Any:
 
 
 @export
+@_sampler("shape", "dtype")
 def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
     """Rayleigh samples: scale * sqrt(-2 log u)."""
     key = _check_key(key, "rayleigh")
@@ -523,6 +818,7 @@ def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None, dtype: An
 
 
 @export
+@_sampler("shape", "dtype")
 def lognormal(key: Any, sigma: Any = 1.0, shape: Sequence[int] | None = None,
               dtype: Any = None) -> Any:  # fmt: skip
     """Log-normal samples: exp(sigma * z) for standard normal z."""
@@ -533,6 +829,7 @@ def lognormal(key: Any, sigma: Any = 1.0, shape: Sequence[int] | None = None,
 
 
 @export
+@_sampler("shape", "dtype")
 def weibull_min(key: Any, scale: Any, concentration: Any, shape: Sequence[int] = (),
                 dtype: Any = None) -> Any:  # fmt: skip
     """Weibull samples by the inverse CDF: scale * (-log1p(-u)) ** (1 / concentration)."""
@@ -546,6 +843,7 @@ def weibull_min(key: Any, scale: Any, concentration: Any, shape: Sequence[int] =
 
 
 @export
+@_sampler("shape", "dtype")
 def maxwell(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Maxwell samples: the norm of three standard normals."""
     key = _check_key(key, "maxwell")
@@ -555,6 +853,7 @@ def maxwell(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 
 @export
+@_sampler("shape", "dtype", "method")
 def multivariate_normal(key: Any, mean: Any, cov: Any, shape: Sequence[int] | None = None,
                         dtype: Any = None, method: str = "cholesky") -> Any:  # fmt: skip
     """Normal samples with `mean` (..., n) and covariance `cov` (..., n, n).
@@ -595,6 +894,7 @@ def multivariate_normal(key: Any, mean: Any, cov: Any, shape: Sequence[int] | No
 
 
 @export
+@_sampler("n", "shape", "dtype", "m")
 def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None,
                m: int | None = None) -> Any:  # fmt: skip
     """Haar-random (n, m) matrices with orthonormal columns (or rows if n < m)."""
@@ -607,3 +907,288 @@ def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None,
     d = jnp.diagonal(r, axis1=-2, axis2=-1)
     x = q * jnp.expand_dims(jnp.sign(d), -2)
     return jnp.swapaxes(x, -1, -2) if n < cols else x
+
+
+# --- gamma and the distributions built on it (JAX's algorithms, so that samples agree) -------
+
+
+def _const(x: Any, v: float) -> Any:
+    return np.asarray(v, aval_of(x).dtype)
+
+
+def _gamma_one(key: Any, alpha: Any, log_space: bool) -> Any:
+    """One Gamma(alpha) sample: Marsaglia and Tsang's method, alpha < 1 boosted by U^(1/alpha)."""
+    from pullback_ir.control_flow import while_loop
+
+    dt = aval_of(alpha).dtype
+    zero, one = _const(alpha, 0), _const(alpha, 1)
+    boost_mask = lax.ge(alpha, one)
+    alpha_orig = alpha
+    alpha = lax.select(boost_mask, alpha, lax.add(alpha, one))
+    d = lax.sub(alpha, _const(alpha, 1.0 / 3.0))
+    c = lax.div(_const(alpha, 1.0 / 3.0), lax.sqrt(d))
+
+    def cond(state: Any) -> Any:
+        _, x, v, u = state
+        squeeze = lax.sub(one, lax.mul(_const(alpha, 0.0331), lax.mul(x, x)))
+        rhs = lax.add(lax.mul(x, _const(alpha, 0.5)),
+                      lax.mul(d, lax.add(lax.sub(one, v), lax.log(v))))  # fmt: skip
+        return lax.bitwise_and(lax.ge(u, squeeze), lax.ge(lax.log(u), rhs))
+
+    def next_xv(state: Any) -> Any:
+        k, _, _ = state
+        keys = _split_raw(k, (2,))
+        k, sub = keys[0], keys[1]
+        x = _normal_raw(sub, (), dt)
+        return k, x, lax.add(one, lax.mul(x, c))
+
+    def body(state: Any) -> Any:
+        keys = _split_raw(state[0], (3,))
+        k, x_key, u_key = keys[0], keys[1], keys[2]
+        _, x, v = while_loop(lambda s: lax.le(s[2], zero), next_xv,
+                             (x_key, zero, _const(alpha, -1)))  # fmt: skip
+        big_x = lax.mul(x, x)
+        big_v = lax.mul(lax.mul(v, v), v)
+        u = _uniform(u_key, (), dt, 0.0, 1.0)
+        return k, big_x, big_v, u
+
+    keys = _split_raw(key, (2,))
+    k, sub = keys[0], keys[1]
+    _, _, v, _ = while_loop(cond, body, (k, zero, one, _const(alpha, 2)))
+    if log_space:
+        log_samples = lax.log1p(lax.neg(_uniform(sub, (), dt, 0.0, 1.0)))  # -exponential
+        log_boost = lax.select(lax.bitwise_or(boost_mask, lax.eq(log_samples, zero)), zero,
+                               lax.mul(log_samples, lax.div(one, alpha_orig)))  # fmt: skip
+        return lax.add(lax.add(lax.log(d), lax.log(v)), log_boost)
+    samples = lax.sub(one, _uniform(sub, (), dt, 0.0, 1.0))
+    boost = lax.select(boost_mask, one, lax.pow(samples, lax.div(one, alpha_orig)))
+    return lax.mul(lax.mul(d, v), boost)
+
+
+def _gamma_raw(key: Any, a: Any, shape: tuple[int, ...], dt: np.dtype[Any],
+               log_space: bool) -> Any:  # fmt: skip
+    from pullback_api import vmap
+
+    a = _broadcast_param(a, dt, shape)
+    n = math.prod(shape)
+    keys = _split_raw(key, (n,))
+    flat = lax.reshape(a, (n,))
+    samples = vmap(lambda k, al: _gamma_one(k, al, log_space))(keys, flat)
+    return lax.reshape(samples, shape)
+
+
+@export
+@_sampler("shape", "dtype")
+def gamma(key: Any, a: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Standard Gamma(a) samples (unit scale), by Marsaglia and Tsang's method as in JAX."""
+    key = _check_key(key, "gamma")
+    dt = _float_dtype(dtype, "gamma")
+    return _gamma_raw(key, a, _param_shape("gamma", shape, a), dt, False)
+
+
+@export
+@_sampler("shape", "dtype")
+def loggamma(key: Any, a: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Logarithms of Gamma(a) samples, computed in log space (accurate for small `a`)."""
+    key = _check_key(key, "loggamma")
+    dt = _float_dtype(dtype, "loggamma")
+    return _gamma_raw(key, a, _param_shape("loggamma", shape, a), dt, True)
+
+
+@export
+@_sampler("shape", "dtype")
+def beta(key: Any, a: Any, b: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Beta(a, b) samples, as Gamma(a) / (Gamma(a) + Gamma(b)) computed in log space."""
+    key = _check_key(key, "beta")
+    dt = _float_dtype(dtype, "beta")
+    shp = _param_shape("beta", shape, a, b)
+    keys = _split_raw(key, (2,))
+    log_a = _gamma_raw(keys[0], a, shp, dt, True)
+    log_b = _gamma_raw(keys[1], b, shp, dt, True)
+    log_max = lax.max(log_a, log_b)
+    ga = lax.exp(lax.sub(log_a, log_max))
+    gb = lax.exp(lax.sub(log_b, log_max))
+    return lax.div(ga, lax.add(ga, gb))
+
+
+@export
+@_sampler("shape", "dtype")
+def dirichlet(key: Any, alpha: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Dirichlet(alpha) samples over the last axis of `alpha` (shape `shape + alpha.shape[-1:]`)."""
+    key = _check_key(key, "dirichlet")
+    dt = _float_dtype(dtype, "dirichlet")
+    alpha = asarray_arg(alpha, "dirichlet")
+    ashape = aval_of(alpha).shape
+    if not ashape:
+        raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {len(ashape)}")
+    batch = ashape[:-1] if shape is None else _shape(shape, "dirichlet")
+    if shape is not None:
+        _param_shape("dirichlet", batch, np.zeros(ashape[:-1]))
+    log_g = _gamma_raw(key, alpha, (*batch, ashape[-1]), dt, True)
+    from pullback_api.nn import softmax
+
+    return softmax(log_g, axis=-1)
+
+
+@export
+@_sampler("shape", "dtype")
+def t(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Student's t samples with `df` degrees of freedom: z * sqrt(df / 2 / Gamma(df / 2))."""
+    key = _check_key(key, "t")
+    dt = _float_dtype(dtype, "t")
+    shp = _param_shape("t", shape, df)
+    df = to_dtype(asarray_arg(df, "t"), dt)
+    keys = _split_raw(key, (2,))
+    n = _normal_raw(keys[0], shp, dt)
+    half_df = lax.div(df, np.asarray(2, dt))
+    g = _gamma_raw(keys[1], half_df, shp, dt, False)
+    return lax.mul(n, lax.sqrt(lax.div(_broadcast_param(half_df, dt, shp), g)))
+
+
+def _chisquare_raw(key: Any, df: Any, shp: tuple[int, ...], dt: np.dtype[Any]) -> Any:
+    df = to_dtype(asarray_arg(df, "chisquare"), dt)
+    two = np.asarray(2, dt)
+    log_g = _gamma_raw(key, lax.div(df, two), shp, dt, True)
+    return lax.mul(lax.exp(log_g), two)
+
+
+@export
+@_sampler("shape", "dtype")
+def chisquare(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Chi-square samples with `df` degrees of freedom: 2 Gamma(df / 2)."""
+    key = _check_key(key, "chisquare")
+    dt = _float_dtype(dtype, "chisquare")
+    return _chisquare_raw(key, df, _param_shape("chisquare", shape, df), dt)
+
+
+@export
+@_sampler("shape", "dtype")
+def f(key: Any, dfnum: Any, dfden: Any, shape: Sequence[int] | None = None,
+      dtype: Any = None) -> Any:  # fmt: skip
+    """F-distribution samples: (chi2(dfnum) / dfnum) / (chi2(dfden) / dfden)."""
+    key = _check_key(key, "f")
+    dt = _float_dtype(dtype, "f")
+    shp = _param_shape("f", shape, dfnum, dfden)
+    dfnum = to_dtype(asarray_arg(dfnum, "f"), dt)
+    dfden = to_dtype(asarray_arg(dfden, "f"), dt)
+    keys = _split_raw(key, (2,))
+    num = lax.div(_chisquare_raw(keys[1], dfnum, shp, dt), _broadcast_param(dfnum, dt, shp))
+    den = lax.div(_chisquare_raw(keys[0], dfden, shp, dt), _broadcast_param(dfden, dt, shp))
+    return lax.div(num, den)
+
+
+def _poisson_knuth(key: Any, lam: Any, shape: tuple[int, ...], dt: np.dtype[Any],
+                   max_iters: Any) -> Any:  # fmt: skip
+    from pullback_ir.control_flow import while_loop
+
+    from pullback_api.numpy import any as any_
+
+    f32 = np.dtype(np.float32)
+    neg_lam = lax.neg(lam)
+
+    def body(carry: Any) -> Any:
+        i, k, rng, log_prod = carry
+        keys = _split_raw(rng, (2,))
+        k = lax.select(lax.gt(log_prod, neg_lam), lax.add(k, np.asarray(1, dt)), k)
+        u = _uniform(keys[1], shape, f32, 0.0, 1.0)
+        return lax.add(i, np.asarray(1, dt)), k, keys[0], lax.add(log_prod, lax.log(u))
+
+    def cond(carry: Any) -> Any:
+        i, log_prod = carry[0], carry[3]
+        return lax.bitwise_and(any_(lax.gt(log_prod, neg_lam)), lax.lt(i, max_iters))
+
+    k0 = lax.broadcast_in_dim(np.asarray(0, dt), shape, ())
+    lp0 = lax.broadcast_in_dim(np.asarray(0, f32), shape, ())
+    k = while_loop(cond, body, (np.asarray(0, dt), k0, key, lp0))[1]
+    return lax.sub(k, np.asarray(1, dt))
+
+
+def _poisson_rejection(key: Any, lam: Any, shape: tuple[int, ...], dt: np.dtype[Any],
+                       max_iters: Any) -> Any:  # fmt: skip
+    from pullback_ir.control_flow import while_loop
+
+    from pullback_api.numpy import any as any_
+
+    f32 = np.dtype(np.float32)
+
+    def c(v: float) -> Any:
+        return np.asarray(v, f32)
+
+    log_lam = lax.log(lam)
+    b = lax.add(c(0.931), lax.mul(c(2.53), lax.sqrt(lam)))
+    a = lax.add(c(-0.059), lax.mul(c(0.02483), b))
+    inv_alpha = lax.add(c(1.1239), lax.div(c(1.1328), lax.sub(b, c(3.4))))
+    v_r = lax.sub(c(0.9277), lax.div(c(3.6224), lax.sub(b, c(2))))
+
+    def body(carry: Any) -> Any:
+        i, k_out, accepted, rng = carry
+        keys = _split_raw(rng, (3,))
+        u = lax.sub(_uniform(keys[1], shape, f32, 0.0, 1.0), c(0.5))
+        v = _uniform(keys[2], shape, f32, 0.0, 1.0)
+        us = lax.sub(c(0.5), lax.abs(u))
+        k = lax.floor(lax.add(lax.add(lax.mul(lax.add(lax.div(lax.mul(c(2), a), us), b), u),
+                                      lam), c(0.43)))  # fmt: skip
+        s = lax.log(lax.div(lax.mul(v, inv_alpha), lax.add(lax.div(a, lax.mul(us, us)), b)))
+        tt = lax.sub(lax.add(lax.neg(lam), lax.mul(k, log_lam)), lax.lgamma(lax.add(k, c(1))))
+        accept1 = lax.bitwise_and(lax.ge(us, c(0.07)), lax.le(v, v_r))
+        reject = lax.bitwise_or(lax.lt(k, c(0)),
+                                lax.bitwise_and(lax.lt(us, c(0.013)), lax.gt(v, us)))  # fmt: skip
+        accept = lax.bitwise_or(accept1, lax.bitwise_and(lax.bitwise_not(reject), lax.le(s, tt)))
+        k_out = lax.select(accept, k, k_out)
+        return lax.add(i, np.asarray(1, dt)), k_out, lax.bitwise_or(accepted, accept), keys[0]
+
+    def cond(carry: Any) -> Any:
+        i, _, accepted, _ = carry
+        return lax.bitwise_and(any_(lax.bitwise_not(accepted)), lax.lt(i, max_iters))
+
+    k0 = lax.broadcast_in_dim(c(-1), shape, ())
+    acc0 = lax.broadcast_in_dim(np.asarray(False), shape, ())
+    k = while_loop(cond, body, (np.asarray(0, dt), k0, acc0, key))[1]
+    return lax.convert_element_type(k, dt)
+
+
+@export
+@_sampler("shape", "dtype")
+def poisson(key: Any, lam: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Poisson(lam) samples: Knuth's method below lam = 10, transformed rejection above."""
+    key = _check_key(key, "poisson")
+    dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
+    if not dtypes.is_integer(dt):
+        raise TypeError(f"poisson: dtype must be an integer type, got {dt}")
+    shp = _param_shape("poisson", shape, lam)
+    f32 = np.dtype(np.float32)
+    lam = _broadcast_param(lam, f32, shp)
+    use_knuth = lax.bitwise_or(lax.ne(lam, lam), lax.lt(lam, np.asarray(10, f32)))
+    full = lax.broadcast_in_dim
+    lam_knuth = lax.select(use_knuth, lam, full(np.asarray(0.0, f32), shp, ()))
+    lam_rej = lax.select(use_knuth, full(np.asarray(1e5, f32), shp, ()), lam)
+    max_iters = np.asarray(np.iinfo(dt).max, dt)
+    result = lax.select(use_knuth, _poisson_knuth(key, lam_knuth, shp, dt, max_iters),
+                        _poisson_rejection(key, lam_rej, shp, dt, max_iters))  # fmt: skip
+    zeros = full(np.asarray(0, dt), shp, ())
+    return lax.select(lax.eq(lam, np.asarray(0, f32)), zeros, result)
+
+
+@export
+@_sampler("shape", "dtype")
+def geometric(key: Any, p: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+    """Geometric(p) samples (trials up to the first success, from 1)."""
+    key = _check_key(key, "geometric")
+    dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
+    if not dtypes.is_integer(dt):
+        raise TypeError(f"geometric: dtype must be an integer type, got {dt}")
+    p = asarray_arg(p, "geometric")
+    pdt = aval_of(p).dtype if dtypes.is_inexact(aval_of(p).dtype) else \
+        dtypes.default_float_dtype()  # fmt: skip
+    p = to_dtype(p, pdt)
+    shp = _param_shape("geometric", shape, p)
+    u = _uniform(key, shp, pdt, 0.0, 1.0)
+    u = lax.select(lax.eq(u, np.asarray(0, pdt)), full_like_ones(u), u)
+    log_one_minus_p = _broadcast_param(lax.log1p(lax.neg(p)), pdt, shp)
+    g = lax.add(lax.floor(lax.div(lax.log(u), log_one_minus_p)), np.asarray(1, pdt))
+    return lax.convert_element_type(g, dt)
+
+
+def full_like_ones(x: Any) -> Any:
+    a = aval_of(x)
+    return lax.broadcast_in_dim(np.asarray(1, a.dtype), a.shape, ())

@@ -21,6 +21,7 @@ from pullback_ir.trace import CONTEXT, axis_size
 from pullback_pytrees import (
     PyTreeDef,
     tree_flatten,
+    tree_map,
     tree_structure,
     tree_unflatten,
 )
@@ -30,7 +31,14 @@ from pullback_autodiff import (  # rule tables
     linalg_rules as _linalg_rules,
     rules as _rules,
 )
-from pullback_autodiff.core import Zero, instantiate, jvp_flat, tangent_aval, zeros_like_aval
+from pullback_autodiff.core import (
+    JVPTracer,
+    Zero,
+    instantiate,
+    jvp_flat,
+    tangent_aval,
+    zeros_like_aval,
+)
 from pullback_autodiff.linearize import linearize_flat
 from pullback_autodiff.transpose import UndefinedPrimal, backward_pass
 
@@ -67,12 +75,22 @@ def _flatten_fun(
                     f"{type(out).__name__}"
                 )
             out, extra = out
-            aux.append(extra)
+            # The aux value is not differentiated: it leaves as the primal of this trace's
+            # tracers (a concrete value when the transformation runs eagerly), never as a
+            # tracer of a transformation that has finished.
+            trace = CONTEXT.trace
+            aux.append(tree_map(lambda x: _primal_of(x, trace), extra))
         leaves, tree = tree_flatten(out)
         store.append(tree)
         return leaves
 
     return flat, store, aux
+
+
+def _primal_of(x: Any, trace: Any) -> Any:
+    while isinstance(x, JVPTracer) and x._trace is trace:
+        x = x.primal
+    return x
 
 
 def _tangent_of(t: Any, primal_aval: ShapedArray, where: str) -> Any:

@@ -98,8 +98,30 @@ def _naryop(prim: Primitive) -> Any:
 for _p in ew.UNARY:
     batch_rules[_p] = lambda axis, args, dims, _p=_p, **params: ([_p.bind(*args, **params)[0]],
                                                                   [dims[0]])  # fmt: skip
-for _p in (*ew.BINARY, bits.threefry2x32_p):
+for _p in ew.BINARY:
     batch_rules[_p] = _naryop(_p)
+
+
+def _threefry_rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
+    # threefry2x32 takes scalar keys or keys of the counters' shape (not a scalar broadcast
+    # against arrays, as elementwise ops do): every operand takes the full batched shape.
+    per_example = _per_example_shape(bits.threefry2x32_p, args, dims)
+    out_shape = (axis.size, *per_example)
+    new = []
+    for x, d in zip(args, dims, strict=True):
+        if d is None:
+            r = len(_shape(x))
+            new.append(
+                lax.broadcast_in_dim(x, out_shape, range(len(out_shape) - r, len(out_shape)))
+            )
+        else:
+            x = move_bdim(x, d, 0)
+            r = len(_shape(x))
+            new.append(x if r == len(out_shape) else lax.broadcast_in_dim(x, out_shape, (0,)))
+    return bits.threefry2x32_p.bind(*new, **params), [0, 0]
+
+
+batch_rules[bits.threefry2x32_p] = _threefry_rule
 
 
 def _full_shape_rule(prim: Primitive, scalar_ok: frozenset[int]) -> Any:

@@ -8,6 +8,7 @@ from pullback_compile.devices import (
     devices as devices,
     local_device_count as local_device_count,
     local_devices as local_devices,
+    set_cpu_device_count as set_cpu_device_count,
 )
 from pullback_compile.eager import (
     eager_cache_size as eager_cache_size,
@@ -47,4 +48,5 @@ __all__ = [
     "local_devices",
     "pmap",
     "set_compilation_cache_dir",
+    "set_cpu_device_count",
 ]

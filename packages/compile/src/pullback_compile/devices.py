@@ -24,6 +24,7 @@ __all__ = [
     "local_device_count",
     "local_devices",
     "resolve_device",
+    "set_cpu_device_count",
 ]
 
 #: A PJRT device (jaxlib's device object: `.id`, `.platform`, `.device_kind`).
@@ -145,3 +146,12 @@ class SingleDeviceSharding:
 
     def __repr__(self) -> str:
         return f"SingleDeviceSharding(device={self._device!r})"
+
+
+def set_cpu_device_count(n: int) -> None:
+    """Ask for `n` virtual CPU devices (`jax_num_cpu_devices`).
+
+    Raises:
+        RuntimeError: if the CPU backend already runs with another number of devices.
+    """
+    _jaxlib.set_cpu_device_count(n)

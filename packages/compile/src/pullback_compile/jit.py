@@ -19,6 +19,7 @@ import math
 import operator
 import os
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -269,6 +270,10 @@ def clear_caches() -> None:
     """Forget every compiled executable held in memory."""
     with _LOCK:
         _EXECUTABLES.clear()
+        for per_fun in list(_SHARED.values()):
+            for executables, traced in per_fun.values():
+                executables.clear()
+                traced.clear()
 
 
 def compile_lowered(
@@ -739,6 +744,25 @@ def dispatch_in_c() -> bool:
     return _CDISPATCH is not None
 
 
+_Caches = tuple[dict[Any, "_Executable"], dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]]]
+#: function -> jit options -> (executables by signature, traced jaxprs by signature).
+_SHARED: weakref.WeakKeyDictionary[Any, dict[Any, _Caches]] = weakref.WeakKeyDictionary()
+
+
+def _shared_caches(fun: Any, options: tuple[Any, ...], shareable: bool) -> _Caches:
+    """The caches of `jit(fun, **options)`, shared with earlier jits of the same function."""
+    fresh: _Caches = ({}, {})
+    if not shareable:
+        return fresh
+    try:
+        per_fun = _SHARED.get(fun)
+        if per_fun is None:
+            per_fun = _SHARED[fun] = {}
+        return per_fun.setdefault(options, fresh)
+    except TypeError:  # not weakly referenceable, or unhashable options
+        return fresh
+
+
 class JitFunction(_CallBase):
     """The callable `jit` returns (see `jit`)."""
 
@@ -784,8 +808,13 @@ class JitFunction(_CallBase):
             dev = resolve_device(None, backend, "jit")
         self._device = dev
         self._in_shardings = in_shardings
-        self._cache: dict[Any, _Executable] = {}
-        self._staged_cache: dict[Any, tuple[ClosedJaxpr, list[Any], PyTreeDef]] = {}
+        # Shared by every jit of the same function with the same options, as in JAX:
+        # `for _ in range(3): jit(f)(x)` traces and compiles once.
+        self._cache, self._staged_cache = _shared_caches(
+            fun, (self._static_nums, self._static_names, self._donate_nums, self._donate_names,
+                  self._keep_unused, self._inline, dev),
+            in_shardings is None and out_shardings is None,
+        )  # fmt: skip
         # Per fast table (flat, tree, general; see _PyCall): the keys put in it, the argument
         # structures it serves with their key suffixes (newest first), and the structure of
         # the last slow calls that could not join with their count.

@@ -19,6 +19,7 @@ from pullback_ir.errors import TypePromotionError
 __all__ = [
     "bfloat16",
     "canonicalize_dtype",
+    "canonicalize_ndarray",
     "default_float_dtype",
     "default_int_dtype",
     "dtype_and_weak",
@@ -102,6 +103,22 @@ def canonicalize_dtype(dtype: Any) -> np.dtype[Any]:
     if STATE.x64:
         return dt
     return _NARROW.get(dt, dt)
+
+
+def canonicalize_ndarray(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A NumPy array as a value of its canonical dtype (float64 -> float32 with x64 off).
+
+    JAX canonicalizes NumPy operands wherever they enter a computation: `jnp.ones(2) -
+    np.ones(2)` is float32. Arrays already canonical are returned as they are.
+
+    Example:
+        >>> canonicalize_ndarray(np.ones(2)).dtype
+        dtype('float32')
+    """
+    narrow = _NARROW.get(x.dtype)
+    if narrow is None or STATE.x64:
+        return x
+    return x.astype(narrow)
 
 
 def default_int_dtype() -> np.dtype[Any]:

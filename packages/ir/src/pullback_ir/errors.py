@@ -10,6 +10,7 @@ __all__ = [
     "ConcretizationTypeError",
     "InvalidJaxprError",
     "MissingRuleError",
+    "NonConcreteBooleanIndexError",
     "TracerArrayConversionError",
     "TracerBoolConversionError",
     "TracerIntegerConversionError",
@@ -41,6 +42,24 @@ class ConcretizationTypeError(TypeError):
         super().__init__(
             f"{what} needs a concrete value, but got an abstract tracer ({tracer_desc}). "
             + _STATIC_HINT
+        )
+
+
+class NonConcreteBooleanIndexError(IndexError):
+    """Indexing with a traced boolean mask, whose result shape depends on the mask's values.
+
+    Cause: `x[mask]` has as many elements as `mask` has true entries, which is not known while
+    tracing (under `jit`, `vmap`, ...). Fix: `jnp.where(mask, x, fill)` keeps the shape;
+    `x[mask].sum()` is `jnp.where(mask, x, 0).sum()`; `jnp.nonzero(mask, size=n)` gives at most
+    `n` indices.
+    """
+
+    def __init__(self, tracer_desc: str) -> None:
+        super().__init__(
+            "Array boolean indices must be concrete; got a traced boolean mask "
+            f"({tracer_desc}). Its number of true elements, which is the shape of the result, "
+            "is not known while tracing: use jnp.where(mask, x, fill) to keep the shape, or "
+            "jnp.nonzero(mask, size=...) for a bounded number of indices."
         )
 
 

@@ -55,7 +55,7 @@ _NO_EFFECTS: frozenset[Any] = frozenset()
 class StagingTrace(Trace):
     """Records primitives applied to its tracers as equations of a new jaxpr."""
 
-    __slots__ = ("const_vars", "consts", "eqns", "invars")
+    __slots__ = ("const_vars", "consts", "eqns", "invars", "originals")
     kind = "staging"
 
     def __init__(self) -> None:
@@ -64,6 +64,7 @@ class StagingTrace(Trace):
         self.eqns: list[JaxprEqn] = []
         self.const_vars: dict[int, Var] = {}
         self.consts: list[Any] = []
+        self.originals: list[Any] = []  # NumPy constants converted to their canonical dtype
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
         """A new input of the jaxpr."""
@@ -78,10 +79,21 @@ class StagingTrace(Trace):
         if isinstance(x, Tracer):
             if not x._trace.valid:
                 raise leaked_tracer_error(x)
-        elif isinstance(x, _LITERAL_TYPES) or (
-            isinstance(x, np.ndarray | np.generic) and np.ndim(x) == 0
-        ):
+        elif isinstance(x, _LITERAL_TYPES):
             return Literal(x, aval_of(x))
+        elif isinstance(x, np.ndarray | np.generic):
+            # NumPy values enter with their canonical dtype (float64 -> float32 with x64 off)
+            aval = aval_of(x)
+            if not aval.shape:
+                return Literal(x if aval.dtype == x.dtype else np.asarray(x, aval.dtype), aval)
+            if aval.dtype != x.dtype:
+                var = self.const_vars.get(id(x))
+                if var is None:
+                    # (keyed by the original, kept alive so that its id stays its own)
+                    var = self.const_vars[id(x)] = Var(aval)
+                    self.consts.append(x.astype(aval.dtype))
+                    self.originals.append(x)
+                return var
         var = self.const_vars.get(id(x))
         if var is None:
             var = self.const_vars[id(x)] = Var(aval_of(x))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from pullback_ir.avals import ArrayAttributes, ShapedArray
-from pullback_ir.dtypes import dtype_and_weak
+from pullback_ir.dtypes import canonicalize_ndarray, dtype_and_weak
 from pullback_ir.errors import (
     ConcretizationTypeError,
     TracerArrayConversionError,
@@ -133,6 +133,7 @@ class EvalTrace(Trace):
         for x in args:
             t = type(x)
             if t is np.ndarray:
+                x = canonicalize_ndarray(x)  # (float64 -> float32 with x64 off, as in JAX)
                 vals.append(x)
                 sig.append((x.shape, x.dtype))
             elif t in HOST_ARRAY_TYPES:  # a runtime layer's array: its host value, if it has one
@@ -318,6 +319,11 @@ class Tracer(ArrayAttributes, OperatorMethods):
         if not self.aval.shape:
             raise TypeError("len() of a 0-d (scalar) traced array")
         return self.aval.shape[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.aval.shape[0]))
 
     def _describe(self) -> str:
         return f"{type(self).__name__} with aval {self.aval.str_long()}"

@@ -371,7 +371,13 @@ class PyTreeDef:
     def __hash__(self) -> int:
         h = self._hash
         if h is None:
-            h = self._hash = hash(self._node)
+            try:
+                h = hash(self._node)
+            except TypeError:
+                # A node's aux data need not be hashable (JAX compares it by equality only):
+                # such data hashes by its type, and equality decides.
+                h = _loose_hash(self._node)
+            self._hash = h
         return h
 
     def __repr__(self) -> str:
@@ -477,3 +483,13 @@ def flatten_up_to(treedef: PyTreeDef, xs: Any, what: str) -> list[Any]:
 def _structure_repr(x: Any) -> str:
     leaves: list[Any] = []
     return repr(PyTreeDef(flatten_node(x, leaves, None), len(leaves)))
+
+
+def _loose_hash(x: Any) -> int:
+    """`hash(x)`, with unhashable parts (other than tuples, which recurse) hashed by type."""
+    try:
+        return hash(x)
+    except TypeError:
+        if isinstance(x, tuple):
+            return hash(tuple(_loose_hash(v) for v in x))
+        return hash(type(x).__qualname__)

@@ -5,6 +5,7 @@ The functions are `pullback_ir.lax`'s, returning Arrays when they run eagerly.
 
 from __future__ import annotations
 
+import enum
 import types
 from typing import Any
 
@@ -49,6 +50,104 @@ __all__.sort()
 from pullback_api.lax import linalg as linalg  # noqa: E402
 
 __all__.append("linalg")
+
+
+class Precision(enum.Enum):
+    """The precision of matrix products and convolutions (`precision=` arguments).
+
+    Also built from JAX's strings: "default"/"bfloat16", "high"/"tensorfloat32",
+    "highest"/"float32". XLA's CPU backend computes float32 products in full float32 for
+    every setting; accelerators may trade precision for speed below HIGHEST.
+    """
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value: object) -> Precision | None:
+        names = {"default": cls.DEFAULT, "bfloat16": cls.DEFAULT, "fastest": cls.DEFAULT,
+                 "high": cls.HIGH, "tensorfloat32": cls.HIGH, "bfloat16_3x": cls.HIGH,
+                 "highest": cls.HIGHEST, "float32": cls.HIGHEST}  # fmt: skip
+        return names.get(value.lower()) if isinstance(value, str) else None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def map(f: Any, xs: Any, *, batch_size: int | None = None) -> Any:
+    """`f` applied to each slice of `xs` along its leading axis, stacked.
+
+    With `batch_size`, `f` is vmapped over batches of that many slices, scanned over the
+    batches (and once more over the remainder): fewer, larger steps, the same result.
+    """
+    if batch_size is None:
+        return to_arrays(_ir_lax.map(f, xs))
+    from pullback_pytrees import tree_leaves, tree_map
+
+    from pullback_api._transforms import vmap
+
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"lax.map: batch_size must be a positive int, got {batch_size!r}")
+    leaves = tree_leaves(xs)
+    n = leaves[0].shape[0] if leaves else 0
+    full, rest = divmod(n, batch_size)
+    vf = vmap(f)
+    pieces = []
+    if full:
+        head = tree_map(
+            lambda x: x[: full * batch_size].reshape(full, batch_size, *x.shape[1:]), xs
+        )
+        ys = _ir_lax.map(vf, head)
+        pieces.append(tree_map(lambda y: y.reshape(full * batch_size, *y.shape[2:]), ys))
+    if rest:
+        pieces.append(vf(tree_map(lambda x: x[full * batch_size :], xs)))
+    if len(pieces) == 1:
+        return to_arrays(pieces[0])
+    from pullback_api.numpy import concatenate
+
+    return tree_map(lambda a, b: concatenate([a, b], 0), *pieces)
+
+
+def conv_general_shape_tuple(lhs_shape: Any, rhs_shape: Any, window_strides: Any, padding: Any,
+                             dimension_numbers: Any) -> tuple[int, ...]:  # fmt: skip
+    """The output shape of `conv_general_dilated` with these shapes and arguments."""
+    import numpy as np
+    from pullback_ir.avals import ShapeDtypeStruct
+
+    from pullback_api._api_misc import eval_shape
+
+    out = eval_shape(
+        lambda lhs, rhs: _ir_lax.conv_general_dilated(
+            lhs, rhs, window_strides, padding, dimension_numbers=dimension_numbers),
+        ShapeDtypeStruct(tuple(lhs_shape), np.float32),
+        ShapeDtypeStruct(tuple(rhs_shape), np.float32),
+    )  # fmt: skip
+    return tuple(out.shape)
+
+
+def reduce_window_shape_tuple(operand_shape: Any, window_dimensions: Any, window_strides: Any,
+                              padding: Any, base_dilation: Any = None,
+                              window_dilation: Any = None) -> tuple[int, ...]:  # fmt: skip
+    """The output shape of `reduce_window` with these shapes, strides, padding and dilations."""
+    nd = len(operand_shape)
+    base = tuple(base_dilation or (1,) * nd)
+    wdil = tuple(window_dilation or (1,) * nd)
+    dilated_in = [
+        0 if d == 0 else (d - 1) * b + 1 for d, b in zip(operand_shape, base, strict=True)
+    ]
+    dilated_win = [0 if w == 0 else (w - 1) * r + 1
+                   for w, r in zip(window_dimensions, wdil, strict=True)]  # fmt: skip
+    pads = (_ir_lax.padtype_to_pads(dilated_in, dilated_win, window_strides, padding)
+            if isinstance(padding, str) else list(padding))  # fmt: skip
+    return tuple(
+        (d + lo + hi - w) // s + 1
+        for d, (lo, hi), w, s in zip(dilated_in, pads, dilated_win, window_strides, strict=True)
+    )
+
+
+__all__ += ["Precision", "conv_general_shape_tuple", "reduce_window_shape_tuple"]
+__all__.sort()
 
 
 def __getattr__(name: str) -> Any:

@@ -44,7 +44,33 @@ integer, floating, inexact, number = _np.integer, _np.floating, _np.inexact, _np
 signedinteger, unsignedinteger, complexfloating = (
     _np.signedinteger, _np.unsignedinteger, _np.complexfloating,
 )  # fmt: skip
-issubdtype = _np.issubdtype
+
+
+def issubdtype(arg1: Any, arg2: Any) -> builtins.bool:
+    """Whether `arg1` is a subtype of `arg2` in NumPy's hierarchy, with JAX's extensions.
+
+    bfloat16 and the float8 types count as `np.floating` (NumPy alone does not know them),
+    and typed PRNG key dtypes as `pullback.dtypes.prng_key`.
+    """
+    if str(arg1) == "key<fry>" or getattr(arg1, "dtype", None) == "key<fry>":
+        from pullback_api import dtypes as _pd
+
+        return builtins.bool(isinstance(arg2, type) and issubclass(_pd.prng_key, arg2))
+    try:
+        dt = _np.dtype(getattr(arg1, "dtype", arg1))
+    except TypeError:
+        return builtins.bool(_np.issubdtype(arg1, arg2))
+    if dt in _ML_FLOATS:
+        if isinstance(arg2, type) and issubclass(_np.floating, arg2):
+            return True
+        try:
+            return builtins.bool(dt == _np.dtype(arg2))
+        except TypeError:
+            return False
+    return builtins.bool(_np.issubdtype(dt, arg2))
+
+
+_ML_FLOATS = frozenset((_dtypes.bfloat16, *_dtypes.FLOAT8_DTYPES))
 
 
 def result_type(*args: Any) -> _np.dtype[Any]:

@@ -73,6 +73,21 @@ def is_array(x: Any) -> bool:
     return isinstance(x, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex))
 
 
+def check_arraylike(name: str, *args: Any) -> None:
+    """Raise JAX's TypeError unless every argument is an array or a scalar (not a list).
+
+    Raises:
+        TypeError: naming the function and the position of the first list, tuple or other
+            non-array argument.
+    """
+    for i, x in enumerate(args):
+        if not (is_array(x) or hasattr(x, "__jax_array__")):
+            raise TypeError(
+                f"{name} requires ndarray or scalar arguments, got {type(x)} at position {i}."
+                + (" Convert it first with jnp.asarray." if isinstance(x, list | tuple) else "")
+            )
+
+
 def asarray_arg(x: Any, name: str = "argument") -> Any:
     """`x` as a value the primitives accept.
 

@@ -11,13 +11,14 @@ index dimensions, step-1 slices become windows, other steps and `None` are appli
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
-from pullback_ir.errors import ConcretizationTypeError
+from pullback_ir.errors import ConcretizationTypeError, NonConcreteBooleanIndexError
 from pullback_ir.primitives.indexing import GatherDimensionNumbers, ScatterDimensionNumbers
 from pullback_ir.trace import Tracer
 
@@ -52,10 +53,7 @@ class _Plan:
             arr = _as_index_array(i)
             if arr is not None and aval_of(arr).dtype == np.bool_:
                 if isinstance(arr, Tracer):
-                    raise ConcretizationTypeError(
-                        "boolean mask indexing", "a traced boolean mask: its number of true "
-                        "elements (the result's shape) is not known; use where() instead",
-                    )  # fmt: skip
+                    raise NonConcreteBooleanIndexError(arr._describe())
                 mask = np.asarray(arr)
                 if mask.ndim == 0:
                     expanded.append(None if mask else np.zeros(0, np.int32))
@@ -91,10 +89,14 @@ class _Plan:
 
 
 def _normalize_int(i: Any, n: int, dim: int) -> int:
+    """A static integer index with negatives counted from the end (JAX's normalization).
+
+    It may still be out of bounds: gathers clamp it, scatters drop the update (as in JAX).
+    """
     j = int(i)
-    if not -n <= j < n:
-        raise IndexError(f"index {j} is out of bounds for axis {dim} with size {n}")
-    return j % n
+    if n == 0:
+        raise IndexError(f"index {j} is out of bounds for axis {dim} with size 0")
+    return j + n if j < 0 else j
 
 
 def _prepare(x: Any, idx: Any, for_update: bool) -> tuple[Any, list[Any]]:
@@ -203,26 +205,46 @@ def _result_order(adv_dims: list[int], nb: int, n_window: int) -> list[int] | No
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def getitem(x: Any, idx: Any) -> Any:
-    """`x[idx]` with NumPy semantics (out-of-range array indices are clamped, as in JAX)."""
+_GATHER_MODES = (None, "clip", "fill", "promise_in_bounds")
+
+
+def getitem(x: Any, idx: Any, mode: Any = None, fill_value: Any = None) -> Any:
+    """`x[idx]` with NumPy semantics; out-of-bounds indices clamp, as in JAX.
+
+    `mode="fill"` gives `fill_value` for out-of-bounds indices instead (default NaN for
+    inexact dtypes, the most negative value for signed integers, the largest for unsigned
+    ones, True for bools).
+    """
+    mode = getattr(mode, "name", mode)
+    mode = mode.lower() if isinstance(mode, str) else mode
+    if mode not in _GATHER_MODES:
+        raise ValueError(f"getitem: mode must be one of {_GATHER_MODES}, got {mode!r}")
+    fill = mode == "fill"
     host = eager_host(x)
-    if host is not None:
-        # Basic indexing of a host value: NumPy's own (a read-only view; same semantics).
+    if host is not None and not fill:
+        # Basic indexing of a host value: NumPy's own (a read-only view; same semantics),
+        # unless an integer is out of bounds (NumPy raises; JAX clamps).
         parts = idx if type(idx) is tuple else (idx,)
         if all(type(i) in _BASIC for i in parts):
-            return host_view(x, np.asarray(host[idx]))
+            try:
+                return host_view(x, np.asarray(host[idx]))
+            except IndexError:
+                pass
     x = asarray_arg(x, "getitem")
     if isinstance(idx, (Array, Tracer)) and aval_of(idx).shape == () and \
             dtypes.is_integer(aval_of(idx).dtype) and not isinstance(idx, Tracer):  # fmt: skip
         idx = int(idx)
     y, entries = _prepare(x, idx, for_update=False)
     shape, adv_dims, adv_arrays, window, slice_dims = _analyze(y, entries)
-    if not any(not isinstance(a, np.ndarray) or a.ndim for a in adv_arrays) and all(
-        isinstance(a, np.ndarray) for a in adv_arrays
+    if (
+        not fill
+        and not any(not isinstance(a, np.ndarray) or a.ndim for a in adv_arrays)
+        and all(isinstance(a, np.ndarray) for a in adv_arrays)
     ):
-        # Only ints and slices: a static slice and a squeeze.
+        # Only ints and slices: a static slice and a squeeze (ints clamped into bounds).
         starts, limits = [], []
-        ints = dict(zip(adv_dims, (int(a) for a in adv_arrays), strict=True))
+        ints = {d: builtins.min(builtins.max(int(a), 0), shape[d] - 1)
+                for d, a in zip(adv_dims, adv_arrays, strict=True)}  # fmt: skip
         for d in range(len(shape)):
             if d in ints:
                 starts.append(ints[d])
@@ -242,13 +264,36 @@ def getitem(x: Any, idx: Any) -> Any:
         start_index_map=tuple(index_map), operand_batching_dims=(),
         start_indices_batching_dims=(),
     )  # fmt: skip
-    out = lax.gather(y, mat, dn, tuple(window), mode="clip")
+    if fill:
+        out = lax.gather(y, mat, dn, tuple(window), mode="fill", fill_value=fill_value)
+    else:
+        out = lax.gather(y, mat, dn, tuple(window), mode="clip")
     perm = _result_order(adv_dims, len(b), len(offset_dims))
     return lax.transpose(out, perm) if perm else out
 
 
+def _has_strided_slice(idx: Any) -> bool:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(i, slice) and i.step not in (None, 1) for i in parts)
+
+
 def _scatter(x: Any, idx: Any, updates: Any, prim: Any, mode: Any) -> Any:
     x = asarray_arg(x, "at")
+    mode = getattr(mode, "name", mode)
+    mode = mode.lower() if isinstance(mode, str) else mode
+    if mode not in ("drop", "clip", "fill", "promise_in_bounds"):
+        raise ValueError(
+            f"at[]: mode must be 'drop', 'clip', 'fill' or 'promise_in_bounds', got {mode!r}"
+        )
+    if mode == "fill":
+        mode = "drop"
+    if _has_strided_slice(idx):
+        # Strided and reversed slices: the flat positions the index selects (indexing an
+        # iota, which takes every index form), then a scatter into the flattened operand.
+        shape = aval_of(x).shape
+        positions = getitem(np.arange(math.prod(shape), dtype=np.int32).reshape(shape), idx)
+        flat = lax.reshape(x, (math.prod(shape),))
+        return lax.reshape(_scatter(flat, positions, updates, prim, mode), shape)
     y, entries = _prepare(x, idx, for_update=True)
     if y is not x:
         raise NotImplementedError(".at[] updates with strided or reversed slices")
@@ -289,8 +334,8 @@ class _IndexUpdateRef:
 
     def get(self, *, mode: Any = None, fill_value: Any = None, indices_are_sorted: bool = False,
             unique_indices: bool = False) -> Any:  # fmt: skip
-        """The indexed elements (like `x[idx]`)."""
-        return export(getitem)(self.x, self.idx)
+        """The indexed elements (like `x[idx]`); `mode="fill"` gives `fill_value` out of bounds."""
+        return export(getitem)(self.x, self.idx, mode, fill_value)
 
     def set(self, values: Any, *, mode: Any = None, indices_are_sorted: bool = False,
             unique_indices: bool = False) -> Any:  # fmt: skip
@@ -356,7 +401,12 @@ class AtIndexer:
 def take(a: Any, indices: Any, axis: int | None = None, out: None = None, mode: Any = None,
          unique_indices: bool = False, indices_are_sorted: bool = False,
          fill_value: Any = None) -> Any:  # fmt: skip
-    """Elements of `a` at `indices` along `axis` (flattened when None); indices clamp."""
+    """Elements of `a` at `indices` along `axis` (flattened when None).
+
+    Out-of-bounds indices follow `mode`, as in JAX: "fill" (the default) gives `fill_value`
+    (NaN for inexact dtypes), "clip" clamps (negative indices to 0), "wrap" takes them
+    modulo the axis size; negative indices count from the end in "fill" mode.
+    """
     a = asarray_arg(a, "take")
     if axis is None:
         from pullback_api.numpy._shape import ravel
@@ -364,8 +414,27 @@ def take(a: Any, indices: Any, axis: int | None = None, out: None = None, mode: 
         a, axis = ravel(a), 0
     nd = len(aval_of(a).shape)
     ax = axes_of((axis,), nd, "take")[0]
-    idx = (slice(None),) * ax + (asarray_arg(indices, "take"),)
-    return getitem(a, idx)
+    ind = _take_indices(asarray_arg(indices, "take"), aval_of(a).shape[ax], mode, "take")
+    idx = (slice(None),) * ax + (ind,)
+    return getitem(a, idx, "fill" if mode in (None, "fill") else None, fill_value)
+
+
+def _take_indices(ind: Any, n: int, mode: Any, name: str) -> Any:
+    """Integer indices made in-bounds for take's "clip" and "wrap" modes."""
+    if mode in (None, "fill"):
+        return ind
+    dt = aval_of(ind).dtype
+    if not dtypes.is_integer(dt):
+        raise TypeError(f"{name}: indices must be integers, got {dt}")
+    if mode == "clip":
+        return lax.clamp(np.asarray(0, dt), ind, np.asarray(builtins.max(n - 1, 0), dt))
+    if mode == "wrap":
+        from pullback_api.numpy._math import remainder
+
+        return remainder(ind, np.asarray(n, dt))
+    if mode == "raise":
+        raise NotImplementedError(f"{name}: the 'raise' mode is not supported (as in JAX)")
+    raise ValueError(f"{name}: invalid mode {mode!r}: expected 'fill', 'clip' or 'wrap'")
 
 
 @export
@@ -383,6 +452,8 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None, mode: Any = None,
     ishape = aval_of(idx).shape
     if len(ishape) != len(s):
         raise ValueError("take_along_axis: indices and arr must have the same number of dims")
+    if mode != "clip":  # (clip: negative indices count from the end, then clamp; as in JAX)
+        idx = _take_indices(idx, s[ax], mode, "take_along_axis")
     full = []
     for d in range(len(s)):
         if d == ax:
@@ -394,7 +465,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None, mode: Any = None,
             shp[d] = n
             full.append(np.arange(n, dtype=np.int32).reshape(shp) if n != 1 else
                         np.zeros(shp, np.int32))  # fmt: skip
-    return getitem(a, tuple(full))
+    return getitem(a, tuple(full), "fill" if mode in (None, "fill") else None, fill_value)
 
 
 def nonzero(a: Any, *, size: int | None = None, fill_value: Any = None) -> tuple[Any, ...]:

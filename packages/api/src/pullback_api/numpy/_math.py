@@ -405,8 +405,12 @@ def logaddexp(x: Any, y: Any) -> Any:
     a, b = promote_inexact("logaddexp", x, y)
     m = lax.max(a, b)
     out = lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(a, b))))))
-    # Equal arguments (both infinite included): a + log 2, with no inf - inf.
-    return lax.select(lax.eq(a, b), lax.add(a, _weak_const(np.log(2.0), a)), out)
+    # Equal arguments (both infinite included): a + log 2, with no inf - inf, written as
+    # a/2 + b/2 + log 2 (the same value) so that each argument gets half the gradient, as in
+    # JAX (d/da log(e^a + e^b) = e^a / (e^a + e^b) = 1/2 at a tie).
+    half = _weak_const(0.5, a)
+    tie = lax.add(lax.add(lax.mul(a, half), lax.mul(b, half)), _weak_const(np.log(2.0), a))
+    return lax.select(lax.eq(a, b), tie, out)
 
 
 def _broadcast_pair(a: Any, b: Any) -> tuple[Any, Any]:

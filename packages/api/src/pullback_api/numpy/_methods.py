@@ -13,7 +13,7 @@ from typing import Any
 from pullback_compile import Array
 from pullback_ir.trace import Tracer
 
-from pullback_api.numpy import _indexing, _math, _products, _reductions, _shape
+from pullback_api.numpy import _indexing, _math, _more, _products, _reductions, _shape
 
 Tracer.operators.update(
     getitem=_indexing.getitem,
@@ -65,7 +65,33 @@ def _astype_method(self: Any, dtype: Any, copy: bool = False, device: Any = None
     return _shape.astype(self, dtype)
 
 
+def _setitem(self: Any, idx: Any, value: Any) -> None:
+    raise TypeError(
+        f"'{type(self).__name__}' object does not support item assignment. JAX arrays are "
+        "immutable. Instead of ``x[idx] = y``, use ``x = x.at[idx].set(y)`` or another .at[] "
+        "method: https://docs.jax.dev/en/latest/_autosummary/jax.numpy.ndarray.at.html"
+    )
+
+
+def _swapped(f: Any) -> Any:
+    def reflected(self: Any, other: Any) -> Any:
+        return f(other, self)
+
+    return reflected
+
+
+# Operators JAX arrays have beyond the ones the operator table serves.
+_DUNDERS = {
+    "__lshift__": _math.left_shift, "__rlshift__": _swapped(_math.left_shift),
+    "__rshift__": _math.right_shift, "__rrshift__": _swapped(_math.right_shift),
+    "__divmod__": _more.divmod, "__rdivmod__": _swapped(_more.divmod),
+    "__round__": lambda self, ndigits=None: _math.round(self, ndigits or 0),
+    "__setitem__": _setitem,
+}  # fmt: skip
+
 for _cls in (Tracer, Array):
+    for _name, _fn in _DUNDERS.items():
+        setattr(_cls, _name, _fn)
     for _name, _fn in _METHODS.items():
         setattr(_cls, _name, _method(_fn))
     setattr(_cls, "transpose", _transpose_method)  # noqa: B010  # (class attributes)

@@ -44,8 +44,10 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
         b = lax.expand_dims(b, (1,))
     sa, sb = aval_of(a).shape, aval_of(b).shape
     if sa[-1] != sb[-2]:
-        raise ValueError(
-            f"matmul: contracting dimensions differ: {aval_of(a).shape} @ {aval_of(b).shape}"
+        raise TypeError(
+            "matmul: dot_general requires contracting dimensions to have the same shape, got "
+            f"{sa[-1:]} and {sb[-2:-1]} (operands of shapes {aval_of(a).shape} and "
+            f"{aval_of(b).shape})"
         )
     batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
     from pullback_api.numpy._shape import broadcast_to
@@ -78,7 +80,10 @@ def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = 
         return lax.mul(a, b)
     cb = 0 if len(sb) == 1 else len(sb) - 2
     if sa[-1] != sb[cb]:
-        raise ValueError(f"dot: shapes {sa} and {sb} are not aligned")
+        raise TypeError(
+            "dot: dot_general requires contracting dimensions to have the same shape, got "
+            f"{sa[-1:]} and {(sb[cb],)} (operands of shapes {sa} and {sb})"
+        )
     return lax.dot_general(a, b, (((len(sa) - 1,), (cb,)), ((), ())),
                            preferred_element_type=preferred_element_type)  # fmt: skip
 

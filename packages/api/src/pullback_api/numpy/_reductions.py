@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from pullback_ir.avals import aval_of
 from pullback_api.numpy._core import (
     asarray_arg,
     axes_of,
+    check_arraylike,
     eager_host,
     export,
     promote,
@@ -86,16 +88,38 @@ def _keep(out: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     return lax.expand_dims(out, axes) if keepdims and axes else out
 
 
+_NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
+
+
+def _host_sum(host: np.ndarray[Any, Any], axes: Any, keepdims: bool) -> np.ndarray[Any, Any]:
+    """The sum of a host array over `axes`, as accurate as XLA's.
+
+    NumPy sums pairwise only along a contiguous last axis; over other axes it accumulates
+    in order, and a float32 sum of 10^4 terms then loses about 3 digits. Large float16/32
+    sums accumulate in float64 instead (then round once), which XLA's tree-shaped reductions
+    match to the last float32 place or so.
+    """
+    add: Any = np.add  # (numpy's stubs type reduce's keywords too narrowly)
+    n = host.size if axes is None else math.prod(host.shape[a] for a in axes)
+    if n > 64 and host.dtype in _NARROW_FLOATS:
+        out = add.reduce(host, axis=axes, keepdims=keepdims, dtype=np.float64)
+        return np.asarray(out, host.dtype)
+    return np.asarray(add.reduce(host, axis=axes, keepdims=keepdims, dtype=host.dtype))
+
+
 def _reduction(name: str, prim: Any, op: str, upcast_bool: bool, np_fn: Any) -> Any:
     def f(a: Any, axis: Any = None, dtype: Any = None, out: None = None,
           keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:  # fmt: skip
         if out is not None:
             raise ValueError(f"{name}: the out argument is not supported (arrays are immutable)")
+        check_arraylike(name, a)
         host = eager_host(a)
         if (host is not None and dtype is None and initial is None and where is None
                 and host.dtype.kind == "f" and host.size):  # fmt: skip
             # NumPy computes what the reference reduction would.
             fast_axes = None if axis is None else axes_of(axis, host.ndim, name)
+            if name == "sum":
+                return _host_sum(host, fast_axes, keepdims)
             return np.asarray(np_fn(host, axis=fast_axes, keepdims=keepdims), host.dtype)
         a = asarray_arg(a, name)
         dt = aval_of(a).dtype
@@ -133,6 +157,7 @@ amax, amin = max, min
 def _bool_reduction(name: str, prim: Any) -> Any:
     def f(a: Any, axis: Any = None, out: None = None, keepdims: bool = False, *,
           where: Any = None) -> Any:  # fmt: skip
+        check_arraylike(name, a)
         a = to_dtype(asarray_arg(a, name), np.bool_)
         axes = axes_of(axis, len(aval_of(a).shape), name)
         a = _masked(a, where, name)
@@ -175,13 +200,13 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims
         # The reference's sum divided by the count.
         fast_axes = tuple(range(host.ndim)) if axis is None else axes_of(axis, host.ndim, "mean")
         # (the ufunc's reduce directly: np.sum's Python wrapper costs as much as the sum)
-        add: Any = np.add  # (numpy's stubs type reduce's keywords too narrowly)
-        total = add.reduce(host, axis=fast_axes, keepdims=keepdims, dtype=host.dtype)
+        total = _host_sum(host, fast_axes, keepdims)
         count = 1
         for ax in fast_axes:
             count *= host.shape[ax]
         res: Any = np.true_divide(total, host.dtype.type(count), dtype=host.dtype)
         return res if type(res) is np.ndarray else np.asarray(res)
+    check_arraylike("mean", a)
     a = asarray_arg(a, "mean")
     dt = aval_of(a).dtype
     if dtype is None:
@@ -204,6 +229,7 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int
     """The variance over `axis` (`ddof` or `correction` subtracts from the count)."""
     if correction is not None:
         ddof = correction
+    check_arraylike("var", a)
     a = asarray_arg(a, "var")
     dt = aval_of(a).dtype
     if dtype is None:

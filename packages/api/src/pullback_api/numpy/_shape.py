@@ -90,7 +90,9 @@ def _dtype_or_default(dtype: Any, value_kind: str = "float") -> np.dtype[Any]:
 
 
 def _shape_arg(shape: Any, name: str) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
+    if isinstance(shape, (int, np.integer)) or (
+        hasattr(shape, "shape") and not isinstance(shape, np.ndarray) and not shape.shape
+    ):  # (a 0-d array: int() of a traced one raises TracerIntegerConversionError, as in JAX)
         return (int(shape),)
     try:
         out = tuple(int(s) for s in shape)

@@ -1,0 +1,84 @@
+"""Rewrite the generated table of COMPATIBILITY.md from the compatibility sweep.
+
+    python -m hatch run python scripts/update_compatibility.py
+
+The sweep (tests/test_compatibility.py) compares JAX 0.10.2's public names, recorded in
+tests/data/jax_api_names.json, with pullback's. Everything above the marker line of
+COMPATIBILITY.md is kept as written; the table below it is regenerated, one row per module and
+reason. Reasons come from the categories below; a name in no category is "not implemented yet".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "<!-- generated below by scripts/update_compatibility.py -->"
+
+SHARDING = {
+    "NamedSharding", "P", "Shard", "make_mesh", "set_mesh", "shard_map", "smap", "sharding",
+    "reshard", "make_array_from_callback", "make_array_from_process_local_data",
+    "make_array_from_single_device_arrays", "process_count", "process_index",
+    "process_indices", "host_count", "host_id", "host_ids", "distributed",
+    "remove_size_one_mesh_axis_from_type", "with_sharding_constraint", "auto_pcast", "pcast",
+    "pbroadcast", "psend", "precv", "ragged_all_to_all", "copy_to_host_async", "live_arrays",
+    "typeof", "Device", "memory",
+}  # fmt: skip
+SUBMODULES = {
+    "ad", "api_util", "interpreters", "lib", "ops", "image", "dlpack", "export", "ffi",
+    "monitoring", "profiler", "custom_batching", "custom_derivatives", "version", "ref",
+}  # fmt: skip
+CONFIG = {
+    "debug_nans", "debug_infs", "log_compiles", "disable_jit", "enable_checks", "enable_x64",
+    "check_tracer_leaks", "checking_leaks", "transfer_guard", "transfer_guard_device_to_device",
+    "transfer_guard_device_to_host", "transfer_guard_host_to_device", "numpy_dtype_promotion",
+    "numpy_rank_promotion", "default_device", "default_prng_impl", "threefry_partitionable",
+    "explain_cache_misses", "no_tracing", "no_execution", "thread_guard",
+    "array_garbage_collection_guard", "allow_f16_reductions",
+    "jax2tf_associative_scan_reductions", "enable_custom_prng", "legacy_prng_key",
+    "debug_key_reuse", "softmax_custom_jvp", "make_user_context", "print_environment_info",
+}  # fmt: skip
+REFS = {"Ref", "new_ref", "empty_ref", "free_ref", "freeze"}
+
+
+def _reason(module: str, name: str, gap: str) -> str:
+    if gap != "absent":
+        return f"parameters differ from JAX's ({gap}); not aligned yet"
+    if module == "jax.lax" and name.endswith("_p"):
+        return (
+            "a JAX primitive object: pullback's primitives are `pullback_ir` objects with their "
+            "own rule tables, not re-exported under JAX's names (the extension layer, issue 24)"
+        )
+    if name in SHARDING:
+        return "sharding over several devices or processes: issue 18"
+    if name in SUBMODULES:
+        return "a JAX submodule pullback does not provide yet (internal or extension API)"
+    if name in CONFIG:
+        return "a JAX configuration switch or context manager pullback does not provide yet"
+    if name in REFS:
+        return "mutable array references (`jax.Ref`) are not implemented"
+    return "not implemented yet"
+
+
+def main() -> None:
+    spec = importlib.util.spec_from_file_location("sweep", ROOT / "tests" / "test_compatibility.py")
+    assert spec is not None and spec.loader is not None
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    rows: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (module, name), gap in sorted(sweep.gaps().items()):
+        rows[(module, _reason(module, name, gap))].append(name)
+    path = ROOT / "COMPATIBILITY.md"
+    head = path.read_text().split(MARKER)[0] if path.exists() else ""
+    lines = [head.rstrip("\n"), "", MARKER, "", "| module | names | reason |", "|---|---|---|"]
+    for (module, reason), names in sorted(rows.items()):
+        lines.append(f"| `{module}` | {', '.join(f'`{n}`' for n in names)} | {reason} |")
+    path.write_text("\n".join(lines) + "\n")
+    total = sum(len(v) for v in rows.values())
+    print(f"wrote {path}: {total} names in {len(rows)} rows")
+
+
+if __name__ == "__main__":
+    main()
