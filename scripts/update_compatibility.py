@@ -64,7 +64,8 @@ def _reason(module: str, name: str, gap: str) -> str:
 
 def main() -> None:
     spec = importlib.util.spec_from_file_location("sweep", ROOT / "tests" / "test_compatibility.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     sweep = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sweep)
     rows: dict[tuple[str, str], list[str]] = defaultdict(list)

@@ -242,3 +242,65 @@ def test_eager_reductions_are_as_accurate_as_xla(axis):
         # float32 rounding: a few ulps (2**-23 ~ 1.2e-7) of the exact value, as XLA's
         np.testing.assert_allclose(eager, want, rtol=3e-7, err_msg=name)
         np.testing.assert_allclose(eager, jitted, rtol=5e-7, err_msg=name)
+
+
+def test_pmap_takes_broadcast_views():
+    # slices of a broadcast host view share memory; jaxlib's batched transfer refused them
+    n = pb.local_device_count()
+    x = jnp.broadcast_to(jnp.arange(3.0), (n, 3))
+    out = pb.pmap(lambda v: v * 2)(x)
+    np.testing.assert_array_equal(out, np.broadcast_to(np.arange(3.0) * 2, (n, 3)))
+    tree = pb.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n, *a.shape)), {"w": jnp.ones(2)})
+    np.testing.assert_array_equal(pb.pmap(lambda t: t["w"] + 1)(tree), np.full((n, 2), 2.0))
+
+
+def test_custom_rules_run_without_the_primal_function():
+    calls = []
+
+    @pb.custom_vjp
+    def f(x):
+        calls.append("primal")
+        return jnp.sin(x)
+
+    def f_fwd(x):
+        calls.append("fwd")
+        return jnp.sin(x), jnp.cos(x)
+
+    def f_bwd(res, g):
+        calls.append("bwd")
+        return (res * g,)
+
+    f.defvjp(f_fwd, f_bwd)
+    for run in (pb.grad(f), pb.jit(pb.grad(f)), lambda x: pb.value_and_grad(f)(x)[1],
+                lambda x: pb.vjp(f, x)[1](1.0)[0]):  # fmt: skip
+        calls.clear()
+        np.testing.assert_allclose(float(run(1.0)), np.cos(1.0), rtol=1e-6)
+        assert calls == ["fwd", "bwd"], calls
+    calls.clear()
+    f(1.0)
+    assert calls == ["primal"]
+
+    @pb.custom_jvp
+    def g(x):
+        calls.append("g")
+        return jnp.sin(x)
+
+    @g.defjvp
+    def g_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        calls.append("rule")
+        if x > 0:  # concrete outside jit: Python control flow on it works, as in JAX
+            return jnp.sin(x), jnp.cos(x) * t
+        return jnp.sin(x), -t
+
+    calls.clear()
+    assert float(pb.grad(g)(-1.0)) == -1.0
+    np.testing.assert_allclose(float(pb.grad(g)(1.0)), np.cos(1.0), rtol=1e-6)
+    assert calls == ["rule", "rule"], calls
+    calls.clear()
+    pb.jvp(g, (1.0,), (1.0,))
+    assert calls == ["rule"], calls
+    # per-example gradients and second derivatives still work through the direct path
+    np.testing.assert_allclose(pb.vmap(pb.grad(f))(jnp.arange(3.0)), np.cos(np.arange(3.0)),
+                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(float(pb.grad(pb.grad(g))(1.0)), -np.sin(1.0), rtol=1e-6)

@@ -167,3 +167,66 @@ def test_signal_against_scipy(mode):
     assert signal.convolve(jnp.arange(4), jnp.ones(2, jnp.int32)).dtype == np.float32
     with pytest.raises(ValueError, match="mode"):
         signal.convolve(a, b, mode="middle")
+
+
+def test_ops_segment_reductions():
+    from pullback import ops
+
+    data = jnp.asarray([1.0, 2.0, 3.0, 4.0, 5.0])
+    ids = jnp.asarray([0, 0, 2, 2, 7])  # id 7 is out of range: dropped
+    np.testing.assert_array_equal(ops.segment_sum(data, ids, num_segments=3), [3.0, 0.0, 7.0])
+    np.testing.assert_array_equal(ops.segment_max(data, ids, 3), [2.0, -np.inf, 4.0])
+    np.testing.assert_array_equal(ops.segment_min(data, ids, 3), [1.0, np.inf, 3.0])
+    np.testing.assert_array_equal(ops.segment_prod(data, ids, 3), [2.0, 1.0, 12.0])
+    np.testing.assert_array_equal(ops.segment_sum(data, jnp.asarray([0, 1, 1, 0, 2])),
+                                  [5.0, 5.0, 5.0])  # fmt: skip
+    rows = ops.segment_sum(jnp.ones((4, 2)), jnp.asarray([1, 1, 0, 1]), 2)
+    np.testing.assert_array_equal(rows, [[1.0, 1.0], [3.0, 3.0]])
+    g = pb.grad(lambda d: ops.segment_sum(d, ids, 3).sum())(data)
+    np.testing.assert_array_equal(g, [1, 1, 1, 1, 0])
+    jitted = pb.jit(lambda d, i: ops.segment_sum(d, i, num_segments=3))(data, ids)
+    np.testing.assert_array_equal(jitted, [3.0, 0.0, 7.0])
+    np.testing.assert_array_equal(ops.segment_max(jnp.arange(4), jnp.asarray([0, 0, 1, 1]), 3),
+                                  [1, 3, np.iinfo(np.int32).min])  # fmt: skip
+
+
+def test_python_m_pullback_runs_a_jax_script(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "prog.py"
+    script.write_text(
+        "import sys\n"
+        "import jax, jax.numpy as jnp\n"
+        "from jax import lax, random\n"
+        "import jax.scipy.special\n"
+        "print(float(jax.jit(lambda x: jnp.sum(x * 2))(jnp.arange(3.0))), sys.argv[1:],\n"
+        "      jax.numpy is jnp, __name__)\n"
+        "try:\n"
+        "    import jax.experimental.pallas\n"
+        "except ModuleNotFoundError as e:\n"
+        "    print('missing:', e.name)\n"
+    )
+    out = subprocess.run([sys.executable, "-m", "pullback", str(script), "a", "b"],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "6.0 ['a', 'b'] True __main__", out.stdout
+    assert lines[1] == "missing: jax.experimental.pallas", out.stdout
+    # the real jax imported first: enabling the alias refuses
+    code = (
+        "import sys, types\n"
+        "sys.modules['jax'] = types.ModuleType('jax')\n"
+        "from pullback import _jax_alias\n"
+        "try:\n"
+        "    _jax_alias.enable()\n"
+        "except RuntimeError as e:\n"
+        "    print('refused:', 'already imported' in str(e))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert out.stdout.strip() == "refused: True", out.stdout + out.stderr
+    usage = subprocess.run([sys.executable, "-m", "pullback"], capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert usage.returncode == 2
+    assert "usage: python -m pullback SCRIPT" in usage.stdout

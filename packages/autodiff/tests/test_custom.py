@@ -204,10 +204,17 @@ def test_custom_jvp_errors():
     with pytest.raises(TypeError, match="must return a pair"):
         grad(k)(f32(1.0))
 
+    # The rule's primal output is checked against the function's where the function was
+    # traced (under jit or another staged call); differentiated directly, only the rule runs
+    # (as in JAX), and its tangent output is checked against its own primal output.
     m = custom_jvp(lambda x: lax.sin(x))
     m.defjvp(lambda p, t: (np.ones(2, f32), t[0]))
+    from pullback_ir.control_flow import named_call
+
     with pytest.raises(TypeError, match="primal output"):
-        grad(m)(f32(1.0))
+        grad(named_call(m))(f32(1.0))
+    with pytest.raises(ValueError, match=r"shape \(\) but the corresponding primal has shape"):
+        grad(lambda x: m(x).sum())(f32(1.0))
 
 
 def test_custom_jvp_closing_over_a_differentiated_value_raises():

@@ -147,6 +147,7 @@ __all__ = [
     "named_scope",
     "nn",
     "numpy",
+    "ops",
     "pmap",
     "pure_callback",
     "random",

@@ -26,6 +26,7 @@ from pullback_ir.interpreter import eval_jaxpr
 from pullback_ir.jaxpr import ClosedJaxpr
 from pullback_ir.primitive import Primitive
 from pullback_ir.primitives import control as cf, elementwise as ew
+from pullback_ir.trace import CONTEXT, set_current_trace
 from pullback_pytrees import (
     PyTreeDef,
     broadcast_prefix,
@@ -36,7 +37,15 @@ from pullback_pytrees import (
 )
 
 from pullback_autodiff.control_rules import inline_jvp
-from pullback_autodiff.core import Zero, instantiate, jvp_rules, tangent_aval, zeros_like_aval
+from pullback_autodiff.core import (
+    JVPTrace,
+    JVPTracer,
+    Zero,
+    instantiate,
+    jvp_rules,
+    tangent_aval,
+    zeros_like_aval,
+)
 from pullback_autodiff.transpose import transpose_rules
 
 __all__ = [
@@ -185,6 +194,41 @@ def _as_tangent(x: Any, primal: ShapedArray, what: str, i: int) -> Any:
 # --- custom_jvp ------------------------------------------------------------------------------
 
 
+def _differentiated_directly(
+    sig: inspect.Signature | None, nondiff_argnums: Any, args: tuple[Any, ...],
+    kwargs: dict[str, Any], what: str,
+) -> tuple[Any, ...] | None:  # fmt: skip
+    """The split call, when the current trace differentiates its arguments; else None.
+
+    Under forward-mode differentiation (jvp, grad, vjp, linearize) of a call whose arguments
+    carry tangents, JAX runs only the custom rule, never the primal function: this gives
+    `(trace, args, static, static_vals, dyn, in_tree, primals, tangents)` for that path.
+    """
+    trace = CONTEXT.trace
+    if type(trace) is not JVPTrace:
+        return None
+    args = _resolve_args(sig, args, kwargs, what)
+    static = static_positions(nondiff_argnums, len(args), what, "nondiff_argnums")
+    static_vals, dyn = split_static(args, static)
+    flat, in_tree = tree_flatten(dyn)
+    if not any(isinstance(x, JVPTracer) and x._trace is trace for x in flat):
+        return None
+    primals, tangents = [], []
+    for x in flat:
+        p, t = trace.split(x)
+        primals.append(p)
+        tangents.append(t)
+    leaf_avals(primals, f"{what} arguments")
+    return trace, args, static, static_vals, dyn, in_tree, primals, tangents
+
+
+def _wrap_outputs(trace: JVPTrace, primals: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
+    return [
+        p if isinstance(t, Zero) else JVPTracer(trace, p, t)
+        for p, t in zip(primals, tangents, strict=True)
+    ]
+
+
 def _stage_primal(
     fun: Callable[..., Any], sig: inspect.Signature | None, nondiff_argnums: Any,
     args: tuple[Any, ...], kwargs: dict[str, Any], what: str,
@@ -284,37 +328,72 @@ class custom_jvp:
         what = f"custom_jvp function {name}"
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using defjvp.")
+        user_jvp = self.jvp
+        direct = _differentiated_directly(self._sig, self.nondiff_argnums, args, kwargs, what)
+        if direct is not None:
+            # Differentiated: only the rule runs (the primal function is not called).
+            trace, _, _, static_vals, _, in_tree, primals, tangents = direct
+            if not self.symbolic_zeros:
+                tangents = [instantiate(t) for t in tangents]
+            found: list[PyTreeDef] = []
+            with set_current_trace(trace.parent):
+                p_out, t_out = self._jvp_fun(user_jvp, static_vals, in_tree, None, None, what,
+                                             found)(primals, tangents)  # fmt: skip
+            return tree_unflatten(found[0], _wrap_outputs(trace, p_out, t_out))
         _, _, static_vals, _, flat, _, in_tree, closed, consts, out_tree = _stage_primal(
             self.fun, self._sig, self.nondiff_argnums, args, kwargs, what
         )
-        out_avals = closed.out_avals
-        user_jvp = self.jvp
-
-        def jvp_fun(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-            p_args = tree_unflatten(in_tree, primals)
-            t_args = tree_unflatten(in_tree, tangents)
-            p_leaves, t_out = _primal_pair(
-                user_jvp(*static_vals, p_args, t_args), f"the JVP rule of {what}",
-                "(primal_out, tangent_out)", out_tree, out_avals,
-            )  # fmt: skip
-            t_leaves, t_tree = tree_flatten(t_out, is_leaf=lambda x: isinstance(x, Zero))
-            if t_tree != out_tree:
-                raise TypeError(
-                    f"the JVP rule of {what} must return primal and tangent outputs with the "
-                    f"same tree structure:\n  primal:  {out_tree}\n  tangent: {t_tree}"
-                )
-            t_out = [
-                _as_tangent(t, a, f"the tangent output of the JVP rule of {what}", i)
-                for i, (t, a) in enumerate(zip(t_leaves, out_avals, strict=True))
-            ]
-            return p_leaves, t_out
-
+        jvp_fun = self._jvp_fun(user_jvp, static_vals, in_tree, out_tree, closed.out_avals, what)
         jvp_fun.__qualname__ = jvp_fun.__name__ = f"jvp of {name}"
         outs = cf.custom_jvp_call_p.bind(
             *consts, *flat, call_jaxpr=closed, jvp_jaxpr_fun=jvp_fun, num_consts=len(consts),
             symbolic_zeros=self.symbolic_zeros,
         )  # fmt: skip
         return tree_unflatten(out_tree, outs)
+
+    @staticmethod
+    def _jvp_fun(user_jvp: Callable[..., Any], static_vals: list[Any], in_tree: PyTreeDef,
+                 out_tree: PyTreeDef | None, out_avals: Sequence[ShapedArray] | None, what: str,
+                 found: list[PyTreeDef] | None = None) -> Callable[..., Any]:  # fmt: skip
+        """The rule on flat (primals, tangents).
+
+        Its outputs are checked against the primal function's output where that is known
+        (`out_tree`, `out_avals`), else against the rule's own primal output, whose tree goes
+        in `found`.
+        """
+
+        def jvp_fun(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+            p_args = tree_unflatten(in_tree, primals)
+            t_args = tree_unflatten(in_tree, tangents)
+            res = user_jvp(*static_vals, p_args, t_args)
+            o_tree, o_avals = out_tree, out_avals
+            if o_tree is None:
+                if not isinstance(res, tuple | list) or len(res) != 2:
+                    raise TypeError(
+                        f"the JVP rule of {what} must return a pair (primal_out, tangent_out), "
+                        f"got {type(res).__name__}"
+                    )
+                leaves, o_tree = tree_flatten(res[0])
+                o_avals = [aval_of(x) for x in leaves]
+                if found is not None:
+                    found.append(o_tree)
+            assert o_avals is not None
+            p_leaves, t_out = _primal_pair(
+                res, f"the JVP rule of {what}", "(primal_out, tangent_out)", o_tree, o_avals
+            )
+            t_leaves, t_tree = tree_flatten(t_out, is_leaf=lambda x: isinstance(x, Zero))
+            if t_tree != o_tree:
+                raise TypeError(
+                    f"the JVP rule of {what} must return primal and tangent outputs with the "
+                    f"same tree structure:\n  primal:  {o_tree}\n  tangent: {t_tree}"
+                )
+            t_out = [
+                _as_tangent(t, a, f"the tangent output of the JVP rule of {what}", i)
+                for i, (t, a) in enumerate(zip(t_leaves, o_avals, strict=True))
+            ]
+            return p_leaves, t_out
+
+        return jvp_fun
 
 
 def _custom_jvp_call_jvp(
@@ -410,24 +489,78 @@ class custom_vjp:
         what = f"custom_vjp function {name}"
         if self.fwd is None or self.bwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
+        direct = _differentiated_directly(self._sig, self.nondiff_argnums, args, kwargs, what)
+        if direct is not None:
+            # Differentiated: fwd runs now and bwd later (the primal function is not called).
+            trace, args, static, static_vals, dyn, in_tree, primals, tangents = direct
+            avals = [aval_of(p) for p in primals]
+            info: list[Any] = []
+            fwd, bwd = self._rules(args, static, static_vals, dyn, in_tree, avals, None, None,
+                                   what, info)  # fmt: skip
+            with set_current_trace(trace.parent):
+                outs, res = fwd(*primals)
+                out_avals = tuple(aval_of(o) for o in outs)
+                t_out = custom_lin_p.bind(
+                    *res, *(t for t in tangents if not isinstance(t, Zero)), num_res=len(res),
+                    bwd=bwd, out_avals=out_avals,
+                    nonzeros=tuple(not isinstance(t, Zero) for t in tangents),
+                    symbolic_zeros=self.symbolic_zeros,
+                )  # fmt: skip
+            t_out = [
+                Zero(tangent_aval(a)) if not dtypes.is_inexact(a.dtype) else t
+                for t, a in zip(t_out, out_avals, strict=True)
+            ]
+            return tree_unflatten(info[0], _wrap_outputs(trace, outs, t_out))
         staged = _stage_primal(self.fun, self._sig, self.nondiff_argnums, args, kwargs, what)
         args, static, static_vals, dyn, flat, avals, in_tree, closed, consts, out_tree = staged
+        fwd, bwd = self._rules(args, static, static_vals, dyn, in_tree, avals, out_tree,
+                               closed.out_avals, what)  # fmt: skip
+        fwd.__qualname__ = fwd.__name__ = f"fwd of {name}"
+        bwd.__qualname__ = bwd.__name__ = f"bwd of {name}"
+        outs = cf.custom_vjp_call_p.bind(
+            *consts, *flat, call_jaxpr=closed, fwd_jaxpr_thunk=fwd, bwd=bwd,
+            num_consts=len(consts), out_trees=(out_tree,), symbolic_zeros=self.symbolic_zeros,
+        )  # fmt: skip
+        return tree_unflatten(out_tree, outs)
+
+    def _rules(self, args: tuple[Any, ...], static: tuple[int, ...], static_vals: list[Any],
+               dyn: tuple[Any, ...], in_tree: PyTreeDef, avals: Sequence[ShapedArray],
+               out_tree: PyTreeDef | None, out_avals: Sequence[ShapedArray] | None, what: str,
+               info: list[Any] | None = None,
+               ) -> tuple[Callable[..., Any], Callable[..., Any]]:  # fmt: skip
+        """The flat fwd and bwd rules.
+
+        Without the primal function's `out_tree`/`out_avals`, the fwd rule's own primal output
+        fixes them (its tree goes in `info`).
+        """
         user_fwd, user_bwd = self.fwd, self.bwd
-        out_avals = closed.out_avals
+        assert user_fwd is not None
+        assert user_bwd is not None
         res_trees: list[PyTreeDef] = []
+        known: list[Any] = [out_tree, out_avals]
 
         def fwd(*primals: Any) -> tuple[list[Any], list[Any]]:
+            out = user_fwd(*merge_static(args, static, tree_unflatten(in_tree, primals)))
+            if known[0] is None:
+                if not isinstance(out, tuple | list) or len(out) != 2:
+                    raise TypeError(
+                        f"the fwd rule of {what} must return a pair (output, residuals), got "
+                        f"{type(out).__name__}"
+                    )
+                leaves, tree = tree_flatten(out[0])
+                known[0], known[1] = tree, [aval_of(x) for x in leaves]
+                if info is not None:
+                    info.append(tree)
             p_leaves, res = _primal_pair(
-                user_fwd(*merge_static(args, static, tree_unflatten(in_tree, primals))),
-                f"the fwd rule of {what}", "(output, residuals)", out_tree, out_avals,
-            )  # fmt: skip
+                out, f"the fwd rule of {what}", "(output, residuals)", known[0], known[1]
+            )
             res_leaves, res_tree = tree_flatten(res)
             leaf_avals(res_leaves, f"the residuals of the fwd rule of {what}")
             res_trees.append(res_tree)
             return p_leaves, res_leaves
 
         def bwd(res: Sequence[Any], cts: Sequence[Any]) -> list[Any]:
-            ct_tree = tree_unflatten(out_tree, cts)
+            ct_tree = tree_unflatten(known[0], cts)
             out = user_bwd(*static_vals, tree_unflatten(res_trees[-1], res), ct_tree)
             if not isinstance(out, tuple | list) or len(out) != len(dyn):
                 got = f"a {type(out).__name__}" + (
@@ -452,13 +585,7 @@ class custom_vjp:
                 for i, (ct, a) in enumerate(zip(leaves, avals, strict=True))
             ]
 
-        fwd.__qualname__ = fwd.__name__ = f"fwd of {name}"
-        bwd.__qualname__ = bwd.__name__ = f"bwd of {name}"
-        outs = cf.custom_vjp_call_p.bind(
-            *consts, *flat, call_jaxpr=closed, fwd_jaxpr_thunk=fwd, bwd=bwd,
-            num_consts=len(consts), out_trees=(out_tree,), symbolic_zeros=self.symbolic_zeros,
-        )  # fmt: skip
-        return tree_unflatten(out_tree, outs)
+        return fwd, bwd
 
 
 def _custom_vjp_call_jvp(

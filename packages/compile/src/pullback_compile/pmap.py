@@ -170,6 +170,10 @@ class _Replicated:
             if ax is None:
                 slices = [np.array(v[None]) for _ in range(n)]
             else:
+                if 0 in v.strides and v.ndim:
+                    # a broadcast view: its slices would share memory, which jaxlib's
+                    # batched transfer refuses ("bad_function_call")
+                    v = np.ascontiguousarray(v)
                 index = (slice(None),) * ax
                 slices = [np.ascontiguousarray(v[(*index, slice(k, k + 1))]) for k in range(n)]
             global_aval = _jaxlib.Aval(_stacked(a, axis, n).shape, a.dtype)

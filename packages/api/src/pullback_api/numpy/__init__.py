@@ -16,6 +16,8 @@ from pullback_compile import Array as ndarray  # what isinstance checks use
 from pullback_ir import dtypes as _dtypes
 
 from pullback_api.numpy import fft as fft, linalg as linalg
+from pullback_api.numpy._index_tricks import *  # noqa: F403
+from pullback_api.numpy._index_tricks import __all__ as _index_tricks_all
 from pullback_api.numpy._indexing import (
     argwhere as argwhere,
     flatnonzero as flatnonzero,
@@ -25,6 +27,8 @@ from pullback_api.numpy._indexing import (
 )
 from pullback_api.numpy._math import *  # noqa: F403
 from pullback_api.numpy._math import __all__ as _math_all
+from pullback_api.numpy._misc_api import *  # noqa: F403
+from pullback_api.numpy._misc_api import __all__ as _misc_api_all
 from pullback_api.numpy._more import *  # noqa: F403
 from pullback_api.numpy._more import __all__ as _more_all
 from pullback_api.numpy._products import *  # noqa: F403
@@ -33,6 +37,8 @@ from pullback_api.numpy._reductions import *  # noqa: F403
 from pullback_api.numpy._reductions import __all__ as _reductions_all
 from pullback_api.numpy._scalar_types import *  # noqa: F403
 from pullback_api.numpy._scalar_types import __all__ as _scalar_all
+from pullback_api.numpy._setops import *  # noqa: F403
+from pullback_api.numpy._setops import __all__ as _setops_all
 from pullback_api.numpy._shape import *  # noqa: F403
 from pullback_api.numpy._shape import __all__ as _shape_all
 
@@ -97,6 +103,7 @@ def isscalar(element: Any) -> builtins.bool:
 
 __all__ = sorted(
     {*_math_all, *_more_all, *_products_all, *_reductions_all, *_shape_all, "argwhere",
+     *_index_tricks_all, *_misc_api_all, *_setops_all,
      "flatnonzero", "nonzero", "take", "take_along_axis", "fft", "linalg", "ndarray",
      *_scalar_all, "dtype", "finfo", "iinfo", "pi", "e", "inf", "nan", "euler_gamma",
      "newaxis", "result_type", "promote_types", "can_cast", "isscalar", "integer", "floating",
