@@ -304,3 +304,28 @@ def test_custom_rules_run_without_the_primal_function():
     np.testing.assert_allclose(pb.vmap(pb.grad(f))(jnp.arange(3.0)), np.cos(np.arange(3.0)),
                                rtol=1e-6)  # fmt: skip
     np.testing.assert_allclose(float(pb.grad(pb.grad(g))(1.0)), -np.sin(1.0), rtol=1e-6)
+
+
+def test_jit_returns_float0_tangents_of_integer_inputs():
+    f = pb.jit(pb.jacrev(lambda x: x * 2, allow_int=True))
+    for _ in range(2):  # the compiled call and the cached one
+        out = f(jnp.arange(2))
+        assert out.dtype == pb.dtypes.float0
+        assert out.shape == (2, 2)
+    g = pb.jit(pb.grad(lambda x, n: (x * n).sum(), argnums=(0, 1), allow_int=True))
+    gx, gn = g(jnp.ones(2), jnp.arange(2))
+    np.testing.assert_array_equal(gx, [0.0, 1.0])
+    assert gn.dtype == pb.dtypes.float0
+    assert gn.shape == (2,)
+    info = pb.jit(pb.jacrev(lambda x: x * 2, allow_int=True)).lower(jnp.arange(2)).out_info
+    assert info.dtype == pb.dtypes.float0
+
+
+def test_platform_config_options():
+    pb.config.update("jax_platform_name", "cpu")
+    pb.config.update("jax_platforms", "cpu")
+    assert pb.config.jax_platform_name == "cpu"
+    with pytest.raises(ValueError, match="does not have"):
+        pb.config.update("jax_platform_name", "tpu")
+    with pytest.raises(AttributeError, match="unrecognized config option 'jax_made_up'"):
+        pb.config.update("jax_made_up", True)

@@ -29,6 +29,10 @@ _VALUE_OPTIONS: dict[str, Any] = {
     # The number of virtual CPU devices (pmap and sharding over the CPU); it takes effect
     # only before the CPU backend starts, as in JAX.
     "jax_num_cpu_devices": None,
+    # The backend programs run on: "cpu" (or a comma-separated list, for jax_platforms);
+    # only a backend this process has is accepted.
+    "jax_platform_name": None,
+    "jax_platforms": None,
 }
 _PRECISIONS = (None, "default", "high", "highest", "bfloat16", "tensorfloat32", "float32",
                "bfloat16_3x", "fastest", "ANY_F8_ANY_F8_F32")  # fmt: skip
@@ -45,6 +49,19 @@ def _set_value_option(name: str, value: Any) -> None:
                 f"got {value!r}"
             )
         _VALUE_OPTIONS[name] = v
+        return
+    if name in ("jax_platform_name", "jax_platforms"):
+        from pullback_compile import default_backend
+
+        wanted = [p.strip() for p in str(value).split(",") if p.strip()] if value else []
+        # ("cpu" is always there: accepted without starting a backend, so that
+        # jax_num_cpu_devices may still follow)
+        if wanted and "cpu" not in wanted and (have := default_backend()) not in wanted:
+            raise ValueError(
+                f"config.update: {name}={value!r} asks for a backend this process does not "
+                f"have; pullback runs on {have!r} here"
+            )
+        _VALUE_OPTIONS[name] = value
         return
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"config.update: jax_num_cpu_devices takes a positive int, got {value!r}")

@@ -339,6 +339,7 @@ class _Executable:
         "donated",
         "effectful",
         "execute",
+        "float0_outs",
         "in_avals",
         "kept",
         "loaded",
@@ -350,7 +351,11 @@ class _Executable:
     )  # fmt: skip
 
     def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef, lowered: LoweredModule,
-                 device: Device, donated: list[bool]) -> None:  # fmt: skip
+                 device: Device, donated: list[bool],
+                 float0_outs: Sequence[tuple[int, tuple[int, ...]]] = ()) -> None:  # fmt: skip
+        # (float0 outputs, which hold no data, are not in `closed`: `run` puts NumPy zeros of
+        # dtype float0 at their positions, and the fast paths leave such signatures alone)
+        self.float0_outs = list(float0_outs)
         self.closed = closed
         self.lowered = lowered
         self.out_tree = out_tree
@@ -447,7 +452,39 @@ class _Executable:
             x = leaves[i]
             if type(x) is Array and x._buf is not None and _jaxlib.is_deleted(x._buf):
                 x._mark_donated()
-        return [Array._from_buffer(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)]
+        res: list[Any] = [
+            Array._from_buffer(b, a, device) for b, a in zip(outs, self.out_avals, strict=True)
+        ]
+        for i, shape in self.float0_outs:
+            res.insert(i, np.zeros(shape, dtypes.float0))
+        return res
+
+
+def _without_float0_outputs(
+    closed: ClosedJaxpr,
+) -> tuple[ClosedJaxpr, list[tuple[int, tuple[int, ...]]]]:
+    """`closed` without its float0 outputs (and what only they needed), and where they were.
+
+    float0 values (the tangents of integer inputs) hold no data and have no XLA type: a
+    jitted function returns them as NumPy zeros of dtype float0, as JAX does.
+    """
+    outs = closed.out_avals
+    f0 = [(i, tuple(a.shape)) for i, a in enumerate(outs) if a.dtype == dtypes.float0]
+    if not f0:
+        return closed, []
+    from pullback_ir.dce import dce_jaxpr
+    from pullback_ir.jaxpr import Jaxpr, Var
+
+    jaxpr = closed.jaxpr
+    gone = {i for i, _ in f0}
+    pruned, _ = dce_jaxpr(jaxpr, [i not in gone for i in range(len(outs))], instantiate=True)
+    used: set[Any] = {v for e in pruned.eqns for v in e.invars if isinstance(v, Var)}
+    used.update(v for v in pruned.outvars if isinstance(v, Var))
+    keep = [v in used for v in jaxpr.constvars]
+    new = Jaxpr([v for v, k in zip(jaxpr.constvars, keep, strict=True) if k], pruned.invars,
+                pruned.outvars, pruned.eqns, pruned.effects)  # fmt: skip
+    consts = [c for c, k in zip(closed.consts, keep, strict=True) if k]
+    return ClosedJaxpr(new, consts), f0
 
 
 def executable_for(closed: ClosedJaxpr, name: str, device: Device) -> _Executable:
@@ -475,6 +512,7 @@ class Lowered:
         self._lowered: LoweredModule = exe_args[2]
         self._device: Device = exe_args[3]
         self._donated: list[bool] = exe_args[4]
+        self._float0_outs: list[tuple[int, tuple[int, ...]]] = exe_args[5]
 
     def as_text(self, dialect: str = "stablehlo", *, debug_info: bool = False) -> str:
         """The StableHLO module text (`debug_info`: keep the op locations)."""
@@ -488,7 +526,10 @@ class Lowered:
     @property
     def out_info(self) -> Any:
         """The output shapes and dtypes (a pytree of ShapedArrays)."""
-        return tree_unflatten(self._out_tree, list(self._closed.out_avals))
+        avals = list(self._closed.out_avals)
+        for i, shape in self._float0_outs:
+            avals.insert(i, ShapedArray(shape, dtypes.float0))
+        return tree_unflatten(self._out_tree, avals)
 
     def jaxpr(self) -> ClosedJaxpr:
         """The traced jaxpr."""
@@ -497,7 +538,7 @@ class Lowered:
     def compile(self) -> Compiled:
         """Compile with XLA."""
         exe = _Executable(self._closed, self._out_tree, self._lowered, self._device,
-                          self._donated)  # fmt: skip
+                          self._donated, self._float0_outs)  # fmt: skip
         return Compiled(self._fn, exe)
 
     def cost_analysis(self) -> dict[str, float]:
@@ -943,16 +984,19 @@ class JitFunction(_CallBase):
         self._check_in_shardings(args)
         avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
         closed, out_tree = self._trace(tree, avals, args, kwargs)
+        closed, float0_outs = _without_float0_outputs(closed)
         big = any(np.size(c) > 1 for c in closed.consts)
         donated = self._donated_leaves(args, kwargs, len(leaves))
         lowered = lower_module(closed, self._name, consts_as_args=big, donated=donated,
                                keep_unused=self._keep_unused)  # fmt: skip
-        return closed, out_tree, lowered, self._device, donated
+        return closed, out_tree, lowered, self._device, donated, float0_outs
 
     def _executable(self, args: tuple[Any, ...], kwargs: dict[str, Any], key: Any,
                     leaves: list[Any], tree: PyTreeDef) -> _Executable:  # fmt: skip
-        closed, out_tree, lowered, device, donated = self._prepare(args, kwargs, leaves, tree)
-        exe = _Executable(closed, out_tree, lowered, device, donated)
+        closed, out_tree, lowered, device, donated, float0_outs = self._prepare(
+            args, kwargs, leaves, tree
+        )
+        exe = _Executable(closed, out_tree, lowered, device, donated, float0_outs)
         self._cache[key] = exe
         return exe
 
@@ -974,7 +1018,7 @@ class JitFunction(_CallBase):
                         return self._staged(args, kwargs)
                 exe = self._executable(args, kwargs, key, leaves,
                                        tree_flatten(((*args,), {}))[1])  # fmt: skip
-            if not exe.effectful and all(_fast_leaf(a) for a in leaves):
+            if not exe.effectful and not exe.float0_outs and all(_fast_leaf(a) for a in leaves):
                 flat = len(leaves) == len(args) and all(
                     x is a for x, a in zip(leaves, args, strict=True)
                 )
@@ -992,6 +1036,7 @@ class JitFunction(_CallBase):
             exe = self._executable(args, kwargs, key, leaves, tree)
         if (
             not exe.effectful
+            and not exe.float0_outs
             and all(_fast_leaf(a) for a in leaves)
             and all(type(leaves[i]) is Array for i in exe.donated)  # (not a shared buffer)
         ):
