@@ -123,3 +123,29 @@ def test_reexports_and_integer_inputs():
     from pullback.scipy.stats import norm
 
     assert norm is stats.norm
+
+
+def test_more_special_functions_against_scipy():
+    import pullback.scipy.special as ps
+    import scipy.special as ss
+
+    x = np.array([0.5, 1.0, 2.5, -0.5, -1.5, 4.0, 7.0], np.float32)
+    pos = np.abs(x)
+    cases = [
+        ("gamma", (x,)), ("beta", (pos, 2.0)), ("factorial", (np.array([0, 1, 3, 5.0]),)),
+        ("comb", (np.array([5.0, 10.0, 3.0]), np.array([2.0, 3.0, 5.0]))), ("poch", (pos, 1.5)),
+        ("multigammaln", (np.array([3.0, 5.0]), 3)), ("loggamma", (pos,)),
+        ("rel_entr", (np.array([0.0, 1.0, 2.0, -1.0]), np.array([1.0, 2.0, 0.5, 1.0]))),
+        ("kl_div", (np.array([0.0, 1.0, 2.0, -1.0]), np.array([1.0, 2.0, 0.5, 1.0]))),
+        ("boxcox", (pos, 0.5)), ("boxcox", (pos, 0.0)), ("boxcox1p", (pos, 0.3)),
+        ("i0", (x,)), ("i0e", (x,)),
+    ]  # fmt: skip
+    for name, args in cases:
+        got = np.asarray(getattr(ps, name)(*args))
+        np.testing.assert_allclose(got, getattr(ss, name)(*args), rtol=2e-5, atol=1e-6,
+                                   err_msg=name)  # fmt: skip
+    # JAX's conventions where SciPy differs: gammasgn(0) = 1, loggamma(x <= 0) = nan
+    np.testing.assert_array_equal(ps.gammasgn(np.array([0.0, -2.0, -1.5, -0.5], np.float32)),
+                                  [1.0, np.nan, 1.0, -1.0])  # fmt: skip
+    assert np.isnan(ps.loggamma(-1.5))
+    np.testing.assert_allclose(pb.grad(ps.gamma)(2.5), ss.gamma(2.5) * ss.digamma(2.5), rtol=1e-5)

@@ -155,3 +155,149 @@ def log_ndtr(x: Any) -> Any:
                       _const(0.5 * math.log(2 * math.pi), x))  # fmt: skip
     tail_value = lax.add(lax.sub(log_phi, lax.log(lax.neg(x_tail))), lax.log(series))
     return lax.select(tail, tail_value, body)
+
+
+# --- functions built on log-gamma and the elementwise ops -------------------------------------
+
+
+def _jnp() -> Any:
+    from pullback_api import numpy as jnp
+
+    return jnp
+
+
+@export
+def gammasgn(x: Any) -> Any:
+    """The sign of Gamma(x): +1 for x >= 0, alternating between the poles below 0, nan at them."""
+    jnp = _jnp()
+    x = _f("gammasgn", x)
+    floor = jnp.floor(x)
+    sign = jnp.where(jnp.mod(floor, 2) == 0, 1.0, -1.0).astype(x.dtype)
+    pole = (x < 0) & (x == floor)
+    return jnp.where(x > 0, 1.0, jnp.where(pole, jnp.nan, sign)).astype(x.dtype)
+
+
+@export
+def gamma(x: Any) -> Any:
+    """The Gamma function, sign included: gammasgn(x) * exp(gammaln(x))."""
+    x = _f("gamma", x)
+    return lax.mul(gammasgn(x), lax.exp(lax.lgamma(x)))
+
+
+@export
+def loggamma(x: Any) -> Any:
+    """Log Gamma(x) for real x > 0 (nan for x <= 0, as JAX's real loggamma)."""
+    jnp = _jnp()
+    x = _f("loggamma", x)
+    return jnp.where(x > 0, lax.lgamma(x), jnp.nan)
+
+
+@export
+def beta(a: Any, b: Any) -> Any:
+    """The Beta function Gamma(a) Gamma(b) / Gamma(a + b), sign included."""
+    a, b = promote_inexact("beta", a, b)
+    sign = lax.mul(lax.mul(gammasgn(a), gammasgn(b)), gammasgn(lax.add(a, b)))
+    return lax.mul(sign, lax.exp(betaln(a, b)))
+
+
+@export
+def factorial(n: Any, exact: bool = False) -> Any:
+    """N! = Gamma(n + 1) (0 for negative n)."""
+    if exact:
+        raise NotImplementedError("factorial: exact=True is not supported (as in JAX)")
+    jnp = _jnp()
+    n = _f("factorial", n)
+    return jnp.where(n < 0, 0, lax.exp(lax.lgamma(lax.add(n, _const(1, n))))).astype(n.dtype)
+
+
+@export
+def comb(N: Any, k: Any, *, exact: bool = False, repetition: bool = False) -> Any:
+    """The binomial coefficient N choose k (with repetition: N + k - 1 choose k)."""
+    if exact:
+        raise NotImplementedError("comb: exact=True is not supported (as in JAX)")
+    jnp = _jnp()
+    n, k = promote_inexact("comb", N, k)
+    if repetition:
+        n = n + k - 1
+    one = _const(1, n)
+    val = lax.exp(lax.sub(lax.lgamma(lax.add(n, one)),
+                          lax.add(lax.lgamma(lax.add(k, one)),
+                                  lax.lgamma(lax.add(lax.sub(n, k), one)))))  # fmt: skip
+    return jnp.where((k < 0) | (k > n) | (n < 0), 0, val).astype(val.dtype)
+
+
+@export
+def poch(z: Any, m: Any) -> Any:
+    """The Pochhammer symbol (rising factorial) Gamma(z + m) / Gamma(z)."""
+    z, m = promote_inexact("poch", z, m)
+    s = lax.mul(gammasgn(lax.add(z, m)), gammasgn(z))
+    return lax.mul(s, lax.exp(lax.sub(lax.lgamma(lax.add(z, m)), lax.lgamma(z))))
+
+
+@export
+def multigammaln(a: Any, d: int) -> Any:
+    """The log of the multivariate Gamma function of dimension `d`."""
+    jnp = _jnp()
+    a = _f("multigammaln", a)
+    d = int(d)
+    c = 0.25 * d * (d - 1) * math.log(math.pi)
+    js = jnp.arange(d, dtype=a.dtype)
+    return c + jnp.sum(lax.lgamma(jnp.expand_dims(a, -1) - js / 2), axis=-1)
+
+
+@export
+def rel_entr(p: Any, q: Any) -> Any:
+    """The relative entropy p log(p / q) for p, q > 0; 0 at p = 0 (q >= 0); inf otherwise."""
+    jnp = _jnp()
+    x, y = promote_inexact("rel_entr", p, q)
+    both = (x > 0) & (y > 0)
+    safe_x, safe_y = jnp.where(both, x, 1), jnp.where(both, y, 1)
+    val = safe_x * jnp.log(safe_x / safe_y)
+    return jnp.where(both, val, jnp.where((x == 0) & (y >= 0), 0, jnp.inf)).astype(val.dtype)
+
+
+@export
+def kl_div(p: Any, q: Any) -> Any:
+    """The divergence p log(p / q) - p + q for p, q > 0; q at p = 0 (q >= 0); inf otherwise."""
+    jnp = _jnp()
+    x, y = promote_inexact("kl_div", p, q)
+    both = (x > 0) & (y > 0)
+    safe_x, safe_y = jnp.where(both, x, 1), jnp.where(both, y, 1)
+    val = safe_x * jnp.log(safe_x / safe_y) - safe_x + safe_y
+    return jnp.where(both, val, jnp.where((x == 0) & (y >= 0), y, jnp.inf)).astype(val.dtype)
+
+
+@export
+def boxcox(x: Any, lmbda: Any) -> Any:
+    """The Box-Cox transform: (x^l - 1) / l, or log(x) at l = 0."""
+    jnp = _jnp()
+    x, lm = promote_inexact("boxcox", x, lmbda)
+    safe = jnp.where(lm == 0, 1, lm)
+    return jnp.where(lm == 0, jnp.log(x), jnp.expm1(safe * jnp.log(x)) / safe)
+
+
+@export
+def boxcox1p(x: Any, lmbda: Any) -> Any:
+    """The Box-Cox transform of 1 + x."""
+    jnp = _jnp()
+    x, lm = promote_inexact("boxcox1p", x, lmbda)
+    safe = jnp.where(lm == 0, 1, lm)
+    return jnp.where(lm == 0, jnp.log1p(x), jnp.expm1(safe * jnp.log1p(x)) / safe)
+
+
+@export
+def i0(x: Any) -> Any:
+    """The modified Bessel function of the first kind, order 0."""
+    return _jnp().i0(_f("i0", x))
+
+
+@export
+def i0e(x: Any) -> Any:
+    """exp(-|x|) * i0(x), the exponentially scaled I0."""
+    x = _f("i0e", x)
+    return lax.mul(lax.exp(lax.neg(lax.abs(x))), i0(x))
+
+
+__all__ += ["beta", "boxcox", "boxcox1p", "comb", "factorial", "gamma", "gammasgn", "i0", "i0e",
+            "kl_div", "loggamma", "multigammaln", "poch", "rel_entr"]  # fmt: skip
+__all__.sort()
