@@ -230,3 +230,25 @@ def test_python_m_pullback_runs_a_jax_script(tmp_path):
                            timeout=120)  # fmt: skip
     assert usage.returncode == 2
     assert "usage: python -m pullback SCRIPT" in usage.stdout
+
+
+def test_top_level_process_and_type_names():
+    assert pb.process_index() == 0
+    assert pb.process_count() == 1
+    assert pb.process_indices() == [0]
+    assert pb.process_index("cpu") == 0
+    with pytest.raises(ValueError, match="not available"):
+        pb.process_count("tpu")
+    aval = pb.typeof(jnp.ones((2, 3), jnp.float16))
+    assert aval.shape == (2, 3)
+    assert aval.dtype == np.float16
+    assert pb.typeof(1.0).weak_type
+    assert pb.float0 == pb.dtypes.float0
+    with pb.enable_x64():
+        assert jnp.ones(1).dtype == np.float64
+        with pb.enable_x64(False):
+            assert jnp.ones(1).dtype == np.float32
+    assert jnp.ones(1).dtype == np.float32
+    with pb.enable_checks():
+        assert float(pb.jit(lambda x: x + 1)(1.0)) == 2.0
+    assert pb.ensure_compile_time_eval is pb.core.ensure_compile_time_eval

@@ -59,9 +59,15 @@ from pullback_api import (
 )
 from pullback_api._api_misc import (
     default_matmul_precision as default_matmul_precision,
+    enable_checks as enable_checks,
+    enable_x64 as enable_x64,
     eval_shape as eval_shape,
     io_callback as io_callback,
+    process_count as process_count,
+    process_index as process_index,
+    process_indices as process_indices,
     pure_callback as pure_callback,
+    typeof as typeof,
 )
 from pullback_api._transforms import (
     checkpoint as checkpoint,
@@ -86,6 +92,8 @@ from pullback_api._transforms import (
     vjp as vjp,
     vmap as vmap,
 )
+from pullback_api.core import ensure_compile_time_eval as ensure_compile_time_eval
+from pullback_api.dtypes import float0 as float0
 from pullback_api.tree_util import Partial as Partial
 
 config = _config_module.config
@@ -125,9 +133,13 @@ __all__ = [
     "devices",
     "dtypes",
     "effects_barrier",
+    "enable_checks",
+    "enable_x64",
+    "ensure_compile_time_eval",
     "errors",
     "eval_shape",
     "experimental",
+    "float0",
     "fwd_and_bwd",
     "grad",
     "hessian",
@@ -149,6 +161,9 @@ __all__ = [
     "numpy",
     "ops",
     "pmap",
+    "process_count",
+    "process_index",
+    "process_indices",
     "pure_callback",
     "random",
     "remat",
@@ -159,6 +174,7 @@ __all__ = [
     "test_util",
     "tree",
     "tree_util",
+    "typeof",
     "typing",
     "value_and_grad",
     "vjp",

@@ -13,7 +13,9 @@ from pullback_pytrees import tree_map
 
 from pullback_api._transforms import _returning_arrays
 
-__all__ = ["default_matmul_precision", "eval_shape", "io_callback", "pure_callback"]
+__all__ = ["default_matmul_precision", "enable_checks", "enable_x64", "eval_shape",
+           "io_callback", "process_count", "process_index", "process_indices", "pure_callback",
+           "typeof"]  # fmt: skip
 
 
 # The callbacks of pullback_ir, returning Arrays when they run eagerly.
@@ -41,3 +43,56 @@ def default_matmul_precision(precision: Any) -> Iterator[None]:
         yield
     finally:
         _VALUE_OPTIONS["jax_default_matmul_precision"] = old
+
+
+# --- processes (one process here: multi-process runs are issue 18) ------------------------------
+
+
+def _check_backend(backend: Any, name: str) -> None:
+    if backend is not None:
+        from pullback_compile import devices
+
+        devices(backend)  # (raises for a backend this process does not have)
+
+
+def process_index(backend: Any = None) -> int:
+    """The index of this process among those running the program: 0 (one process)."""
+    _check_backend(backend, "process_index")
+    return 0
+
+
+def process_count(backend: Any = None) -> int:
+    """The number of processes running the program: 1."""
+    _check_backend(backend, "process_count")
+    return 1
+
+
+def process_indices(backend: Any = None) -> list[int]:
+    """The indices of the processes running the program: [0]."""
+    _check_backend(backend, "process_indices")
+    return [0]
+
+
+def typeof(x: Any) -> Any:
+    """The abstract value (shape, dtype, weak type) of an array, tracer or scalar."""
+    from pullback_ir.avals import aval_of
+
+    return aval_of(x)
+
+
+@contextlib.contextmanager
+def enable_x64(new_val: bool = True) -> Iterator[None]:
+    """64-bit mode on (or off, with False) inside the block."""
+    from pullback_ir.config import enable_x64 as _x64
+
+    with _x64(bool(new_val)):
+        yield
+
+
+@contextlib.contextmanager
+def enable_checks(new_val: bool = True) -> Iterator[None]:
+    """Check every jaxpr the transformations produce, inside the block."""
+    from pullback_ir.config import enable_checks as _checks
+
+    with _checks(bool(new_val)):
+        yield

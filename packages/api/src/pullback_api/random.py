@@ -268,6 +268,11 @@ def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
         @functools.wraps(f)
         def call(*args: Any, **kwargs: Any) -> Any:
+            if not jitted:
+                jitted.append(jit(f, static_argnames=static))
+            if not any(type(a) in (list, np.ndarray) for a in (*args, *kwargs.values())):
+                # (nothing to normalize: jit maps the static names to positions itself)
+                return jitted[0](*args, **kwargs)
             try:
                 bound = sig.bind(*args, **kwargs)
             except TypeError as e:
@@ -279,8 +284,6 @@ def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                     arguments[name] = tuple(v)
                 elif isinstance(v, np.ndarray):
                     arguments[name] = tuple(v.tolist()) if v.ndim else v.item()
-            if not jitted:
-                jitted.append(jit(f, static_argnames=static))
             return jitted[0](**arguments)
 
         return call
@@ -434,8 +437,9 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     shape `(*num, 2)`.
     """
     base, typed = _key_base(key, "split")
-    _check_key(key, "split")
-    return _wrap_like(typed, _split(base, num=_shape(num, "split")))
+    if aval_of(base).shape != (2,):
+        _check_key(key, "split")  # (raises JAX's error for a batch of keys)
+    return _wrap_like(typed, _split(base, _shape(num, "split")))
 
 
 def _split_raw(key: Any, num: tuple[int, ...]) -> Any:
