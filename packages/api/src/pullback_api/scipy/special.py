@@ -245,26 +245,30 @@ def multigammaln(a: Any, d: int) -> Any:
     return c + jnp.sum(lax.lgamma(jnp.expand_dims(a, -1) - js / 2), axis=-1)
 
 
-@export
-def rel_entr(p: Any, q: Any) -> Any:
-    """The relative entropy p log(p / q) for p, q > 0; 0 at p = 0 (q >= 0); inf otherwise."""
+def _divergence(name: str, p: Any, q: Any, with_mass: bool) -> Any:
+    """The divergence p log(p / q) (+ q - p `with_mass`); the limit at p = 0; inf off the domain."""
     jnp = _jnp()
-    x, y = promote_inexact("rel_entr", p, q)
+    x, y = promote_inexact(name, p, q)
     both = (x > 0) & (y > 0)
     safe_x, safe_y = jnp.where(both, x, 1), jnp.where(both, y, 1)
     val = safe_x * jnp.log(safe_x / safe_y)
-    return jnp.where(both, val, jnp.where((x == 0) & (y >= 0), 0, jnp.inf)).astype(val.dtype)
+    at_zero: Any = 0
+    if with_mass:
+        val = val - safe_x + safe_y
+        at_zero = y
+    return jnp.where(both, val, jnp.where((x == 0) & (y >= 0), at_zero, jnp.inf)).astype(val.dtype)
+
+
+@export
+def rel_entr(p: Any, q: Any) -> Any:
+    """The relative entropy p log(p / q) for p, q > 0; 0 at p = 0 (q >= 0); inf otherwise."""
+    return _divergence("rel_entr", p, q, False)
 
 
 @export
 def kl_div(p: Any, q: Any) -> Any:
     """The divergence p log(p / q) - p + q for p, q > 0; q at p = 0 (q >= 0); inf otherwise."""
-    jnp = _jnp()
-    x, y = promote_inexact("kl_div", p, q)
-    both = (x > 0) & (y > 0)
-    safe_x, safe_y = jnp.where(both, x, 1), jnp.where(both, y, 1)
-    val = safe_x * jnp.log(safe_x / safe_y) - safe_x + safe_y
-    return jnp.where(both, val, jnp.where((x == 0) & (y >= 0), y, jnp.inf)).astype(val.dtype)
+    return _divergence("kl_div", p, q, True)
 
 
 @export
