@@ -252,3 +252,13 @@ def test_top_level_process_and_type_names():
     with pb.enable_checks():
         assert float(pb.jit(lambda x: x + 1)(1.0)) == 2.0
     assert pb.ensure_compile_time_eval is pb.core.ensure_compile_time_eval
+
+
+def test_every_public_module_imports_by_its_dotted_name():
+    import importlib
+
+    for name in ("ops", "errors", "dtypes", "scipy.signal", "numpy.linalg", "experimental"):
+        importlib.import_module(f"pullback.{name}")
+    from pullback.ops import segment_sum
+
+    assert segment_sum is pb.ops.segment_sum

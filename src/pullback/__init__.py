@@ -20,6 +20,7 @@ from pullback_api import (
     lax as lax,
     nn as nn,
     numpy as numpy,
+    ops as ops,
     random as random,
     scipy as scipy,
     stages as stages,
@@ -33,26 +34,11 @@ __version__ = "0.1.0"
 
 __all__ = list(_api_all)
 
-_NAMESPACES = (
-    "numpy",
-    "lax",
-    "random",
-    "nn",
-    "tree_util",
-    "scipy",
-    "debug",
-    "tree",
-    "ad_checkpoint",
-    "core",
-    "dtypes",
-    "errors",
-    "experimental",
-    "stages",
-    "test_util",
-    "typing",
-)
+# Every public submodule of pullback_api is importable as pullback.<name> (`import
+# pullback.numpy as jnp`, `from pullback.ops import segment_sum`), but `config`, whose public
+# name is the config object, not the module.
 for _name, _module in list(_sys.modules.items()):
     _parts = _name.split(".")
     _public = not any(p.startswith("_") for p in _parts)
-    if _parts[0] == "pullback_api" and len(_parts) > 1 and _parts[1] in _NAMESPACES and _public:
+    if _parts[0] == "pullback_api" and len(_parts) > 1 and _parts[1] != "config" and _public:
         _sys.modules[".".join([__name__, *_parts[1:]])] = _module
