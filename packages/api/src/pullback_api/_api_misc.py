@@ -35,14 +35,14 @@ def default_matmul_precision(precision: Any) -> Iterator[None]:
 
     XLA's CPU backend computes float32 products in full precision whatever the setting.
     """
-    from pullback_api.config import _VALUE_OPTIONS, read, update
+    from pullback_api.config import read, update
 
     old = read("jax_default_matmul_precision")
     update("jax_default_matmul_precision", precision)
     try:
         yield
     finally:
-        _VALUE_OPTIONS["jax_default_matmul_precision"] = old
+        update("jax_default_matmul_precision", old)
 
 
 # --- processes (one process here: multi-process runs are issue 18) ------------------------------

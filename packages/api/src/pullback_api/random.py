@@ -469,6 +469,13 @@ def _fold_in(key: Any, data: Any) -> Any:
     return lax.concatenate([b1, b2], 0)
 
 
+def _int_dtype(dtype: Any, name: str) -> np.dtype[Any]:
+    dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
+    if not dtypes.is_integer(dt):
+        raise TypeError(f"{name}: dtype must be an integer type, got {dt}")
+    return dt
+
+
 def _float_dtype(dtype: Any, name: str) -> np.dtype[Any]:
     dt = dtypes.default_float_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
     if not dtypes.is_float(dt):
@@ -566,9 +573,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: 
 def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any = None) -> Any:
     """Integers in [minval, maxval) (JAX's two-word modulus method)."""
     key = _check_key(key, "randint")
-    dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
-    if not dtypes.is_integer(dt):
-        raise TypeError(f"randint: dtype must be an integer type, got {dt}")
+    dt = _int_dtype(dtype, "randint")
     shp = _shape(shape, "randint")
     nbits = dt.itemsize * 8
     udt = np.dtype({8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}[nbits])
@@ -1101,8 +1106,8 @@ def _poisson_knuth(key: Any, lam: Any, shape: tuple[int, ...], dt: np.dtype[Any]
         i, log_prod = carry[0], carry[3]
         return lax.bitwise_and(any_(lax.gt(log_prod, neg_lam)), lax.lt(i, max_iters))
 
-    k0 = lax.broadcast_in_dim(np.asarray(0, dt), shape, ())
-    lp0 = lax.broadcast_in_dim(np.asarray(0, f32), shape, ())
+    k0 = lax.full(shape, 0, dt)
+    lp0 = lax.full(shape, 0, f32)
     k = while_loop(cond, body, (np.asarray(0, dt), k0, key, lp0))[1]
     return lax.sub(k, np.asarray(1, dt))
 
@@ -1146,7 +1151,7 @@ def _poisson_rejection(key: Any, lam: Any, shape: tuple[int, ...], dt: np.dtype[
         return lax.bitwise_and(any_(lax.bitwise_not(accepted)), lax.lt(i, max_iters))
 
     k0 = lax.broadcast_in_dim(c(-1), shape, ())
-    acc0 = lax.broadcast_in_dim(np.asarray(False), shape, ())
+    acc0 = lax.full(shape, False, np.bool_)
     k = while_loop(cond, body, (np.asarray(0, dt), k0, acc0, key))[1]
     return lax.convert_element_type(k, dt)
 
@@ -1156,21 +1161,17 @@ def _poisson_rejection(key: Any, lam: Any, shape: tuple[int, ...], dt: np.dtype[
 def poisson(key: Any, lam: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
     """Poisson(lam) samples: Knuth's method below lam = 10, transformed rejection above."""
     key = _check_key(key, "poisson")
-    dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
-    if not dtypes.is_integer(dt):
-        raise TypeError(f"poisson: dtype must be an integer type, got {dt}")
+    dt = _int_dtype(dtype, "poisson")
     shp = _param_shape("poisson", shape, lam)
     f32 = np.dtype(np.float32)
     lam = _broadcast_param(lam, f32, shp)
     use_knuth = lax.bitwise_or(lax.ne(lam, lam), lax.lt(lam, np.asarray(10, f32)))
-    full = lax.broadcast_in_dim
-    lam_knuth = lax.select(use_knuth, lam, full(np.asarray(0.0, f32), shp, ()))
-    lam_rej = lax.select(use_knuth, full(np.asarray(1e5, f32), shp, ()), lam)
+    lam_knuth = lax.select(use_knuth, lam, lax.full(shp, 0.0, f32))
+    lam_rej = lax.select(use_knuth, lax.full(shp, 1e5, f32), lam)
     max_iters = np.asarray(np.iinfo(dt).max, dt)
     result = lax.select(use_knuth, _poisson_knuth(key, lam_knuth, shp, dt, max_iters),
                         _poisson_rejection(key, lam_rej, shp, dt, max_iters))  # fmt: skip
-    zeros = full(np.asarray(0, dt), shp, ())
-    return lax.select(lax.eq(lam, np.asarray(0, f32)), zeros, result)
+    return lax.select(lax.eq(lam, np.asarray(0, f32)), lax.full(shp, 0, dt), result)
 
 
 @export
@@ -1178,21 +1179,14 @@ def poisson(key: Any, lam: Any, shape: Sequence[int] | None = None, dtype: Any =
 def geometric(key: Any, p: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
     """Geometric(p) samples (trials up to the first success, from 1)."""
     key = _check_key(key, "geometric")
-    dt = dtypes.default_int_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
-    if not dtypes.is_integer(dt):
-        raise TypeError(f"geometric: dtype must be an integer type, got {dt}")
+    dt = _int_dtype(dtype, "geometric")
     p = asarray_arg(p, "geometric")
     pdt = aval_of(p).dtype if dtypes.is_inexact(aval_of(p).dtype) else \
         dtypes.default_float_dtype()  # fmt: skip
     p = to_dtype(p, pdt)
     shp = _param_shape("geometric", shape, p)
     u = _uniform(key, shp, pdt, 0.0, 1.0)
-    u = lax.select(lax.eq(u, np.asarray(0, pdt)), full_like_ones(u), u)
+    u = lax.select(lax.eq(u, np.asarray(0, pdt)), lax.full_like(u, 1), u)
     log_one_minus_p = _broadcast_param(lax.log1p(lax.neg(p)), pdt, shp)
     g = lax.add(lax.floor(lax.div(lax.log(u), log_one_minus_p)), np.asarray(1, pdt))
     return lax.convert_element_type(g, dt)
-
-
-def full_like_ones(x: Any) -> Any:
-    a = aval_of(x)
-    return lax.broadcast_in_dim(np.asarray(1, a.dtype), a.shape, ())

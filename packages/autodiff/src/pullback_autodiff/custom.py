@@ -194,23 +194,33 @@ def _as_tangent(x: Any, primal: ShapedArray, what: str, i: int) -> Any:
 # --- custom_jvp ------------------------------------------------------------------------------
 
 
-def _differentiated_directly(
+def _split_call(
     sig: inspect.Signature | None, nondiff_argnums: Any, args: tuple[Any, ...],
     kwargs: dict[str, Any], what: str,
-) -> tuple[Any, ...] | None:  # fmt: skip
-    """The split call, when the current trace differentiates its arguments; else None.
+) -> tuple[Any, ...]:  # fmt: skip
+    """A custom-rule function's call, resolved.
 
-    Under forward-mode differentiation (jvp, grad, vjp, linearize) of a call whose arguments
-    carry tangents, JAX runs only the custom rule, never the primal function: this gives
-    `(trace, args, static, static_vals, dyn, in_tree, primals, tangents)` for that path.
+    Returns `(args, static, static_vals, dyn, flat, in_tree)`: the positional arguments, the
+    nondiff positions and values, the differentiable arguments, their leaves and structure.
     """
-    trace = CONTEXT.trace
-    if type(trace) is not JVPTrace:
-        return None
     args = _resolve_args(sig, args, kwargs, what)
     static = static_positions(nondiff_argnums, len(args), what, "nondiff_argnums")
     static_vals, dyn = split_static(args, static)
     flat, in_tree = tree_flatten(dyn)
+    return args, static, static_vals, dyn, flat, in_tree
+
+
+def _differentiated_directly(
+    flat: Sequence[Any], what: str
+) -> tuple[JVPTrace, list[Any], list[Any]] | None:
+    """`(trace, primals, tangents)` when the current trace differentiates the leaves; else None.
+
+    Under forward-mode differentiation (jvp, grad, vjp, linearize) of a call whose arguments
+    carry tangents, JAX runs only the custom rule, never the primal function.
+    """
+    trace = CONTEXT.trace
+    if type(trace) is not JVPTrace:
+        return None
     if not any(isinstance(x, JVPTracer) and x._trace is trace for x in flat):
         return None
     primals, tangents = [], []
@@ -219,7 +229,7 @@ def _differentiated_directly(
         primals.append(p)
         tangents.append(t)
     leaf_avals(primals, f"{what} arguments")
-    return trace, args, static, static_vals, dyn, in_tree, primals, tangents
+    return trace, primals, tangents
 
 
 def _wrap_outputs(trace: JVPTrace, primals: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
@@ -230,23 +240,15 @@ def _wrap_outputs(trace: JVPTrace, primals: Sequence[Any], tangents: Sequence[An
 
 
 def _stage_primal(
-    fun: Callable[..., Any], sig: inspect.Signature | None, nondiff_argnums: Any,
-    args: tuple[Any, ...], kwargs: dict[str, Any], what: str,
+    fun: Callable[..., Any], args: tuple[Any, ...], static: tuple[int, ...], flat: Sequence[Any],
+    in_tree: PyTreeDef, what: str,
 ) -> tuple[Any, ...]:  # fmt: skip
-    """Resolve a custom-rule function's arguments and trace its primal computation.
-
-    Returns `(args, static, static_vals, dyn, flat, avals, in_tree, closed, consts,
-    out_tree)`.
-    """
-    args = _resolve_args(sig, args, kwargs, what)
-    static = static_positions(nondiff_argnums, len(args), what, "nondiff_argnums")
-    static_vals, dyn = split_static(args, static)
-    flat, in_tree = tree_flatten(dyn)
+    """Trace a custom-rule function's primal computation: `(avals, closed, consts, out_tree)`."""
     avals = leaf_avals(flat, f"{what} arguments")
     closed, consts, out_tree = trace_callable(
         lambda *d: fun(*merge_static(args, static, d)), in_tree, avals, what
     )
-    return args, static, static_vals, dyn, flat, avals, in_tree, closed, consts, out_tree
+    return avals, closed, consts, out_tree
 
 
 class custom_jvp:
@@ -329,10 +331,13 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using defjvp.")
         user_jvp = self.jvp
-        direct = _differentiated_directly(self._sig, self.nondiff_argnums, args, kwargs, what)
+        args, static, static_vals, _, flat, in_tree = _split_call(
+            self._sig, self.nondiff_argnums, args, kwargs, what
+        )
+        direct = _differentiated_directly(flat, what)
         if direct is not None:
             # Differentiated: only the rule runs (the primal function is not called).
-            trace, _, _, static_vals, _, in_tree, primals, tangents = direct
+            trace, primals, tangents = direct
             if not self.symbolic_zeros:
                 tangents = [instantiate(t) for t in tangents]
             found: list[PyTreeDef] = []
@@ -340,9 +345,7 @@ class custom_jvp:
                 p_out, t_out = self._jvp_fun(user_jvp, static_vals, in_tree, None, None, what,
                                              found)(primals, tangents)  # fmt: skip
             return tree_unflatten(found[0], _wrap_outputs(trace, p_out, t_out))
-        _, _, static_vals, _, flat, _, in_tree, closed, consts, out_tree = _stage_primal(
-            self.fun, self._sig, self.nondiff_argnums, args, kwargs, what
-        )
+        _, closed, consts, out_tree = _stage_primal(self.fun, args, static, flat, in_tree, what)
         jvp_fun = self._jvp_fun(user_jvp, static_vals, in_tree, out_tree, closed.out_avals, what)
         jvp_fun.__qualname__ = jvp_fun.__name__ = f"jvp of {name}"
         outs = cf.custom_jvp_call_p.bind(
@@ -489,30 +492,22 @@ class custom_vjp:
         what = f"custom_vjp function {name}"
         if self.fwd is None or self.bwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
-        direct = _differentiated_directly(self._sig, self.nondiff_argnums, args, kwargs, what)
+        args, static, static_vals, dyn, flat, in_tree = _split_call(
+            self._sig, self.nondiff_argnums, args, kwargs, what
+        )
+        direct = _differentiated_directly(flat, what)
         if direct is not None:
             # Differentiated: fwd runs now and bwd later (the primal function is not called).
-            trace, args, static, static_vals, dyn, in_tree, primals, tangents = direct
-            avals = [aval_of(p) for p in primals]
+            trace, primals, tangents = direct
             info: list[Any] = []
+            avals = [aval_of(p) for p in primals]
             fwd, bwd = self._rules(args, static, static_vals, dyn, in_tree, avals, None, None,
                                    what, info)  # fmt: skip
             with set_current_trace(trace.parent):
-                outs, res = fwd(*primals)
-                out_avals = tuple(aval_of(o) for o in outs)
-                t_out = custom_lin_p.bind(
-                    *res, *(t for t in tangents if not isinstance(t, Zero)), num_res=len(res),
-                    bwd=bwd, out_avals=out_avals,
-                    nonzeros=tuple(not isinstance(t, Zero) for t in tangents),
-                    symbolic_zeros=self.symbolic_zeros,
-                )  # fmt: skip
-            t_out = [
-                Zero(tangent_aval(a)) if not dtypes.is_inexact(a.dtype) else t
-                for t, a in zip(t_out, out_avals, strict=True)
-            ]
+                outs, t_out = _fwd_and_lin(fwd, bwd, primals, tangents, None, self.symbolic_zeros)
             return tree_unflatten(info[0], _wrap_outputs(trace, outs, t_out))
-        staged = _stage_primal(self.fun, self._sig, self.nondiff_argnums, args, kwargs, what)
-        args, static, static_vals, dyn, flat, avals, in_tree, closed, consts, out_tree = staged
+        avals, closed, consts, out_tree = _stage_primal(self.fun, args, static, flat, in_tree,
+                                                        what)  # fmt: skip
         fwd, bwd = self._rules(args, static, static_vals, dyn, in_tree, avals, out_tree,
                                closed.out_avals, what)  # fmt: skip
         fwd.__qualname__ = fwd.__name__ = f"fwd of {name}"
@@ -596,12 +591,24 @@ def _custom_vjp_call_jvp(
     if fwd_jaxpr_thunk is None:
         return inline_jvp("call_jaxpr")(primals, tangents, call_jaxpr=call_jaxpr)
     _check_closure(tangents[:num_consts], f"the function of {fwd_jaxpr_thunk.__name__}")
-    ts = tangents[num_consts:]
-    outs, res = fwd_jaxpr_thunk(*primals[num_consts:])
-    nonzeros = tuple(not isinstance(t, Zero) for t in ts)
-    out_avals = tuple(call_jaxpr.out_avals)
+    return _fwd_and_lin(fwd_jaxpr_thunk, bwd, primals[num_consts:], tangents[num_consts:],
+                        tuple(call_jaxpr.out_avals), symbolic_zeros)  # fmt: skip
+
+
+def _fwd_and_lin(fwd: Any, bwd: Any, primals: Sequence[Any], tangents: Sequence[Any],
+                 out_avals: tuple[ShapedArray, ...] | None,
+                 symbolic_zeros: bool) -> tuple[list[Any], list[Any]]:  # fmt: skip
+    """A custom_vjp function's JVP: its fwd rule now, and a tangent map to `bwd`.
+
+    The tangent map (`custom_lin`) is only ever transposed. Without `out_avals`, fwd's
+    outputs give them.
+    """
+    outs, res = fwd(*primals)
+    if out_avals is None:
+        out_avals = tuple(aval_of(o) for o in outs)
+    nonzeros = tuple(not isinstance(t, Zero) for t in tangents)
     t_out = custom_lin_p.bind(
-        *res, *(t for t in ts if not isinstance(t, Zero)), num_res=len(res), bwd=bwd,
+        *res, *(t for t in tangents if not isinstance(t, Zero)), num_res=len(res), bwd=bwd,
         out_avals=out_avals, nonzeros=nonzeros, symbolic_zeros=symbolic_zeros,
     )  # fmt: skip
     return list(outs), [

@@ -102,28 +102,6 @@ for _p in ew.BINARY:
     batch_rules[_p] = _naryop(_p)
 
 
-def _threefry_rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
-    # threefry2x32 takes scalar keys or keys of the counters' shape (not a scalar broadcast
-    # against arrays, as elementwise ops do): every operand takes the full batched shape.
-    per_example = _per_example_shape(bits.threefry2x32_p, args, dims)
-    out_shape = (axis.size, *per_example)
-    new = []
-    for x, d in zip(args, dims, strict=True):
-        if d is None:
-            r = len(_shape(x))
-            new.append(
-                lax.broadcast_in_dim(x, out_shape, range(len(out_shape) - r, len(out_shape)))
-            )
-        else:
-            x = move_bdim(x, d, 0)
-            r = len(_shape(x))
-            new.append(x if r == len(out_shape) else lax.broadcast_in_dim(x, out_shape, (0,)))
-    return bits.threefry2x32_p.bind(*new, **params), [0, 0]
-
-
-batch_rules[bits.threefry2x32_p] = _threefry_rule
-
-
 def _full_shape_rule(prim: Primitive, scalar_ok: frozenset[int]) -> Any:
     # select_n and clamp take rank-0 operands only in some positions (select_n's predicate,
     # clamp's bounds), and only when every other operand agrees: every operand takes the full
@@ -156,6 +134,9 @@ def _full_shape_rule(prim: Primitive, scalar_ok: frozenset[int]) -> Any:
 
 batch_rules[ew.select_n_p] = _full_shape_rule(ew.select_n_p, frozenset({0}))
 batch_rules[ew.clamp_p] = _full_shape_rule(ew.clamp_p, frozenset({0, 2}))
+# (threefry2x32 takes both keys scalar or both of the counters' shape: every operand takes
+# the full batched shape)
+batch_rules[bits.threefry2x32_p] = _full_shape_rule(bits.threefry2x32_p, frozenset())
 for _p in (ew.round_p, ew.integer_pow_p, ew.convert_element_type_p, bits.reduce_precision_p):
     batch_rules[_p] = lambda axis, args, dims, _p=_p, **params: (_p.bind(*args, **params),
                                                                   [dims[0]])  # fmt: skip

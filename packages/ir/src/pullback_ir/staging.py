@@ -76,6 +76,7 @@ class StagingTrace(Trace):
         """The jaxpr atom for an argument: its variable, a literal, or a new constant input."""
         if isinstance(x, StagingTracer) and x._trace is self:
             return x.var
+        value = x
         if isinstance(x, Tracer):
             if not x._trace.valid:
                 raise leaked_tracer_error(x)
@@ -84,20 +85,16 @@ class StagingTrace(Trace):
         elif isinstance(x, np.ndarray | np.generic):
             # NumPy values enter with their canonical dtype (float64 -> float32 with x64 off)
             aval = aval_of(x)
-            if not aval.shape:
-                return Literal(x if aval.dtype == x.dtype else np.asarray(x, aval.dtype), aval)
             if aval.dtype != x.dtype:
-                var = self.const_vars.get(id(x))
-                if var is None:
-                    # (keyed by the original, kept alive so that its id stays its own)
-                    var = self.const_vars[id(x)] = Var(aval)
-                    self.consts.append(x.astype(aval.dtype))
-                    self.originals.append(x)
-                return var
+                value = np.asarray(x, aval.dtype)
+            if not aval.shape:
+                return Literal(value, aval)
         var = self.const_vars.get(id(x))
         if var is None:
-            var = self.const_vars[id(x)] = Var(aval_of(x))
-            self.consts.append(x)
+            var = self.const_vars[id(x)] = Var(aval_of(value))
+            self.consts.append(value)
+            if value is not x:
+                self.originals.append(x)  # (kept alive: its id is the key of the converted value)
         return var
 
     def process_primitive(

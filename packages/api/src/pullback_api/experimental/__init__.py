@@ -9,22 +9,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from pullback_ir.config import enable_x64 as _enable_x64
-
-from pullback_api._api_misc import io_callback
+from pullback_api._api_misc import enable_x64, io_callback
 
 __all__ = ["disable_x64", "enable_x64", "io_callback"]
 
 
 @contextlib.contextmanager
-def enable_x64(new_val: bool = True) -> Iterator[None]:
-    """64-bit mode (float64/int64 defaults) on inside the block, restored afterwards."""
-    with _enable_x64(bool(new_val)):
-        yield
-
-
-@contextlib.contextmanager
 def disable_x64() -> Iterator[None]:
     """64-bit mode off inside the block, restored afterwards."""
-    with _enable_x64(False):
+    with enable_x64(False):
         yield

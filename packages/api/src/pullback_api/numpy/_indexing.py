@@ -19,7 +19,11 @@ from pullback_compile import Array
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
 from pullback_ir.errors import ConcretizationTypeError, NonConcreteBooleanIndexError
-from pullback_ir.primitives.indexing import GatherDimensionNumbers, ScatterDimensionNumbers
+from pullback_ir.primitives.indexing import (
+    GatherDimensionNumbers,
+    GatherScatterMode,
+    ScatterDimensionNumbers,
+)
 from pullback_ir.trace import Tracer
 
 from pullback_api.numpy._core import asarray_arg, axes_of, eager_host, export, host_view, to_dtype
@@ -99,7 +103,7 @@ def _normalize_int(i: Any, n: int, dim: int) -> int:
     return j + n if j < 0 else j
 
 
-def _prepare(x: Any, idx: Any, for_update: bool) -> tuple[Any, list[Any]]:
+def _prepare(x: Any, idx: Any) -> tuple[Any, list[Any]]:
     """Apply strided slices and reversals to the operand; leave step-1 slices and arrays."""
     plan = _Plan(x, idx)
     x, entries, shape = plan.x, list(plan.entries), plan.shape
@@ -114,8 +118,6 @@ def _prepare(x: Any, idx: Any, for_update: bool) -> tuple[Any, list[Any]]:
                 strides.append(1)
                 simple.append(slice(s, max(s, stop)))
                 continue
-            if for_update:
-                raise NotImplementedError(".at[] updates with strided slices are not supported")
             if st > 0:
                 starts.append(s)
                 limits.append(max(s, stop))
@@ -205,9 +207,6 @@ def _result_order(adv_dims: list[int], nb: int, n_window: int) -> list[int] | No
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-_GATHER_MODES = (None, "clip", "fill", "promise_in_bounds")
-
-
 def getitem(x: Any, idx: Any, mode: Any = None, fill_value: Any = None) -> Any:
     """`x[idx]` with NumPy semantics; out-of-bounds indices clamp, as in JAX.
 
@@ -215,11 +214,8 @@ def getitem(x: Any, idx: Any, mode: Any = None, fill_value: Any = None) -> Any:
     inexact dtypes, the most negative value for signed integers, the largest for unsigned
     ones, True for bools).
     """
-    mode = getattr(mode, "name", mode)
-    mode = mode.lower() if isinstance(mode, str) else mode
-    if mode not in _GATHER_MODES:
-        raise ValueError(f"getitem: mode must be one of {_GATHER_MODES}, got {mode!r}")
-    fill = mode == "fill"
+    # (None is clip for a gather; GatherScatterMode.from_any reads None as fill-or-drop)
+    fill = mode is not None and GatherScatterMode.from_any(mode) is GatherScatterMode.FILL_OR_DROP
     host = eager_host(x)
     if host is not None and not fill:
         # Basic indexing of a host value: NumPy's own (a read-only view; same semantics),
@@ -234,7 +230,7 @@ def getitem(x: Any, idx: Any, mode: Any = None, fill_value: Any = None) -> Any:
     if isinstance(idx, (Array, Tracer)) and aval_of(idx).shape == () and \
             dtypes.is_integer(aval_of(idx).dtype) and not isinstance(idx, Tracer):  # fmt: skip
         idx = int(idx)
-    y, entries = _prepare(x, idx, for_update=False)
+    y, entries = _prepare(x, idx)
     shape, adv_dims, adv_arrays, window, slice_dims = _analyze(y, entries)
     if (
         not fill
@@ -264,10 +260,8 @@ def getitem(x: Any, idx: Any, mode: Any = None, fill_value: Any = None) -> Any:
         start_index_map=tuple(index_map), operand_batching_dims=(),
         start_indices_batching_dims=(),
     )  # fmt: skip
-    if fill:
-        out = lax.gather(y, mat, dn, tuple(window), mode="fill", fill_value=fill_value)
-    else:
-        out = lax.gather(y, mat, dn, tuple(window), mode="clip")
+    out = lax.gather(y, mat, dn, tuple(window), mode="fill" if fill else "clip",
+                     fill_value=fill_value)  # fmt: skip
     perm = _result_order(adv_dims, len(b), len(offset_dims))
     return lax.transpose(out, perm) if perm else out
 
@@ -279,14 +273,7 @@ def _has_strided_slice(idx: Any) -> bool:
 
 def _scatter(x: Any, idx: Any, updates: Any, prim: Any, mode: Any) -> Any:
     x = asarray_arg(x, "at")
-    mode = getattr(mode, "name", mode)
-    mode = mode.lower() if isinstance(mode, str) else mode
-    if mode not in ("drop", "clip", "fill", "promise_in_bounds"):
-        raise ValueError(
-            f"at[]: mode must be 'drop', 'clip', 'fill' or 'promise_in_bounds', got {mode!r}"
-        )
-    if mode == "fill":
-        mode = "drop"
+    mode = GatherScatterMode.from_any(mode)  # (raises ValueError for an unknown mode)
     if _has_strided_slice(idx):
         # Strided and reversed slices: the flat positions the index selects (indexing an
         # iota, which takes every index form), then a scatter into the flattened operand.
@@ -294,9 +281,9 @@ def _scatter(x: Any, idx: Any, updates: Any, prim: Any, mode: Any) -> Any:
         positions = getitem(np.arange(math.prod(shape), dtype=np.int32).reshape(shape), idx)
         flat = lax.reshape(x, (math.prod(shape),))
         return lax.reshape(_scatter(flat, positions, updates, prim, mode), shape)
-    y, entries = _prepare(x, idx, for_update=True)
+    y, entries = _prepare(x, idx)  # (strided and reversed slices went the way above)
     if y is not x:
-        raise NotImplementedError(".at[] updates with strided or reversed slices")
+        raise NotImplementedError(".at[] updates with None (newaxis) in the index")
     _, adv_dims, adv_arrays, window, slice_dims = _analyze(x, entries)
     mat, b, index_map = _index_matrix(adv_arrays, slice_dims, adv_dims)
     win_shape = [w for d, w in enumerate(window) if d not in adv_dims]
