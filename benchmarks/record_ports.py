@@ -1,9 +1,14 @@
-"""Run the port programs (tests/ports/programs) with JAX and record what they print.
+"""Run the JAX programs of a test suite with JAX and record what they print.
 
-Run: `python -m hatch -e bench run python benchmarks/record_ports.py [NAME ...]`.
+Run: `python -m hatch -e bench run python benchmarks/record_ports.py [NAME ...]` for the port
+programs (tests/ports/programs -> tests/data/ports_jax.json), and
+`python -m hatch -e eco run python benchmarks/record_ports.py --ecosystem [NAME ...]` for the
+programs that use optax, chex, equinox and flax (tests/ecosystem/programs ->
+tests/data/ecosystem_jax.json; the `eco` environment has those libraries and, as their
+dependency, jax 0.10.2).
 
-Each program is an ordinary JAX script that ends by printing `RESULT <json>`; the results go to
-tests/data/ports_jax.json, which tests/ports/test_ports.py compares pullback's runs with.
+Each program is an ordinary JAX script that ends by printing `RESULT <json>`; the test of each
+suite runs it on pullback and compares with the recorded results.
 """
 
 from __future__ import annotations
@@ -17,12 +22,22 @@ from pathlib import Path
 import jax
 
 ROOT = Path(__file__).resolve().parents[1]
-PROGRAMS = ROOT / "tests" / "ports" / "programs"
-OUT = ROOT / "tests" / "data" / "ports_jax.json"
+SUITES = {
+    "ports": (ROOT / "tests" / "ports" / "programs", ROOT / "tests" / "data" / "ports_jax.json"),
+    "ecosystem": (
+        ROOT / "tests" / "ecosystem" / "programs",
+        ROOT / "tests" / "data" / "ecosystem_jax.json",
+    ),
+}
 
 
 def main() -> None:
-    names = sys.argv[1:] or sorted(p.stem for p in PROGRAMS.glob("*.py"))
+    args = sys.argv[1:]
+    suite = "ports"
+    if args and args[0] == "--ecosystem":
+        suite, args = "ecosystem", args[1:]
+    PROGRAMS, OUT = SUITES[suite]
+    names = args or sorted(p.stem for p in PROGRAMS.glob("*.py"))
     results = json.loads(OUT.read_text()) if OUT.exists() else {}
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     for name in names:

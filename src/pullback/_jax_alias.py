@@ -29,11 +29,19 @@ class _AliasLoader(importlib.abc.Loader):
         return None
 
 
+#: The `jax.<name>` modules served by `pullback._jax`, the compatibility package: JAX's
+#: extension points and the private modules libraries reach into.
+_COMPAT = frozenset({"_src", "extend", "interpreters", "custom_derivatives", "api_util"})
+
+
 class _AliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != "jax" and not fullname.startswith("jax."):
             return None
-        target_name = "pullback" + fullname[3:]
+        rest = fullname[3:]
+        top = rest[1:].split(".", 1)[0]
+        # JAX's extension and private modules come from the compatibility package.
+        target_name = ("pullback._jax" if top in _COMPAT else "pullback") + rest
         try:
             module = importlib.import_module(target_name)
         except ModuleNotFoundError:

@@ -8,16 +8,10 @@ pmap over 4 CPU devices, written as JAX users write them (issue 16's acceptance)
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import math
-import runpy
 from pathlib import Path
 
 import pytest
-
-from pullback import _jax_alias
 
 HERE = Path(__file__).parent
 PROGRAMS = sorted(p.stem for p in (HERE / "programs").glob("*.py"))
@@ -35,46 +29,13 @@ LOOSER = {
 }  # fmt: skip
 
 
-def _run(name: str) -> dict:
-    out = io.StringIO()
-    _jax_alias.enable()
-    try:
-        with contextlib.redirect_stdout(out):
-            runpy.run_path(str(HERE / "programs" / f"{name}.py"), run_name="__main__")
-    finally:
-        _jax_alias.disable()
-    lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("RESULT ")]
-    assert lines, f"{name} printed no RESULT line:\n{out.getvalue()[-2000:]}"
-    return json.loads(lines[-1][len("RESULT ") :])
-
-
-def _compare(got, want, where, rtol, atol):
-    if isinstance(want, dict):
-        assert isinstance(got, dict), (where, got, want)
-        assert set(got) == set(want), (where, got, want)
-        for k in want:
-            _compare(got[k], want[k], f"{where}.{k}", rtol, atol)
-    elif isinstance(want, list):
-        assert isinstance(got, list), (where, got, want)
-        assert len(got) == len(want), (where, got, want)
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            _compare(g, w, f"{where}[{i}]", rtol, atol)
-    elif isinstance(want, (bool, str, int)) or want is None:
-        # (ints, bools and strings exactly: counts, labels, dtypes, flags)
-        assert got == want, (where, got, want)
-        assert type(got) is type(want), (where, got, want)
-    elif math.isnan(want):
-        assert math.isnan(got), (where, got, want)
-    else:
-        assert abs(got - want) <= atol + rtol * abs(want), (where, got, want)
-
-
 def test_every_program_was_recorded():
     assert len(PROGRAMS) >= 25
     assert set(PROGRAMS) <= set(RECORDED), set(PROGRAMS) - set(RECORDED)
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
-def test_port_matches_jax(name):
+def test_port_matches_jax(name, run_program, compare_results):
     rtol, atol = LOOSER.get(name, (RTOL, ATOL))
-    _compare(_run(name), RECORDED[name], name, rtol, atol)
+    got = run_program(HERE / "programs" / f"{name}.py")
+    compare_results(got, RECORDED[name], name, rtol, atol)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 from pullback_ir import dtypes, primitives
-from pullback_ir.primitives import elementwise as ew
+from pullback_ir.primitives import callbacks as cb, elementwise as ew
 from pullback_ir.primitives.collectives import STACKED_IMPLS
 from pullback_ir.testing import OP_RECORDS, tolerance
 
@@ -18,10 +18,33 @@ def _id(case):
     return f"{rec.primitive.name}-{dt.name}"
 
 
+# `check` has no outputs and refuses to lower (it only means something inside checkify), so the
+# per-primitive sweeps (JVP, batching, lowering against the reference) do not apply to it:
+# test_check_primitive below and tests/test_checkify.py test it.
+NO_OP_RECORD = {cb.check_p}
+
+
 def test_every_primitive_has_an_op_record():
-    covered = {rec.primitive for rec in OP_RECORDS}
+    covered = {rec.primitive for rec in OP_RECORDS} | NO_OP_RECORD
     missing = [p.name for p in primitives.ALL if p not in covered]
     assert missing == []
+
+
+def test_check_primitive():
+    from pullback_ir.avals import ShapedArray
+    from pullback_ir.errors import CheckError
+    from pullback_pytrees import tree_flatten
+
+    tree = tree_flatten(((0,), {"k": 0}))[1]
+    params = {"msg": "bad {} {k}", "fmt_tree": tree}
+    assert cb.check_p.bind(np.bool_(True), np.float32(1), np.int32(2), **params) == []
+    with pytest.raises(CheckError, match=r"bad 1.5 2 \(`check` failed\)"):
+        cb.check_p.bind(np.bool_(False), np.float32(1.5), np.int32(2), **params)
+    assert issubclass(CheckError, ValueError)
+    b = ShapedArray((), np.dtype(np.bool_))
+    assert cb.check_p.abstract_eval(b, **params) == []
+    with pytest.raises(TypeError, match="must be a boolean"):
+        cb.check_p.abstract_eval(ShapedArray((), np.dtype(np.float32)), **params)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])

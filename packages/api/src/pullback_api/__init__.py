@@ -27,6 +27,8 @@ from pullback_compile import (
     local_devices as local_devices,
     set_compilation_cache_dir as set_compilation_cache_dir,
 )
+from pullback_compile.devices import DeviceType as Device
+from pullback_compile.sharding import make_mesh as make_mesh
 from pullback_ir import ShapeDtypeStruct as ShapeDtypeStruct, make_jaxpr as make_jaxpr
 from pullback_ir.errors import (
     ConcretizationTypeError as ConcretizationTypeError,
@@ -46,11 +48,13 @@ from pullback_api import (
     dtypes as dtypes,
     errors as errors,
     experimental as experimental,
+    flatten_util as flatten_util,
     lax as lax,
     nn as nn,
     numpy as numpy,
     random as random,
     scipy as scipy,
+    sharding as sharding,
     stages as stages,
     test_util as test_util,
     tree as tree,
@@ -94,6 +98,11 @@ from pullback_api._transforms import (
 )
 from pullback_api.core import ensure_compile_time_eval as ensure_compile_time_eval
 from pullback_api.dtypes import float0 as float0
+from pullback_api.sharding import (
+    NamedSharding as NamedSharding,
+    PartitionSpec as P,
+    set_mesh as set_mesh,
+)
 from pullback_api.tree_util import Partial as Partial
 
 config = _config_module.config
@@ -104,6 +113,9 @@ __all__ = [
     "Array",
     "ConcretizationTypeError",
     "DeletedArrayError",
+    "Device",
+    "NamedSharding",
+    "P",
     "Partial",
     "ShapeDtypeStruct",
     "SingleDeviceSharding",
@@ -155,6 +167,7 @@ __all__ = [
     "local_device_count",
     "local_devices",
     "make_jaxpr",
+    "make_mesh",
     "named_call",
     "named_scope",
     "nn",
@@ -169,6 +182,8 @@ __all__ = [
     "remat",
     "scipy",
     "set_compilation_cache_dir",
+    "set_mesh",
+    "sharding",
     "stages",
     "stop_gradient",
     "test_util",

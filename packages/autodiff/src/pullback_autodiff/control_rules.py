@@ -168,6 +168,15 @@ def _io_callback_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: 
 
 jvp_rules[cb.io_callback_p] = _io_callback_jvp
 
+
+def _check_jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:
+    # A check has no outputs: it runs once, on the primal values.
+    del tangents  # unused
+    return cb.check_p.bind(*primals, **params), []
+
+
+jvp_rules[cb.check_p] = _check_jvp
+
 # --- cond -------------------------------------------------------------------------------------
 
 

@@ -341,6 +341,14 @@ def _io_callback_rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params:
     return _sequential(cb.io_callback_p, axis, args, dims, params)
 
 
+def _check_rule(axis: AxisData, args: Sequence[Any], dims: Dims, **params: Any) -> Any:
+    # The predicate and the message's values gain the batch axis in front: the check holds
+    # where it holds for every example.
+    xs = [bdim_at_front(a, d, axis.size) for a, d in zip(args, dims, strict=True)]
+    return cb.check_p.bind(*xs, **params), []
+
+
+batch_rules[cb.check_p] = _check_rule
 batch_rules[cb.pure_callback_p] = _pure_callback_rule
 batch_rules[cb.io_callback_p] = _io_callback_rule
 

@@ -31,6 +31,9 @@ __all__: list[str] = []
 
 JAXLIB_EXTENSION_VERSION: int = xla_client._version
 
+#: The class of jaxlib's device objects (every PJRT device is an instance).
+DEVICE_CLASS: type = _jax.Device
+
 
 def _stop_traceback_capture() -> bool:
     """Turn off jaxlib's capture of a Python traceback per launch; whether it was turned off.

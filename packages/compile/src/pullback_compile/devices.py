@@ -16,6 +16,8 @@ from pullback_compile import _jaxlib
 
 __all__ = [
     "Device",
+    "DeviceType",
+    "Sharding",
     "SingleDeviceSharding",
     "default_backend",
     "default_device",
@@ -25,10 +27,14 @@ __all__ = [
     "local_devices",
     "resolve_device",
     "set_cpu_device_count",
+    "single_device_of",
 ]
 
 #: A PJRT device (jaxlib's device object: `.id`, `.platform`, `.device_kind`).
 Device = Any
+
+#: The class of every device object (JAX's `jax.Device`), for `isinstance` checks.
+DeviceType: type = _jaxlib.DEVICE_CLASS
 
 
 def devices(backend: str | None = None) -> list[Device]:
@@ -92,8 +98,8 @@ def resolve_device(device: Any, backend: str | None, what: str) -> Device:
         dev = devices(backend)[0]
         _note_platform(dev)
         return dev
-    if isinstance(device, SingleDeviceSharding):
-        device = device.device
+    if isinstance(device, Sharding):
+        device = single_device_of(device, what)
     if not (hasattr(device, "platform") and hasattr(device, "client")):
         raise TypeError(f"{what}: device must be a Device (from devices()), got {device!r}")
     if backend is not None and _jaxlib.client_for(backend) is not device.client:
@@ -101,7 +107,86 @@ def resolve_device(device: Any, backend: str | None, what: str) -> Device:
     return device
 
 
-class SingleDeviceSharding:
+def single_device_of(sharding: Sharding, what: str) -> Device:
+    """The one device of `sharding`.
+
+    Raises:
+        NotImplementedError: for a sharding over several devices (programs partitioned over a
+            mesh are not supported yet).
+    """
+    if isinstance(sharding, SingleDeviceSharding):
+        return sharding.device
+    devs = sharding.device_set
+    if len(devs) != 1:
+        raise NotImplementedError(
+            f"{what}: {sharding!r} spans {len(devs)} devices; pullback runs a program on one "
+            "device (pmap for several) and does not partition arrays over a mesh yet"
+        )
+    return next(iter(devs))
+
+
+class Sharding:
+    """How an array is laid out over devices (the base of every sharding class)."""
+
+    __slots__ = ()
+
+    @property
+    def device_set(self) -> set[Device]:
+        """The devices holding some part of the array."""
+        raise NotImplementedError
+
+    @property
+    def num_devices(self) -> int:
+        """The number of devices."""
+        return len(self.device_set)
+
+    @property
+    def memory_kind(self) -> str | None:
+        """The memory kind (None: the devices' default memory)."""
+        return None
+
+    @property
+    def is_fully_replicated(self) -> bool:
+        """Whether every device holds the whole array."""
+        raise NotImplementedError
+
+    @property
+    def is_fully_addressable(self) -> bool:
+        """Whether this process holds every device."""
+        return all(d.process_index == d.client.process_index() for d in self.device_set)
+
+    @property
+    def addressable_devices(self) -> set[Device]:
+        """The devices attached to this process."""
+        return {d for d in self.device_set if d.process_index == d.client.process_index()}
+
+    @property
+    def has_addressable_devices(self) -> bool:
+        """Whether this process holds any of the devices."""
+        return bool(self.addressable_devices)
+
+    def shard_shape(self, global_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of each device's piece of an array of `global_shape`."""
+        raise NotImplementedError
+
+    def devices_indices_map(self, global_shape: tuple[int, ...]) -> dict[Device, Any]:
+        """For each device, the index of the piece it holds of an array of `global_shape`."""
+        raise NotImplementedError
+
+    def addressable_devices_indices_map(self, global_shape: tuple[int, ...]) -> dict[Device, Any]:
+        """`devices_indices_map` restricted to this process's devices."""
+        local = self.addressable_devices
+        return {d: i for d, i in self.devices_indices_map(global_shape).items() if d in local}
+
+    def is_equivalent_to(self, other: Sharding, ndim: int) -> bool:
+        """Whether the two lay out an array of `ndim` dimensions the same way."""
+        if self.device_set != other.device_set or self.memory_kind != other.memory_kind:
+            return False
+        shape = (2 * self.num_devices,) * ndim
+        return self.devices_indices_map(shape) == other.devices_indices_map(shape)
+
+
+class SingleDeviceSharding(Sharding):
     """The sharding of an array held whole on one device."""
 
     __slots__ = ("_device", "_memory_kind")
@@ -130,9 +215,22 @@ class SingleDeviceSharding:
         """The number of devices (one)."""
         return 1
 
+    @property
     def is_fully_replicated(self) -> bool:
         """True: one device holds everything."""
         return True
+
+    def shard_shape(self, global_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The whole shape: the one device holds everything."""
+        return tuple(global_shape)
+
+    def devices_indices_map(self, global_shape: tuple[int, ...]) -> dict[Device, Any]:
+        """The one device, holding every index."""
+        return {self._device: (slice(None),) * len(global_shape)}
+
+    def with_memory_kind(self, kind: str) -> SingleDeviceSharding:
+        """A copy in another memory kind."""
+        return SingleDeviceSharding(self._device, memory_kind=kind)
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -145,7 +243,8 @@ class SingleDeviceSharding:
         return hash((id(self._device), self._memory_kind))
 
     def __repr__(self) -> str:
-        return f"SingleDeviceSharding(device={self._device!r})"
+        kind = "" if self._memory_kind is None else f", memory_kind={self._memory_kind}"
+        return f"SingleDeviceSharding(device={self._device!r}{kind})"
 
 
 def set_cpu_device_count(n: int) -> None:

@@ -37,7 +37,7 @@ from pullback_pytrees.codegen import describe, make_builder, make_matcher
 
 from pullback_compile import _jaxlib
 from pullback_compile.array import _HOST_AVALS, NATIVE, Array, _new_host_aval
-from pullback_compile.devices import Device, SingleDeviceSharding, resolve_device
+from pullback_compile.devices import Device, Sharding, resolve_device, single_device_of
 from pullback_compile.lowering import LoweredModule, lower_module
 
 __all__ = [
@@ -234,16 +234,16 @@ def _sharding_devices(spec: Any, what: str) -> list[Device]:
     """The devices named in an in_shardings/out_shardings pytree (validated)."""
     if spec is None:
         return []
-    leaves, _ = tree_flatten(spec, is_leaf=lambda x: isinstance(x, SingleDeviceSharding))
+    leaves, _ = tree_flatten(spec, is_leaf=lambda x: isinstance(x, Sharding))
     out = []
     for leaf in leaves:
-        if isinstance(leaf, SingleDeviceSharding):
-            out.append(leaf.device)
+        if isinstance(leaf, Sharding):
+            out.append(single_device_of(leaf, f"jit: {what}"))
         elif hasattr(leaf, "platform") and hasattr(leaf, "client"):
             out.append(leaf)
         else:
             raise TypeError(
-                f"jit: {what} entries must be SingleDeviceSharding objects (or None), got "
+                f"jit: {what} entries must be Sharding objects (or None), got "
                 f"{leaf!r}; multi-device shardings are not supported, use pmap"
             )
     return out
@@ -951,7 +951,7 @@ class JitFunction(_CallBase):
 
     def _check_in_shardings(self, args: tuple[Any, ...]) -> None:
         spec = self._in_shardings
-        if spec is None or isinstance(spec, SingleDeviceSharding):
+        if spec is None or isinstance(spec, Sharding):
             return
         if isinstance(spec, (tuple, list)) and len(spec) != len(args):
             raise ValueError(

@@ -665,6 +665,19 @@ def _callback(kind: str, effectful: bool) -> LoweringRule:
 lowering_rules[cb.pure_callback_p] = _callback("pure_callback", False)
 lowering_rules[cb.io_callback_p] = _callback("io_callback", True)
 
+
+def _check_lowering(ctx: LoweringContext, args: Sequence[str], in_avals: Avals,
+                    out_avals: Avals, **params: Any) -> list[str]:  # fmt: skip
+    del ctx, args, in_avals, out_avals, params  # unused
+    raise ValueError(
+        "Cannot abstractly evaluate a checkify.check which was not functionalized: a `check` "
+        "was staged (under jit, scan, cond, pmap, ...) outside `checkify`. Wrap the function "
+        "in checkify.checkify(...) and call .throw() on the error it returns."
+    )
+
+
+lowering_rules[cb.check_p] = _check_lowering
+
 # --- collectives over pmap axes --------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ clauses keep working.
 from __future__ import annotations
 
 __all__ = [
+    "CheckError",
     "ConcretizationTypeError",
     "InvalidJaxprError",
     "MissingRuleError",
@@ -117,3 +118,7 @@ class TypePromotionError(TypeError):
 
 class InvalidJaxprError(TypeError):
     """`check_jaxpr` found an ill-typed jaxpr; the message shows the equations around it."""
+
+
+class CheckError(ValueError):
+    """A `checkify.check` that failed (JAX's `checkify.JaxRuntimeError`, a ValueError)."""

@@ -1531,6 +1531,15 @@ def all_to_all(
     return _tree_collective(one, x)
 
 
+def pswapaxes(x: Any, axis_name: AxisName, axis: int, *, axis_index_groups: Any = None) -> Any:
+    """Swap the mapped axis `axis_name` with the positional axis `axis` (of the axis size).
+
+    Member i's slice j along `axis` goes to member j, at position i: `all_to_all` with
+    `split_axis = concat_axis = axis`.
+    """
+    return all_to_all(x, axis_name, axis, axis, axis_index_groups=axis_index_groups)
+
+
 def ppermute(x: Any, axis_name: AxisName, perm: Sequence[tuple[int, int]]) -> Any:
     """Send each member's `x` to another member.
 

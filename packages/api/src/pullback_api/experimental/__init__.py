@@ -10,8 +10,9 @@ import contextlib
 from collections.abc import Iterator
 
 from pullback_api._api_misc import enable_x64, io_callback
+from pullback_api.experimental import checkify as checkify
 
-__all__ = ["disable_x64", "enable_x64", "io_callback"]
+__all__ = ["checkify", "disable_x64", "enable_x64", "io_callback"]
 
 
 @contextlib.contextmanager

@@ -492,22 +492,50 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 @export
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:  # fmt: skip
-    """log(sum(b * exp(a))) over `axis`, computed stably."""
+              return_sign: bool = False, where: Any = None) -> Any:  # fmt: skip
+    """log(sum(b * exp(a))) over `axis`, computed stably.
+
+    Args:
+        a: the array.
+        axis: the axes to reduce (None: all).
+        b: scale factors, broadcast against `a`.
+        keepdims: keep the reduced axes with size 1.
+        return_sign: also return the sign of the sum; the log is then of its absolute value.
+        where: a boolean mask, broadcast against `a`, of the elements to include.
+
+    Returns:
+        The log of the sum (NaN where the sum is negative, unless `return_sign`), and with
+        `return_sign` its sign.
+    """
     a = asarray_arg(a, "logsumexp")
     if not dtypes.is_inexact(aval_of(a).dtype):
         a = to_dtype(a, dtypes.default_float_dtype())
+    dt = aval_of(a).dtype
     axes = axes_of(axis, len(aval_of(a).shape), "logsumexp")
-    m = lax.reduce_max(a, axes)
-    m = lax.select(lax.is_finite(m), m, lax.broadcast_in_dim(np.asarray(0, aval_of(m).dtype),
-                                                              aval_of(m).shape, ()))  # fmt: skip
+    mask = None
+    if where is not None:
+        mask = _broadcast_like(asarray_arg(where, "logsumexp"), a)
+        if aval_of(mask).dtype != np.bool_:
+            raise TypeError(f"logsumexp: where must be boolean, got {aval_of(mask).dtype}")
+        a_for_max = lax.select(mask, a, _broadcast_like(np.asarray(-np.inf, dt), a))
+    else:
+        a_for_max = a
+    m = lax.reduce_max(a_for_max, axes)
+    m = lax.stop_gradient(lax.select(lax.is_finite(m), m, lax.broadcast_in_dim(
+        np.asarray(0, aval_of(m).dtype), aval_of(m).shape, ())))  # fmt: skip
     mk = lax.expand_dims(m, axes)
     e = lax.exp(lax.sub(a, _broadcast_like(mk, a)))
     if b is not None:
         e = lax.mul(e, _broadcast_like(to_dtype(asarray_arg(b), aval_of(e).dtype), e))
+    if mask is not None:
+        e = lax.select(mask, e, _broadcast_like(np.asarray(0, aval_of(e).dtype), e))
     s = lax.reduce_sum(e, axes)
     sign = lax.sign(s)
     out = lax.add(lax.log(lax.abs(s)), m)
+    if not return_sign and b is not None:
+        nan = lax.broadcast_in_dim(np.asarray(np.nan, aval_of(out).dtype), aval_of(out).shape, ())
+        zero = lax.broadcast_in_dim(np.asarray(0, aval_of(sign).dtype), aval_of(sign).shape, ())
+        out = lax.select(lax.lt(sign, zero), nan, out)
     out, sign = _keep(out, axes, keepdims), _keep(sign, axes, keepdims)
     return (out, sign) if return_sign else out
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import ShapedArray, ShapeDtypeStruct, aval_of
 from pullback_ir.trace import Tracer
 
 from pullback_api.numpy._core import (
@@ -195,9 +195,16 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, *, device: Any = None) 
     return Array._from_host(np.full(shp, fill_value, dtype=dt))
 
 
+def _like_aval(a: Any, name: str) -> ShapedArray:
+    # The abstract value of `a`: an array, a scalar, or a ShapeDtypeStruct (as in JAX).
+    if isinstance(a, ShapeDtypeStruct):
+        return ShapedArray(tuple(a.shape), dtypes.canonicalize_dtype(a.dtype))
+    return aval_of(asarray_arg(a, name))
+
+
 def _like(name: str, value: Any) -> Any:
     def f(a: Any, dtype: Any = None, shape: Any = None, *, device: Any = None) -> Any:
-        av = aval_of(asarray_arg(a, name))
+        av = _like_aval(a, name)
         dt = av.dtype if dtype is None else dtypes.canonicalize_dtype(dtype)
         shp = av.shape if shape is None else _shape_arg(shape, name)
         return Array._from_host(
@@ -218,7 +225,7 @@ empty_like = _like("empty_like", 0)
 def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None, *,
               device: Any = None) -> Any:  # fmt: skip
     """An array of `fill_value` with the shape (and dtype) of `a`."""
-    av = aval_of(asarray_arg(a, "full_like"))
+    av = _like_aval(a, "full_like")
     out = full(av.shape if shape is None else shape, fill_value,
                av.dtype if dtype is None else dtype)  # fmt: skip
     # (without a dtype the result has `a`'s weak type too, as in JAX)

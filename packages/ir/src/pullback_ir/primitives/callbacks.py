@@ -14,9 +14,10 @@ import numpy as np
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray
 from pullback_ir.effects import IO, ORDERED_IO
+from pullback_ir.errors import CheckError
 from pullback_ir.primitive import Primitive
 
-__all__ = ["VMAP_METHODS", "call_host", "io_callback_p", "pure_callback_p"]
+__all__ = ["VMAP_METHODS", "call_host", "check_p", "io_callback_p", "pure_callback_p"]
 
 #: The accepted `vmap_method`s of pure_callback (None: vmap raises).
 VMAP_METHODS = (None, "sequential", "sequential_unrolled", "expand_dims", "broadcast_all")
@@ -107,4 +108,29 @@ io_callback_p = Primitive(
     higher_order=True,
 )
 
-ALL: list[Primitive] = [pure_callback_p, io_callback_p]
+
+def _check_impl(pred: Any, *fmt_leaves: Any, msg: str, fmt_tree: Any) -> list[Any]:
+    if not np.all(np.asarray(pred)):
+        from pullback_pytrees import tree_unflatten
+
+        args, kwargs = tree_unflatten(fmt_tree, [np.asarray(v) for v in fmt_leaves])
+        raise CheckError(msg.format(*args, **kwargs) + " (`check` failed)")
+    return []
+
+
+def _check_abstract(pred: ShapedArray, *fmt: ShapedArray, msg: str, fmt_tree: Any) -> list[Any]:
+    del fmt, msg, fmt_tree  # unused
+    if pred.dtype != dtypes.bool_:
+        raise TypeError(f"check: the predicate must be a boolean array, got {pred.str_long()}")
+    return []
+
+
+#: A runtime assertion (operands: a boolean `pred`, then the leaves of the message's format
+#: arguments; params: `msg`, a `str.format` string, and `fmt_tree`, the structure of
+#: `(args, kwargs)`). Applied to concrete values it raises `CheckError` where `pred` is False
+#: anywhere; staged, only `checkify` gives it a meaning (it turns it into an error value).
+check_p = Primitive(
+    "check", abstract_eval=_check_abstract, impl=_check_impl, effectful=True, higher_order=True
+)
+
+ALL: list[Primitive] = [pure_callback_p, io_callback_p, check_p]

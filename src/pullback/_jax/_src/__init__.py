@@ -1,0 +1,1 @@
+"""`jax._src`: the private JAX modules that libraries import, mapped onto pullback."""
