@@ -575,17 +575,20 @@ class _Checker:
         state.merge(all_ids, res[n:])
         return list(res[:n])
 
-    def scan(self, ins: list[Any], params: dict[str, Any], state: _State) -> list[Any]:
-        body: ClosedJaxpr = params["jaxpr"]
-        nc, nk = params["num_consts"], params["num_carry"]
+    def threaded(self, body: ClosedJaxpr, nconsts: int) -> tuple[ClosedJaxpr, list[int], int]:
+        """A loop body taking and returning the error state after its first `nconsts` inputs.
+
+        `body(consts, rest) -> outs` becomes `(consts, state, rest) -> (state', outs)`, where
+        state' is `state` with the body's own failures folded in. Returns the new body, the
+        sites it can fail at and the number of state values.
+        """
         new, ids = self.local(body)
         n = len(body.out_avals)
         savals = _state_avals(self.sites, ids)
         ns = len(savals)
 
         def fun(*args: Any) -> list[Any]:
-            consts, st_in = args[:nc], args[nc : nc + ns]
-            rest = args[nc + ns :]
+            consts, st_in, rest = args[:nconsts], args[nconsts : nconsts + ns], args[nconsts + ns :]
             res = _eval(new, [*consts, *rest])
             st = _State(self.sites)
             st.load(ids, st_in)
@@ -593,9 +596,12 @@ class _Checker:
             return [*st.flat(ids), *res[:n]]
 
         in_avals = list(body.in_avals)
-        new_body = trace_to_jaxpr(fun, [*in_avals[:nc], *savals, *in_avals[nc:]])
-        st0 = _State(self.sites)
-        init = st0.flat(ids)
+        return trace_to_jaxpr(fun, [*in_avals[:nconsts], *savals, *in_avals[nconsts:]]), ids, ns
+
+    def scan(self, ins: list[Any], params: dict[str, Any], state: _State) -> list[Any]:
+        nc, nk = params["num_consts"], params["num_carry"]
+        new_body, ids, ns = self.threaded(params["jaxpr"], nc)
+        init = _State(self.sites).flat(ids)
         linear = tuple(params["linear"])
         res = _cf.scan_p.bind(
             *ins[:nc], *init, *ins[nc:],
@@ -614,26 +620,14 @@ class _Checker:
                 "them into body_fun"
             )
         cn, bn = params["cond_nconsts"], params["body_nconsts"]
-        new, ids = self.local(bj)
-        n = len(bj.out_avals)
-        savals = _state_avals(self.sites, ids)
-        ns = len(savals)
-
-        def body(*args: Any) -> list[Any]:
-            consts, st_in, carry = args[:bn], args[bn : bn + ns], args[bn + ns :]
-            res = _eval(new, [*consts, *carry])
-            st = _State(self.sites)
-            st.load(ids, st_in)
-            st.merge(ids, res[n:])
-            return [*st.flat(ids), *res[:n]]
+        new_body, ids, ns = self.threaded(bj, bn)
 
         def cond(*args: Any) -> list[Any]:
             consts, carry = args[:cn], args[cn + ns :]
             return _eval(cj, [*consts, *carry])
 
-        b_in = list(bj.in_avals)
         c_in = list(cj.in_avals)
-        new_body = trace_to_jaxpr(body, [*b_in[:bn], *savals, *b_in[bn:]])
+        savals = list(new_body.in_avals[bn : bn + ns])
         new_cond = trace_to_jaxpr(cond, [*c_in[:cn], *savals, *c_in[cn:]])
         init = _State(self.sites).flat(ids)
         res = _cf.while_p.bind(
