@@ -16,6 +16,26 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+#: `name -> f(random, jnp, key)`; tests/test_random_keys.py runs the same on pullback.
+COMPOUND = {
+    "double_sided_maxwell/5": lambda r, jnp, k: r.double_sided_maxwell(k, 1.0, 2.0, (5,)),
+    "double_sided_maxwell/params": lambda r, jnp, k: r.double_sided_maxwell(
+        k, jnp.zeros(2), 1.0, (3,)),
+    "generalized_normal/3.0/6": lambda r, jnp, k: r.generalized_normal(k, 3.0, (6,)),
+    "ball/3/2": lambda r, jnp, k: r.ball(k, 3, 2, (2,)),
+    "ball/2/1.5": lambda r, jnp, k: r.ball(k, 2, 1.5, (3,)),
+    "wald/1.5/6": lambda r, jnp, k: r.wald(k, 1.5, (6,)),
+    "triangular/6": lambda r, jnp, k: r.triangular(k, 0.0, 0.3, 1.0, (6,)),
+    "binomial/5x0.3/8": lambda r, jnp, k: r.binomial(k, 5, 0.3, (8,)),
+    "binomial/100x0.4/8": lambda r, jnp, k: r.binomial(k, 100, 0.4, (8,)),
+    "binomial/params": lambda r, jnp, k: r.binomial(k, jnp.array([3.0, 50.0, 1000.0]), 0.9),
+    "binomial/invalid": lambda r, jnp, k: r.binomial(k, jnp.array([-1.0, 4.0, 4.0]),
+                                                     jnp.array([0.5, -0.1, 0.5])),
+    "multinomial/20": lambda r, jnp, k: r.multinomial(k, 20, jnp.array([0.2, 0.5, 0.3])),
+    "multinomial/batch": lambda r, jnp, k: r.multinomial(
+        k, jnp.array([5.0, 100.0]), jnp.array([[0.1, 0.9], [0.6, 0.4]])),
+}  # fmt: skip
+
 
 def main() -> None:
     out: dict[str, object] = {}
@@ -88,6 +108,12 @@ def main() -> None:
         jax.random.poisson(k, jnp.asarray([0.0, 0.5, 4.0, 12.0, 150.0]))
     ).tolist()
     out["geometric/0.3/6"] = np.asarray(jax.random.geometric(k, 0.3, (6,))).tolist()
+    # samplers composed from the others (issue 24)
+    # (and under jit, where XLA may fold the constant parameters differently: JAX's own jitted
+    # samples can differ from its eager ones in the last bit)
+    for name, f in COMPOUND.items():
+        out[name] = np.asarray(f(jax.random, jnp, k)).tolist()
+        out[name + "/jit"] = np.asarray(jax.jit(lambda k, f=f: f(jax.random, jnp, k))(k)).tolist()
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/jax_random_goldens.json")
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {path} (jax {jax.__version__})")

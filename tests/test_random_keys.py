@@ -188,3 +188,67 @@ def test_gamma_family_statistics():
     np.testing.assert_allclose([p.mean(), p.var()], [25.0, 25.0], rtol=0.12)
     d = np.asarray(random.dirichlet(k1, jnp.ones(4), (100,)))
     np.testing.assert_allclose(d.sum(-1), 1.0, rtol=1e-5)
+
+
+# Samplers composed from the others (issue 24): bit for bit with JAX, eager and under jit.
+COMPOUND = {
+    "double_sided_maxwell/5": lambda k: random.double_sided_maxwell(k, 1.0, 2.0, (5,)),
+    "double_sided_maxwell/params": lambda k: random.double_sided_maxwell(
+        k, jnp.zeros(2), 1.0, (3,)
+    ),
+    "generalized_normal/3.0/6": lambda k: random.generalized_normal(k, 3.0, (6,)),
+    "ball/3/2": lambda k: random.ball(k, 3, 2, (2,)),
+    "ball/2/1.5": lambda k: random.ball(k, 2, 1.5, (3,)),
+    "wald/1.5/6": lambda k: random.wald(k, 1.5, (6,)),
+    "triangular/6": lambda k: random.triangular(k, 0.0, 0.3, 1.0, (6,)),
+    "binomial/5x0.3/8": lambda k: random.binomial(k, 5, 0.3, (8,)),
+    "binomial/100x0.4/8": lambda k: random.binomial(k, 100, 0.4, (8,)),
+    "binomial/params": lambda k: random.binomial(k, jnp.array([3.0, 50.0, 1000.0]), 0.9),
+    "binomial/invalid": lambda k: random.binomial(
+        k, jnp.array([-1.0, 4.0, 4.0]), jnp.array([0.5, -0.1, 0.5])
+    ),
+    "multinomial/20": lambda k: random.multinomial(k, 20, jnp.array([0.2, 0.5, 0.3])),
+    "multinomial/batch": lambda k: random.multinomial(
+        k, jnp.array([5.0, 100.0]), jnp.array([[0.1, 0.9], [0.6, 0.4]])
+    ),
+}
+
+
+JIT_ULPS = {"ball/2/1.5"}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOUND))
+def test_compound_samplers_match_jax_bit_for_bit(name):
+    f = COMPOUND[name]
+    np.testing.assert_array_equal(np.asarray(f(K)), np.asarray(GOLD[name]))
+    if name in JIT_ULPS:
+        # a non-integer power of constants: XLA folds and fuses pullback's and JAX's jitted
+        # graphs differently, so the last float32 place may differ
+        np.testing.assert_allclose(np.asarray(pb.jit(f)(K)), GOLD[name + "/jit"], rtol=3e-7)
+    else:
+        np.testing.assert_array_equal(np.asarray(pb.jit(f)(K)), np.asarray(GOLD[name + "/jit"]))
+
+
+def test_compound_samplers_vmap_over_keys_and_statistics():
+    keys = random.split(K, 3)
+    batched = pb.vmap(lambda k: random.wald(k, 2.0, (4,)))(keys)
+    looped = np.stack([np.asarray(random.wald(k, 2.0, (4,))) for k in keys])
+    np.testing.assert_array_equal(np.asarray(batched), looped)
+    b = np.asarray(random.binomial(K, 40, 0.25, (4000,)))
+    assert b.dtype == np.float32
+    assert np.all(b == np.floor(b))
+    assert b.min() >= 0
+    assert b.max() <= 40
+    np.testing.assert_allclose([b.mean(), b.var()], [10.0, 7.5], rtol=0.1)
+    m = np.asarray(random.multinomial(K, 30, jnp.array([0.5, 0.25, 0.25]), shape=(500, 3)))
+    np.testing.assert_array_equal(m.sum(-1), 30.0)
+    np.testing.assert_allclose(m.mean(0), [15.0, 7.5, 7.5], rtol=0.1)
+    x = np.asarray(random.ball(K, 3, 2, (1000,)))
+    assert x.shape == (1000, 3)
+    assert np.all(np.linalg.norm(x, axis=-1) <= 1.0)
+    t = np.asarray(random.triangular(K, -1.0, 0.5, 2.0, (2000,)))
+    assert t.min() >= -1.0
+    assert t.max() <= 2.0
+    np.testing.assert_allclose(t.mean(), (-1.0 + 0.5 + 2.0) / 3, rtol=0.05)
+    with pytest.raises(ValueError, match="must be a float dtype"):
+        random.binomial(K, 3, 0.5, dtype=jnp.int32)

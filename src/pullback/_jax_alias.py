@@ -31,7 +31,56 @@ class _AliasLoader(importlib.abc.Loader):
 
 #: The `jax.<name>` modules served by `pullback._jax`, the compatibility package: JAX's
 #: extension points and the private modules libraries reach into.
-_COMPAT = frozenset({"_src", "extend", "interpreters", "custom_derivatives", "api_util"})
+_COMPAT = frozenset({"_src", "extend", "interpreters", "custom_derivatives", "api_util", "version"})
+
+#: Single compatibility modules below a public JAX module.
+_COMPAT_MODULES = {"experimental.hijax": "pullback._jax.experimental_hijax"}
+
+#: Top-level `jax.<name>`s that only the compatibility package has (documented stand-ins).
+_COMPAT_ATTRS = {"Ref": "pullback._jax.ref", "new_ref": "pullback._jax.ref"}
+
+#: The JAX release whose API pullback follows: what `jax.__version__` says under the alias.
+JAX_API_VERSION = "0.10.2"
+
+
+class _JaxModule(ModuleType):
+    """What `import jax.<name>` gives: a module named `jax.<name>`.
+
+    Its attributes are those of the pullback module behind it (read through, and kept once read).
+
+    Being named `jax.<name>`, it makes `from jax.<name> import <submodule>` come back to the
+    alias. The top-level `jax` also says JAX's version and reaches the compatibility modules
+    (`jax.extend`, `jax.api_util`, ...) as attributes.
+    """
+
+    def __init__(self, name: str, target: ModuleType) -> None:
+        super().__init__(name, target.__doc__)
+        if hasattr(target, "__path__"):
+            self.__path__: list[str] = list(target.__path__)
+        self.__file__ = getattr(target, "__file__", None)
+        self._target = target
+        if name == "jax":
+            self.__version__ = JAX_API_VERSION
+            self.__version_info__ = tuple(int(v) for v in JAX_API_VERSION.split("."))
+
+    def __getattr__(self, name: str) -> Any:
+        if self.__name__ == "jax" and name in _COMPAT:
+            return importlib.import_module(f"jax.{name}")
+        if self.__name__ == "jax" and name in _COMPAT_ATTRS:
+            return getattr(importlib.import_module(_COMPAT_ATTRS[name]), name)
+        try:
+            value = getattr(self._target, name)
+        except AttributeError:
+            raise AttributeError(
+                f"module {self.__name__!r} has no attribute {name!r}: pullback does not provide "
+                f"{self.__name__}.{name} (see COMPATIBILITY.md)"
+            ) from None
+        if not name.startswith("__"):
+            setattr(self, name, value)
+        return value
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(dir(self._target)) | set(self.__dict__))
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
@@ -41,16 +90,25 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         rest = fullname[3:]
         top = rest[1:].split(".", 1)[0]
         # JAX's extension and private modules come from the compatibility package.
-        target_name = ("pullback._jax" if top in _COMPAT else "pullback") + rest
+        if rest[1:] in _COMPAT_MODULES:
+            target_name = _COMPAT_MODULES[rest[1:]]
+        else:
+            target_name = ("pullback._jax" if top in _COMPAT else "pullback") + rest
         try:
             module = importlib.import_module(target_name)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as e:
+            if e.name != target_name:
+                raise  # a module the target imports is missing: not the alias's to explain
             raise ModuleNotFoundError(
                 f"No module named {fullname!r}: pullback has no {target_name!r} (the JAX alias "
                 "maps jax.* to pullback.*; see COMPATIBILITY.md for what is missing)",
                 name=fullname,
             ) from None
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module))
+        return importlib.machinery.ModuleSpec(
+            fullname,
+            _AliasLoader(_JaxModule(fullname, module)),
+            is_package=hasattr(module, "__path__"),
+        )
 
 
 _FINDER = _AliasFinder()
@@ -68,7 +126,7 @@ def enable() -> None:
         RuntimeError: if the real jax is imported already.
     """
     real = sys.modules.get("jax")
-    if real is not None and not getattr(real, "__name__", "").startswith("pullback"):
+    if real is not None and not _ours(real):
         raise RuntimeError(
             "the real jax is already imported in this process; enable the pullback alias "
             "before anything imports jax (or run the script with `python -m pullback`)"
@@ -82,5 +140,10 @@ def disable() -> None:
     if enabled():
         sys.meta_path.remove(_FINDER)
     for name in [n for n in sys.modules if n == "jax" or n.startswith("jax.")]:
-        if getattr(sys.modules[name], "__name__", "").startswith("pullback"):
+        if _ours(sys.modules[name]):
             del sys.modules[name]
+
+
+def _ours(module: Any) -> bool:
+    # The alias's modules: the `jax` front and pullback's own modules.
+    return isinstance(module, _JaxModule) or getattr(module, "__name__", "").startswith("pullback")

@@ -11,7 +11,6 @@ from pullback_autodiff import (
     checkpoint_policies as checkpoint_policies,
 )
 from pullback_compile import (
-    Array as Array,
     DeletedArrayError as DeletedArrayError,
     SingleDeviceSharding as SingleDeviceSharding,
     block_until_ready as block_until_ready,
@@ -106,6 +105,8 @@ from pullback_api.sharding import (
 from pullback_api.tree_util import Partial as Partial
 
 config = _config_module.config
+
+from pullback_api._array_type import Array as Array  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -77,6 +77,10 @@ def typeof(x: Any) -> Any:
     """The abstract value (shape, dtype, weak type) of an array, tracer or scalar."""
     from pullback_ir.avals import aval_of
 
+    from pullback_api.random import PRNGKeyArray
+
+    if isinstance(x, PRNGKeyArray):
+        return x.aval
     return aval_of(x)
 
 

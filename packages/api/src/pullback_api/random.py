@@ -117,6 +117,37 @@ class PRNGSpec:
         return hash(self.name)
 
 
+class KeyAval:
+    """The abstract value of a typed key array: its shape and the key dtype."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+
+    dtype = property(lambda self: KEY_DTYPE, doc="`key<fry>`.")
+    weak_type = False
+    sharding = None
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return len(self.shape)
+
+    def str_short(self) -> str:
+        """`key<fry>[2]`, as in printouts."""
+        return f"key<fry>[{','.join(map(str, self.shape))}]"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeyAval) and other.shape == self.shape
+
+    def __hash__(self) -> int:
+        return hash(("key", self.shape))
+
+    def __repr__(self) -> str:
+        return f"ShapedArray({self.str_short()})"
+
+
 class PRNGKeyArray:
     """An array of typed PRNG keys (`random.key`, `wrap_key_data`): dtype `key<fry>`.
 
@@ -151,6 +182,11 @@ class PRNGKeyArray:
     def dtype(self) -> KeyDType:
         """`key<fry>`."""
         return KEY_DTYPE
+
+    @property
+    def aval(self) -> KeyAval:
+        """The abstract value: shape and key dtype (what `typeof` gives)."""
+        return KeyAval(self.shape)
 
     def __len__(self) -> int:
         if not self.shape:
@@ -268,6 +304,8 @@ def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
         @functools.wraps(f)
         def call(*args: Any, **kwargs: Any) -> Any:
+            if "out_sharding" in kwargs:
+                lax.check_out_sharding(kwargs.pop("out_sharding"), f.__name__)
             if not jitted:
                 jitted.append(jit(f, static_argnames=static))
             if not any(type(a) in (list, np.ndarray) for a in (*args, *kwargs.values())):
@@ -286,6 +324,13 @@ def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                     arguments[name] = tuple(v.tolist()) if v.ndim else v.item()
             return jitted[0](**arguments)
 
+        # (JAX's samplers take a keyword-only `out_sharding`; so do these, via `call`)
+        params = list(sig.parameters.values())
+        if "out_sharding" not in sig.parameters and not f.__name__.startswith("_"):
+            params.append(
+                inspect.Parameter("out_sharding", inspect.Parameter.KEYWORD_ONLY, default=None)
+            )
+        call.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
         return call
 
     return deco
@@ -1190,3 +1235,23 @@ def geometric(key: Any, p: Any, shape: Sequence[int] | None = None, dtype: Any =
     log_one_minus_p = _broadcast_param(lax.log1p(lax.neg(p)), pdt, shp)
     g = lax.add(lax.floor(lax.div(lax.log(u), log_one_minus_p)), np.asarray(1, pdt))
     return lax.convert_element_type(g, dt)
+
+
+# Samplers composed from the ones above (a module of their own).
+from pullback_api._random_compound import (  # noqa: E402
+    ball as ball,
+    binomial as binomial,
+    double_sided_maxwell as double_sided_maxwell,
+    generalized_normal as generalized_normal,
+    multinomial as multinomial,
+    triangular as triangular,
+    wald as wald,
+)
+
+__all__ += ["ball", "binomial", "double_sided_maxwell", "generalized_normal", "multinomial",
+            "triangular", "wald"]  # fmt: skip
+__all__.sort()
+
+from pullback_api._array_type import Array as _Array  # noqa: E402
+
+_Array.register(PRNGKeyArray)  # typed key arrays are arrays, as in JAX

@@ -22,6 +22,7 @@ from pullback_autodiff.checkpoint import (
     remat as remat,
 )
 from pullback_autodiff.custom import (
+    CustomVJPPrimal as CustomVJPPrimal,
     SymbolicZero as SymbolicZero,
     closure_convert as closure_convert,
     custom_gradient as custom_gradient,
@@ -32,6 +33,7 @@ from pullback_autodiff.custom import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CustomVJPPrimal",
     "SymbolicZero",
     "checkpoint",
     "checkpoint_name",

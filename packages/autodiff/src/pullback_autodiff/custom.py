@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray, aval_of
@@ -49,6 +49,7 @@ from pullback_autodiff.core import (
 from pullback_autodiff.transpose import transpose_rules
 
 __all__ = [
+    "CustomVJPPrimal",
     "SymbolicZero",
     "closure_convert",
     "custom_gradient",
@@ -60,6 +61,16 @@ __all__ = [
 #: The symbolic zero tangent or cotangent handed to rules defined with `symbolic_zeros=True`
 #: (it has `.aval`, `.shape` and `.dtype`).
 SymbolicZero = Zero
+
+
+class CustomVJPPrimal(NamedTuple):
+    """A primal argument leaf as a `symbolic_zeros=True` custom_vjp fwd rule receives it.
+
+    Its value, and whether it is perturbed (has a nonzero tangent).
+    """
+
+    value: Any
+    perturbed: bool
 
 
 def _fun_name(fun: Any) -> str:
@@ -534,7 +545,13 @@ class custom_vjp:
         res_trees: list[PyTreeDef] = []
         known: list[Any] = [out_tree, out_avals]
 
-        def fwd(*primals: Any) -> tuple[list[Any], list[Any]]:
+        def fwd(
+            *primals: Any, perturbed: Sequence[bool] | None = None
+        ) -> tuple[list[Any], list[Any]]:
+            if perturbed is not None:
+                primals = tuple(
+                    CustomVJPPrimal(p, bool(z)) for p, z in zip(primals, perturbed, strict=True)
+                )
             out = user_fwd(*merge_static(args, static, tree_unflatten(in_tree, primals)))
             if known[0] is None:
                 if not isinstance(out, tuple | list) or len(out) != 2:
@@ -603,10 +620,10 @@ def _fwd_and_lin(fwd: Any, bwd: Any, primals: Sequence[Any], tangents: Sequence[
     The tangent map (`custom_lin`) is only ever transposed. Without `out_avals`, fwd's
     outputs give them.
     """
-    outs, res = fwd(*primals)
+    nonzeros = tuple(not isinstance(t, Zero) for t in tangents)
+    outs, res = fwd(*primals, perturbed=nonzeros) if symbolic_zeros else fwd(*primals)
     if out_avals is None:
         out_avals = tuple(aval_of(o) for o in outs)
-    nonzeros = tuple(not isinstance(t, Zero) for t in tangents)
     t_out = custom_lin_p.bind(
         *res, *(t for t in tangents if not isinstance(t, Zero)), num_res=len(res), bwd=bwd,
         out_avals=out_avals, nonzeros=nonzeros, symbolic_zeros=symbolic_zeros,

@@ -255,9 +255,10 @@ def _custom_vjp_rule(axis: AxisData, args: Sequence[Any], dims: Dims, *, call_ja
     if fwd_jaxpr_thunk is not None:
         n_res: list[int] = []
 
-        def new_fwd(*primals: Any) -> Any:
+        def new_fwd(*primals: Any, **kw: Any) -> Any:
+            # (kw: `perturbed`, the flags a symbolic_zeros fwd rule receives)
             def flat(*xs: Any) -> list[Any]:
-                outs, res = fwd_jaxpr_thunk(*xs)
+                outs, res = fwd_jaxpr_thunk(*xs, **kw)
                 n_res.append(len(res))
                 return [*outs, *res]
 

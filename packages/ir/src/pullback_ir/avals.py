@@ -46,7 +46,14 @@ class ShapedArray(_Shaped):
     dtype: np.dtype[Any]
     weak_type: bool
 
-    def __init__(self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False) -> None:
+    def __init__(
+        self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False, *, sharding: Any = None
+    ) -> None:
+        if sharding is not None and getattr(sharding, "num_devices", None) != 1:
+            raise NotImplementedError(
+                f"ShapedArray: sharding={sharding!r}: abstract values over several devices are "
+                "not supported yet"
+            )
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.weak_type = weak_type
@@ -64,6 +71,11 @@ class ShapedArray(_Shaped):
             self.dtype if dtype is None else dtype,
             self.weak_type if weak_type is None else weak_type,
         )
+
+    @property
+    def sharding(self) -> None:
+        """None: pullback's abstract values carry no sharding (results are unconstrained)."""
+        return None
 
     def strip_weak_type(self) -> ShapedArray:
         """The same aval, strongly typed."""

@@ -741,18 +741,39 @@ def cumlogsumexp(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Ar
     )[0]
 
 
+def check_out_sharding(out_sharding: Any, name: str) -> None:
+    """Accept an `out_sharding=` that places the result on one device (None included).
+
+    Raises:
+        NotImplementedError: for a sharding over several devices (programs are not partitioned
+            over meshes yet).
+    """
+    if out_sharding is None:
+        return
+    n = getattr(out_sharding, "num_devices", None)
+    if n == 1:
+        return
+    raise NotImplementedError(
+        f"{name}: out_sharding={out_sharding!r} spans {n if n else 'several'} devices; pullback "
+        "does not partition results over a mesh yet (only None or a one-device sharding)"
+    )
+
+
 def dot_general(
     lhs: ArrayLike,
     rhs: ArrayLike,
     dimension_numbers: Any,
     precision: Any = None,
     preferred_element_type: Any = None,
+    out_sharding: Any = None,
 ) -> Array:
     """Contract `lhs` and `rhs` over the given dimensions.
 
     `dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`; the result
-    has the batch, then lhs free, then rhs free dimensions.
+    has the batch, then lhs free, then rhs free dimensions. `out_sharding` may place the
+    result on one device (see `check_out_sharding`).
     """
+    check_out_sharding(out_sharding, "dot_general")
     (lc, rc), (lb, rb) = dimension_numbers
     dn = (
         (tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
@@ -769,9 +790,14 @@ def dot_general(
 
 
 def dot(
-    lhs: ArrayLike, rhs: ArrayLike, precision: Any = None, preferred_element_type: Any = None
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    precision: Any = None,
+    preferred_element_type: Any = None,
+    out_sharding: Any = None,
 ) -> Array:
     """Vector/matrix products: contracts the last axis of `lhs` with the first of `rhs`."""
+    check_out_sharding(out_sharding, "dot")
     nl = len(aval_of(lhs).shape)
     return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())), precision, preferred_element_type)
 
@@ -987,8 +1013,10 @@ def conv_general_dilated(
     batch_group_count: int = 1,
     precision: Any = None,
     preferred_element_type: Any = None,
+    out_sharding: Any = None,
 ) -> Array:
     """General N-d convolution (XLA's ConvGeneralDilated)."""
+    check_out_sharding(out_sharding, "conv_general_dilated")
     lshape, rshape = aval_of(lhs).shape, aval_of(rhs).shape
     dn = conv_dimension_numbers(lshape, rshape, dimension_numbers)
     nsp = len(lshape) - 2

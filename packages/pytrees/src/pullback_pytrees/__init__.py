@@ -36,6 +36,7 @@ from pullback_pytrees.registry import (
     register_pytree_node as register_pytree_node,
     register_pytree_node_class as register_pytree_node_class,
     register_pytree_with_keys as register_pytree_with_keys,
+    register_pytree_with_keys_class as register_pytree_with_keys_class,
     register_static as register_static,
 )
 from pullback_pytrees.treedef import PyTreeDef as PyTreeDef
@@ -58,6 +59,7 @@ __all__ = [
     "register_pytree_node",
     "register_pytree_node_class",
     "register_pytree_with_keys",
+    "register_pytree_with_keys_class",
     "register_static",
     "tree_all",
     "tree_flatten",

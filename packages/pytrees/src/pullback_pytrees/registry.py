@@ -193,6 +193,42 @@ def register_pytree_node_class(cls: TypeT) -> TypeT:
     return cls
 
 
+def register_pytree_with_keys_class(cls: TypeT) -> TypeT:
+    """Class decorator: register `cls` using `tree_flatten_with_keys` and `tree_unflatten`.
+
+    `cls.tree_flatten_with_keys(self)` returns `(((key, child), ...), aux_data)`; a
+    `tree_flatten` method, if the class has one, is the faster flatten without keys.
+
+    Args:
+        cls: the class to register.
+
+    Returns:
+        `cls` itself.
+
+    Example:
+        >>> from pullback_pytrees import GetAttrKey, keystr, tree_flatten_with_path
+        >>> @register_pytree_with_keys_class
+        ... class Pair:
+        ...     def __init__(self, a, b):
+        ...         self.a, self.b = a, b
+        ...     def tree_flatten_with_keys(self):
+        ...         return ((GetAttrKey("a"), self.a), (GetAttrKey("b"), self.b)), None
+        ...     @classmethod
+        ...     def tree_unflatten(cls, aux, children):
+        ...         return cls(*children)
+        >>> [keystr(p) for p, _ in tree_flatten_with_path(Pair(1, 2))[0]]
+        ['.a', '.b']
+    """
+    flatten = getattr(cls, "tree_flatten", None)
+    register_pytree_with_keys(
+        cls,
+        cls.tree_flatten_with_keys,  # type: ignore[attr-defined]
+        cls.tree_unflatten,  # type: ignore[attr-defined]
+        flatten,
+    )
+    return cls
+
+
 def register_static(cls: TypeT) -> TypeT:
     """Register `cls` as a node with no children: instances are static aux data, not leaves.
 

@@ -10,9 +10,9 @@ import contextlib
 from collections.abc import Iterator
 
 from pullback_api._api_misc import enable_x64, io_callback
-from pullback_api.experimental import checkify as checkify
+from pullback_api.experimental import checkify as checkify, layout as layout
 
-__all__ = ["checkify", "disable_x64", "enable_x64", "io_callback"]
+__all__ = ["checkify", "disable_x64", "enable_x64", "io_callback", "layout"]
 
 
 @contextlib.contextmanager

@@ -51,6 +51,16 @@ from pullback_api.lax import linalg as linalg  # noqa: E402
 
 __all__.append("linalg")
 
+# The primitives, under JAX's `<name>_p` names (to recognize them in jaxprs or key tables by
+# them). They are pullback's: `bind` returns a list of results.
+from pullback_ir import primitives as _primitives  # noqa: E402
+
+for _p in _primitives.ALL:
+    if _p.name.isidentifier() and f"{_p.name}_p" not in globals():
+        globals()[f"{_p.name}_p"] = _p
+        __all__.append(f"{_p.name}_p")
+__all__.sort()
+
 
 class Precision(enum.Enum):
     """The precision of matrix products and convolutions (`precision=` arguments).

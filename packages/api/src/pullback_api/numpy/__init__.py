@@ -12,9 +12,9 @@ from typing import Any
 
 import ml_dtypes
 import numpy as _np
-from pullback_compile import Array as ndarray  # what isinstance checks use
 from pullback_ir import dtypes as _dtypes
 
+from pullback_api._array_type import Array as ndarray  # (as JAX's: tracers are instances)
 from pullback_api.numpy import fft as fft, linalg as linalg
 from pullback_api.numpy._index_tricks import *  # noqa: F403
 from pullback_api.numpy._index_tricks import __all__ as _index_tricks_all
@@ -97,7 +97,7 @@ def can_cast(from_: Any, to: Any, casting: str = "safe") -> builtins.bool:
 def isscalar(element: Any) -> builtins.bool:
     """Whether `element` is a scalar (a Python or NumPy scalar, or a 0-d array)."""
     if isinstance(element, (ndarray,)):
-        return element.ndim == 0
+        return builtins.bool(getattr(element, "ndim", 1) == 0)
     return builtins.bool(_np.isscalar(element))
 
 

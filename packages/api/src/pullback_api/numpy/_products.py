@@ -25,8 +25,10 @@ def _common(name: str, a: Any, b: Any, preferred: Any = None) -> tuple[Any, Any]
 
 
 @export
-def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None,
+           out_sharding: Any = None) -> Any:  # fmt: skip
     """Matrix product with NumPy's rules (1-D operands promoted, batch dims broadcast)."""
+    lax.check_out_sharding(out_sharding, "matmul")
     ha, hb = eager_host(a), eager_host(b)
     if (ha is not None and hb is not None and ha.dtype == hb.dtype and ha.dtype.kind == "f"
             and ha.ndim and hb.ndim and preferred_element_type is None
@@ -68,12 +70,14 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
 
 
 @export
-def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None,
+        out_sharding: Any = None) -> Any:  # fmt: skip
     """NumPy's dot product.
 
     A scalar product, a matrix product, or the sum over the last axis of `a` and the
     second-to-last of `b`.
     """
+    lax.check_out_sharding(out_sharding, "dot")
     a, b = _common("dot", a, b)
     sa, sb = aval_of(a).shape, aval_of(b).shape
     if not sa or not sb:
@@ -253,8 +257,16 @@ def _contract(a: Any, sa: str, b: Any, sb: str, keep: set[str]) -> tuple[Any, st
 
 @export
 def einsum(subscripts: str, *operands: Any, out: None = None, optimize: Any = "auto",
-           precision: Any = None, preferred_element_type: Any = None) -> Any:  # fmt: skip
-    """Einstein summation, contracted pairwise left to right with dot_general."""
+           precision: Any = None, preferred_element_type: Any = None,
+           _dot_general: Any = None, out_sharding: Any = None) -> Any:  # fmt: skip
+    """Einstein summation, contracted pairwise left to right with dot_general.
+
+    `_dot_general` (JAX's hook for a replacement contraction) is not supported: it must be None
+    or `lax.dot_general`.
+    """
+    lax.check_out_sharding(out_sharding, "einsum")
+    if _dot_general is not None and getattr(_dot_general, "__name__", "") != "dot_general":
+        raise NotImplementedError("einsum: a custom _dot_general is not supported")
     if not isinstance(subscripts, str):
         raise TypeError("einsum: only the subscripts-string form is supported")
     ops = [asarray_arg(o, "einsum") for o in operands]

@@ -1,0 +1,24 @@
+"""`jax._src.traceback_util`: JAX's traceback filtering hooks (pullback filters nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["api_boundary", "register_exclusion"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_EXCLUDED: list[str] = []
+
+
+def register_exclusion(path: str) -> None:
+    """Note a path whose frames a filtered traceback would hide (kept, not used)."""
+    _EXCLUDED.append(path)
+
+
+def api_boundary(fun: F | None = None, **_: Any) -> Any:
+    """Mark an API entry point (the identity: pullback does not filter tracebacks)."""
+    if fun is None:
+        return lambda f: f
+    return fun
