@@ -5,7 +5,6 @@ import time
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import optax
 
 
@@ -36,9 +35,11 @@ opt_state = tx.init(params)
 @jax.jit
 def step(params, stats, opt_state):
     def loss_fn(p):
-        logits, upd = model.apply({"params": p, "batch_stats": stats}, x, train=True,
-                                  mutable=["batch_stats"])
+        logits, upd = model.apply(
+            {"params": p, "batch_stats": stats}, x, train=True, mutable=["batch_stats"]
+        )
         return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean(), upd
+
     (loss, upd), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
     updates, opt_state = tx.update(grads, opt_state)
     return optax.apply_updates(params, updates), upd["batch_stats"], opt_state, loss

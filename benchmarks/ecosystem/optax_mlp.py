@@ -10,8 +10,10 @@ import optax
 key = jax.random.PRNGKey(0)
 k1, k2, k3 = jax.random.split(key, 3)
 sizes = [32, 256, 256, 10]
-params = [{"w": jax.random.normal(k, (m, n)) / jnp.sqrt(m), "b": jnp.zeros(n)}
-          for k, m, n in zip(jax.random.split(k1, 3), sizes[:-1], sizes[1:])]
+params = [
+    {"w": jax.random.normal(k, (m, n)) / jnp.sqrt(m), "b": jnp.zeros(n)}
+    for k, m, n in zip(jax.random.split(k1, 3), sizes[:-1], sizes[1:])
+]
 x = jax.random.normal(k2, (128, 32))
 y = jax.random.randint(k3, (128,), 0, 10)
 tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(1e-3))
