@@ -37,6 +37,18 @@ COMPOUND = {
 }  # fmt: skip
 
 
+#: `name -> f(nn.initializers, jnp, key)`: weight initializers, bit for bit.
+INITIALIZERS = {
+    "init/glorot_uniform/4x6": lambda i, jnp, k: i.glorot_uniform()(k, (4, 6)),
+    "init/he_normal/3x3x2x4": lambda i, jnp, k: i.he_normal()(k, (3, 3, 2, 4)),
+    "init/lecun_normal/5x3": lambda i, jnp, k: i.lecun_normal()(k, (5, 3)),
+    "init/embed/12x16": lambda i, jnp, k: i.variance_scaling(1.0, "fan_in", "normal",
+                                                             out_axis=0)(k, (12, 16)),
+    "init/fan_geo_avg/3x5": lambda i, jnp, k: i.variance_scaling(2.0, "fan_geo_avg",
+                                                                 "uniform")(k, (3, 5)),
+}  # fmt: skip
+
+
 def main() -> None:
     out: dict[str, object] = {}
     for seed in (0, 1, 42, 2**31 - 1, -7):
@@ -114,6 +126,8 @@ def main() -> None:
     for name, f in COMPOUND.items():
         out[name] = np.asarray(f(jax.random, jnp, k)).tolist()
         out[name + "/jit"] = np.asarray(jax.jit(lambda k, f=f: f(jax.random, jnp, k))(k)).tolist()
+    for name, f in INITIALIZERS.items():
+        out[name] = np.asarray(f(jax.nn.initializers, jnp, k)).tolist()
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/jax_random_goldens.json")
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {path} (jax {jax.__version__})")

@@ -262,3 +262,22 @@ def test_every_public_module_imports_by_its_dotted_name():
     from pullback.ops import segment_sum
 
     assert segment_sum is pb.ops.segment_sum
+
+
+def test_ensure_compile_time_eval_stages_traced_values():
+    # JAX 0.10's semantics (eager constant folding): constants are computed now, operations on
+    # traced values are staged as usual (equinox's error_if relies on this).
+    from pullback import core
+
+    seen = []
+
+    @pb.jit
+    def f(x):
+        with core.ensure_compile_time_eval():
+            c = jnp.arange(3.0).sum()
+            y = x * c
+            seen.append((isinstance(c, core.Tracer), isinstance(y, core.Tracer)))
+        return y
+
+    assert float(f(2.0)) == 6.0
+    assert seen == [(False, True)]

@@ -252,3 +252,23 @@ def test_compound_samplers_vmap_over_keys_and_statistics():
     np.testing.assert_allclose(t.mean(), (-1.0 + 0.5 + 2.0) / 3, rtol=0.05)
     with pytest.raises(ValueError, match="must be a float dtype"):
         random.binomial(K, 3, 0.5, dtype=jnp.int32)
+
+
+INITIALIZERS = {
+    "init/glorot_uniform/4x6": lambda k: pb.nn.initializers.glorot_uniform()(k, (4, 6)),
+    "init/he_normal/3x3x2x4": lambda k: pb.nn.initializers.he_normal()(k, (3, 3, 2, 4)),
+    "init/lecun_normal/5x3": lambda k: pb.nn.initializers.lecun_normal()(k, (5, 3)),
+    "init/embed/12x16": lambda k: pb.nn.initializers.variance_scaling(
+        1.0, "fan_in", "normal", out_axis=0
+    )(k, (12, 16)),
+    "init/fan_geo_avg/3x5": lambda k: pb.nn.initializers.variance_scaling(
+        2.0, "fan_geo_avg", "uniform"
+    )(k, (3, 5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INITIALIZERS))
+def test_initializers_match_jax_bit_for_bit(name):
+    # (JAX's fan arithmetic, float32 variance and formula order: flax.nnx.Embed's default
+    # initializer names one axis as both fan axes)
+    np.testing.assert_array_equal(np.asarray(INITIALIZERS[name](K)), np.asarray(GOLD[name]))

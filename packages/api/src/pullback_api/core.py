@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pullback_ir.avals import ShapedArray
 from pullback_ir.interpreter import eval_jaxpr
 from pullback_ir.jaxpr import ClosedJaxpr, Jaxpr
-from pullback_ir.trace import EvalTrace, Trace, Tracer, set_current_trace
+from pullback_ir.trace import CONTEXT, Trace, Tracer
 
 __all__ = [
     "AbstractValue",
@@ -33,7 +33,12 @@ def ensure_compile_time_eval() -> Iterator[None]:
     """Compute operations on concrete values eagerly inside the block, even under `jit`.
 
     Values that do not depend on traced arguments come out concrete, so Python control flow
-    on them works; an operation on a traced value inside the block raises (as in JAX).
+    on them works; operations on traced values are staged as usual (JAX's eager constant
+    folding).
     """
-    with set_current_trace(EvalTrace()):
+    saved = CONTEXT.fold_constants
+    CONTEXT.fold_constants = True
+    try:
         yield
+    finally:
+        CONTEXT.fold_constants = saved

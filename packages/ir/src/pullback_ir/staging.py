@@ -22,6 +22,7 @@ from pullback_ir.jaxpr import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, 
 from pullback_ir.primitive import Primitive
 from pullback_ir.trace import (
     CONTEXT,
+    EvalTrace,
     Trace,
     Tracer,
     extend_axis_env,
@@ -30,6 +31,9 @@ from pullback_ir.trace import (
 )
 
 __all__ = ["StagingTrace", "StagingTracer", "make_jaxpr", "trace_to_jaxpr"]
+
+
+_EVAL = EvalTrace()
 
 
 class StagingTracer(Tracer):
@@ -100,7 +104,17 @@ class StagingTrace(Trace):
     def process_primitive(
         self, primitive: Primitive, args: Sequence[Any], params: dict[str, Any]
     ) -> list[Any]:
-        """Record one equation and return tracers of its outputs."""
+        """Record one equation and return tracers of its outputs.
+
+        Inside `ensure_compile_time_eval`, an operation on constants alone is computed now
+        instead (JAX's eager constant folding).
+        """
+        if (
+            CONTEXT.fold_constants
+            and not primitive.effectful
+            and not any(isinstance(x, Tracer) for x in args)
+        ):
+            return _EVAL.process_primitive(primitive, args, params)
         invars = [self.atom(x) for x in args]
         out_avals = primitive.abstract_eval_cached([v.aval for v in invars], params)
         outvars = [Var(a) for a in out_avals]

@@ -187,6 +187,8 @@ class _Context(threading.local):
         self.axis_env: tuple[tuple[Any, int], ...] = ()
         # The named_scope / named_call names enclosing the code being traced, outermost first.
         self.name_stack: tuple[str, ...] = ()
+        # Inside `ensure_compile_time_eval`: staging evaluates operations on constants now.
+        self.fold_constants = False
 
 
 CONTEXT = _Context()

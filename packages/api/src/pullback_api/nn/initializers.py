@@ -92,20 +92,20 @@ def truncated_normal(stddev: float = 1e-2, dtype: Any = np.float32, lower: float
 
 def _fans(shape: tuple[int, ...], in_axis: Any, out_axis: Any,
           batch_axis: Any) -> tuple[float, float]:  # fmt: skip
-    nd = len(shape)
-    if nd < 1:
-        raise ValueError("variance_scaling: the shape needs at least one axis")
+    # JAX's arithmetic exactly (the fans are floats; an axis named twice counts twice, so the
+    # receptive field may be fractional): the initial values then agree bit for bit.
+    if isinstance(in_axis, int) and in_axis == -2 and len(shape) <= 1:
+        raise ValueError(
+            f"Can't compute input and output sizes of a {len(shape)}-dimensional weights tensor "
+            "with default in_axis. Must be at least 2D or specify in_axis explicitly."
+        )
 
-    def axes(a: Any) -> tuple[int, ...]:
-        return tuple(int(i) % nd for i in (a if isinstance(a, Sequence) else (a,)))
+    def size(a: Any) -> int:
+        return int(shape[a]) if isinstance(a, int) else math.prod(int(shape[i]) for i in a)
 
-    ins, outs, batch = axes(in_axis), axes(out_axis), axes(batch_axis)
-    if nd == 1:  # a bias-like vector: its one axis is both
-        return float(shape[0]), float(shape[0])
-    receptive = math.prod(s for i, s in enumerate(shape) if i not in (*ins, *outs, *batch))
-    fan_in = math.prod(shape[i] for i in ins) * receptive
-    fan_out = math.prod(shape[i] for i in outs) * receptive
-    return float(fan_in), float(fan_out)
+    in_size, out_size, batch_size = size(in_axis), size(out_axis), size(batch_axis)
+    receptive = math.prod(shape) / in_size / out_size / batch_size
+    return in_size * receptive, out_size * receptive
 
 
 def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Any = -2,
@@ -117,8 +117,10 @@ def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Any = 
     (`in_axis`) or output (`out_axis`) axes times the receptive field (the other axes, less
     `batch_axis`). `distribution` is "truncated_normal", "normal" or "uniform".
     """
-    if mode not in ("fan_in", "fan_out", "fan_avg"):
-        raise ValueError(f"variance_scaling: mode must be fan_in, fan_out or fan_avg, got {mode!r}")
+    if mode not in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg"):
+        raise ValueError(
+            f"variance_scaling: mode must be fan_in, fan_out, fan_avg or fan_geo_avg, got {mode!r}"
+        )
     if distribution not in ("truncated_normal", "normal", "uniform"):
         raise ValueError(
             "variance_scaling: distribution must be truncated_normal, normal or uniform, got "
@@ -126,18 +128,22 @@ def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Any = 
         )
 
     def init(key: Any, shape: Sequence[int], dtype: Any = dtype) -> Any:
+        # JAX's formulas, in JAX's order and precision (the variance is rounded to `dtype`
+        # before its square root), so the values agree with JAX's bit for bit.
         dt = _float(dtype, "variance_scaling")
         shp = _shape(shape)
         fan_in, fan_out = _fans(shp, in_axis, out_axis, batch_axis)
-        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-        variance = scale / max(fan, 1.0)
+        denominator = {
+            "fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+            "fan_geo_avg": (fan_in * fan_out) ** 0.5,
+        }[mode]  # fmt: skip
+        variance = jnp.asarray(scale / denominator, dt)
         if distribution == "truncated_normal":
-            std = math.sqrt(variance) / _TRUNCATED_STD
-            return random.truncated_normal(key, -2.0, 2.0, shp, dt) * jnp.asarray(std, dt)
+            std = jnp.sqrt(variance) / jnp.asarray(_TRUNCATED_STD, dt)
+            return random.truncated_normal(key, -2, 2, shp, dt) * std
         if distribution == "normal":
-            return random.normal(key, shp, dt) * jnp.asarray(math.sqrt(variance), dt)
-        limit = math.sqrt(3.0 * variance)
-        return random.uniform(key, shp, dt, -limit, limit)
+            return random.normal(key, shp, dt) * jnp.sqrt(variance)
+        return random.uniform(key, shp, dt, -1) * jnp.sqrt(3 * variance)
 
     return init
 
