@@ -188,3 +188,17 @@ def test_tracers_are_instances_of_array():
     assert isinstance(pb.random.key(0), pb.Array)
     assert not isinstance(np.ones(2), pb.Array)
     assert not isinstance(1.0, pb.Array)
+
+
+def test_alias_jax_from_inside_a_program():
+    script = (
+        "import pullback\n"
+        "pullback.alias_jax()\n"
+        "import jax, jax.numpy as jnp\n"
+        "assert jax.grad(lambda x: jnp.sin(x))(0.0) == 1.0\n"
+        "assert jax.__version__ == '0.10.2'\n"
+        "print('OK')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert proc.stdout.strip() == "OK", proc.stderr[-2000:]

@@ -6,8 +6,10 @@ import pullback as pb
 
 
 def test_meta_package_reexports_api():
-    for name in pb.__all__:
+    for name in pullback_api.__all__:
         assert getattr(pb, name) is getattr(pullback_api, name)
+    # and adds the JAX alias, which lives beside the meta-package
+    assert set(pb.__all__) == {*pullback_api.__all__, "alias_jax"}
 
 
 def test_namespaces_import_as_submodules():

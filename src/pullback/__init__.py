@@ -34,7 +34,23 @@ from pullback_api import (
 
 __version__ = "0.1.0"
 
-__all__ = list(_api_all)
+
+def alias_jax() -> None:
+    """Make `import jax` (and `jax.numpy`, `jax.lax`, ...) give pullback from now on.
+
+    What `python -m pullback SCRIPT` does for a whole script, as one call at the top of a
+    program, before anything imports jax: then the program and the libraries it imports
+    (optax, chex, equinox, flax) run on pullback unchanged.
+
+    Raises:
+        RuntimeError: if the real jax is already imported.
+    """
+    from pullback import _jax_alias
+
+    _jax_alias.enable()
+
+
+__all__ = [*_api_all, "alias_jax"]
 
 # Every public submodule of pullback_api is importable as pullback.<name> (`import
 # pullback.numpy as jnp`, `from pullback.ops import segment_sum`), but `config`, whose public
