@@ -281,3 +281,35 @@ def test_ensure_compile_time_eval_stages_traced_values():
 
     assert float(f(2.0)) == 6.0
     assert seen == [(False, True)]
+
+
+def test_numpy_dtype_and_rank_promotion():
+    from pullback.dtypes import TypePromotionError
+
+    assert issubclass(TypePromotionError, ValueError)  # (as JAX's)
+
+    f32, i32 = jnp.ones(2, jnp.float32), jnp.ones(2, jnp.int32)
+    with pb.numpy_dtype_promotion("strict"):
+        assert (f32 + 1.0).dtype == jnp.float32
+        assert (f32 + 1).dtype == jnp.float32
+        assert (jnp.ones(2, jnp.bfloat16) + 2.0).dtype == jnp.bfloat16
+        assert pb.config.jax_numpy_dtype_promotion == "strict"
+        with pytest.raises(TypeError, match="no available implicit dtype promotion path"):
+            f32 + i32
+        with pytest.raises(TypeError, match="strict"):
+            i32 + 1.5
+        with pytest.raises(TypeError, match="strict"):
+            pb.jit(lambda a, b: a * b)(f32, jnp.ones(2, jnp.float16))
+    assert (f32 + i32).dtype == jnp.float32
+    assert pb.config.jax_numpy_dtype_promotion == "standard"
+    bogus = pb.numpy_dtype_promotion("bogus")
+    with pytest.raises(ValueError, match="not a valid NumpyDtypePromotion"), bogus:
+        pass
+    with pb.numpy_rank_promotion("raise"):
+        assert (jnp.ones((2, 3)) + jnp.ones((2, 3))).shape == (2, 3)
+        assert (jnp.ones((2, 3)) + 1.0).shape == (2, 3)
+        with pytest.raises(ValueError, match="jax_numpy_rank_promotion='raise'"):
+            jnp.ones(3) + jnp.ones((2, 3))
+    with pb.numpy_rank_promotion("warn"), pytest.warns(UserWarning, match="rank promotion"):
+        jnp.ones(3) * jnp.ones((2, 3))
+    assert (jnp.ones(3) + jnp.ones((2, 3))).shape == (2, 3)

@@ -85,6 +85,51 @@ def typeof(x: Any) -> Any:
 
 
 @contextlib.contextmanager
+def numpy_dtype_promotion(new_val: str) -> Iterator[None]:
+    """Dtype promotion inside the block: "standard" (JAX's lattice) or "strict".
+
+    Under "strict", arrays of different dtypes do not combine implicitly, and a Python scalar
+    (weakly typed) joins an array only of its own kind or above; anything else raises
+    `TypePromotionError`.
+
+    Raises:
+        ValueError: for another value.
+    """
+    from pullback_ir.config import STATE
+
+    if new_val not in ("standard", "strict"):
+        raise ValueError(f"{new_val!r} is not a valid NumpyDtypePromotion")
+    old = STATE.strict_promotion
+    STATE.strict_promotion = new_val == "strict"
+    try:
+        yield
+    finally:
+        STATE.strict_promotion = old
+
+
+@contextlib.contextmanager
+def numpy_rank_promotion(new_val: str) -> Iterator[None]:
+    """Implicit rank promotion inside the block: "allow", "warn" or "raise".
+
+    Rank promotion is broadcasting arrays of different numbers of dimensions against each
+    other (scalars excepted).
+
+    Raises:
+        ValueError: for another value.
+    """
+    from pullback_ir.config import STATE
+
+    if new_val not in ("allow", "warn", "raise"):
+        raise ValueError(f"{new_val!r} is not a valid NumpyRankPromotion")
+    old = STATE.rank_promotion
+    STATE.rank_promotion = new_val
+    try:
+        yield
+    finally:
+        STATE.rank_promotion = old
+
+
+@contextlib.contextmanager
 def enable_x64(new_val: bool = True) -> Iterator[None]:
     """64-bit mode on (or off, with False) inside the block."""
     from pullback_ir.config import enable_x64 as _x64

@@ -91,6 +91,16 @@ def update(name: str, value: Any) -> None:
     if name in _VALUE_OPTIONS:
         _set_value_option(name, value)
         return
+    if name == "jax_numpy_dtype_promotion":
+        if value not in ("standard", "strict"):
+            raise ValueError(f"{value!r} is not a valid NumpyDtypePromotion")
+        _ir_config.STATE.strict_promotion = value == "strict"
+        return
+    if name == "jax_numpy_rank_promotion":
+        if value not in ("allow", "warn", "raise"):
+            raise ValueError(f"{value!r} is not a valid NumpyRankPromotion")
+        _ir_config.STATE.rank_promotion = value
+        return
     attr = _attr(name)
     if not isinstance(value, (bool, int)):
         raise TypeError(f"config.update: {name} takes a bool, got {value!r}")
@@ -101,6 +111,10 @@ def read(name: str) -> Any:
     """The current value of a switch."""
     if name in _VALUE_OPTIONS:
         return _VALUE_OPTIONS[name]
+    if name == "jax_numpy_dtype_promotion":
+        return "strict" if _ir_config.STATE.strict_promotion else "standard"
+    if name == "jax_numpy_rank_promotion":
+        return _ir_config.STATE.rank_promotion
     return bool(getattr(_ir_config.STATE, _attr(name)))
 
 

@@ -17,11 +17,15 @@ def _env_flag(name: str) -> bool:
 
 
 class _State:
-    __slots__ = ("checks", "x64")
+    __slots__ = ("checks", "rank_promotion", "strict_promotion", "x64")
 
     def __init__(self) -> None:
         self.x64 = _env_flag("PULLBACK_ENABLE_X64") or _env_flag("JAX_ENABLE_X64")
         self.checks = _env_flag("PULLBACK_ENABLE_CHECKS")
+        # jax_numpy_dtype_promotion == "strict": only weak values promote implicitly.
+        self.strict_promotion = False
+        # jax_numpy_rank_promotion: "allow", "warn" or "raise" on implicit rank promotion.
+        self.rank_promotion = "allow"
 
 
 STATE = _State()

@@ -291,11 +291,44 @@ def result_type(*args: Any) -> tuple[np.dtype[Any], bool]:
     if not args:
         raise ValueError("result_type: at least one argument is needed.")
     node = None
+    pairs = []
     for a in args:
         dt, weak = dtype_and_weak(a)
+        pairs.append((dt, weak))
         n = _node(dt, weak)
         node = n if node is None else _join(node, n)
+    if STATE.strict_promotion:
+        _check_strict(pairs)
     return _from_node(node)
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}
+
+
+def _check_strict(pairs: list[tuple[np.dtype[Any], bool]]) -> None:
+    # Strict promotion (JAX's jax_numpy_dtype_promotion="strict"): arrays of different dtypes
+    # do not mix, and a weak value joins a strong dtype only of its own kind or above.
+    strong = {dt for dt, weak in pairs if not weak}
+    if not strong:
+        return
+    bad = len(strong) > 1
+    if not bad:
+        (target,) = strong
+        rank = _KIND_RANK.get(target.kind, 2)
+        bad = any(weak and _KIND_RANK.get(dt.kind, 2) > rank for dt, weak in pairs)
+    if bad:
+        names = ", ".join(
+            repr(f"<class '{_PY_NAME.get(dt.kind, dt.name)}'>" if weak else dt.name)
+            for dt, weak in pairs
+        )
+        raise TypePromotionError(
+            f"Input dtypes ({names}) have no available implicit dtype promotion path when "
+            "jax_numpy_dtype_promotion=strict. Try explicitly casting inputs to the desired "
+            "output type, or set jax_numpy_dtype_promotion=standard."
+        )
+
+
+_PY_NAME = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}
 
 
 def promote_types(a: Any, b: Any) -> np.dtype[Any]:

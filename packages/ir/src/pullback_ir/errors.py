@@ -112,8 +112,11 @@ class MissingRuleError(NotImplementedError):
         self.transformation = transformation
 
 
-class TypePromotionError(TypeError):
-    """Two dtypes have no common type under pullback's promotion rules (e.g. two float8s)."""
+class TypePromotionError(TypeError, ValueError):
+    """Two dtypes have no common type under pullback's promotion rules (e.g. two float8s).
+
+    A ValueError as JAX's is, and a TypeError as pullback's was.
+    """
 
 
 class InvalidJaxprError(TypeError):

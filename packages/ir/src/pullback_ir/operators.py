@@ -6,12 +6,14 @@ Registered into `Tracer.operators` on import. `pullback.numpy` builds on the sam
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 import numpy as np
 
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of
+from pullback_ir.config import STATE
 from pullback_ir.trace import Tracer
 
 __all__ = ["add_or_or", "broadcast_arrays", "mul_or_and", "promote_args"]
@@ -55,6 +57,17 @@ def promote_args(name: str, *args: Any) -> list[Any]:
     return broadcast_arrays(name, *[_weak_dtype_array(a, dtype, weak) for a in args])
 
 
+def _rank_promotion(name: str, shapes: list[tuple[int, ...]]) -> None:
+    msg = (
+        f"{name}: operands could not be broadcast together with shapes "
+        f"{' '.join(map(str, shapes))} and with the config option "
+        f"jax_numpy_rank_promotion='{STATE.rank_promotion}' (implicit rank promotion)"
+    )
+    if STATE.rank_promotion == "raise":
+        raise ValueError(msg)
+    warnings.warn(msg, stacklevel=3)
+
+
 def broadcast_arrays(name: str, *args: Any) -> list[Any]:
     """Broadcast arrays to their common shape with NumPy's rules (scalars stay scalars)."""
     shapes = [aval_of(a).shape for a in args]
@@ -64,6 +77,8 @@ def broadcast_arrays(name: str, *args: Any) -> list[Any]:
         raise TypeError(
             f"{name}: incompatible shapes for broadcasting: {', '.join(map(str, shapes))}"
         ) from None
+    if STATE.rank_promotion != "allow" and len({len(s) for s in shapes if s}) > 1:
+        _rank_promotion(name, shapes)
     out = []
     for a, s in zip(args, shapes, strict=True):
         if s == shape or not s:
