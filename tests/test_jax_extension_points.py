@@ -202,3 +202,23 @@ def test_alias_jax_from_inside_a_program():
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120)  # fmt: skip
     assert proc.stdout.strip() == "OK", proc.stderr[-2000:]
+
+
+def test_names_the_libraries_reach_for():
+    # optax: lax.broadcast_shapes, tree.reduce_associative (JAX's pairing order); equinox and
+    # flax: lax.with_sharding_constraint (the identity on one device)
+    assert pb.lax.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    with pytest.raises(ValueError, match="Incompatible shapes"):
+        pb.lax.broadcast_shapes((2,), (3,))
+    order = pb.tree.reduce_associative(lambda a, b: f"({a}{b})", ["a", "b", "c", "d", "e"])
+    assert order == "((ab)(c(de)))"
+    assert pb.tree.reduce_associative(lambda a, b: a + b, [], identity=0) == 0
+    with pytest.raises(TypeError, match="identity"):
+        pb.tree.reduce_associative(lambda a, b: a + b, [])
+    one = pb.sharding.SingleDeviceSharding(pb.devices()[0])
+    out = pb.jit(lambda x: pb.lax.with_sharding_constraint(x * 2, one))(jnp.ones(2))
+    np.testing.assert_array_equal(out, [2.0, 2.0])
+    if len(pb.devices()) > 1:
+        mesh = pb.make_mesh((len(pb.devices()),), ("i",))
+        with pytest.raises(NotImplementedError, match="devices"):
+            pb.lax.with_sharding_constraint(jnp.ones(4), pb.NamedSharding(mesh, pb.P("i")))

@@ -17,6 +17,7 @@ from pullback_pytrees import (
     tree_map as map,
     tree_map_with_path as map_with_path,
     tree_reduce as reduce,
+    tree_reduce_associative as reduce_associative,
     tree_structure as structure,
     tree_transpose as transpose,
     tree_unflatten as unflatten,
@@ -24,7 +25,8 @@ from pullback_pytrees import (
 from pullback_pytrees.treedef import IsLeaf
 
 __all__ = ["all", "broadcast", "flatten", "flatten_with_path", "leaves", "leaves_with_path",
-           "map", "map_with_path", "reduce", "structure", "transpose", "unflatten"]  # fmt: skip
+           "map", "map_with_path", "reduce", "reduce_associative", "structure", "transpose",
+           "unflatten"]  # fmt: skip
 
 
 def broadcast(prefix_tree: Any, full_tree: Any, is_leaf: IsLeaf = None) -> Any:

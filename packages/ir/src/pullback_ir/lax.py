@@ -1623,3 +1623,28 @@ def stop_gradient(x: Any) -> Any:
         return _ew.stop_gradient_p.bind(v)[0]
 
     return tree_map(one, x)
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape NumPy broadcasting gives arrays of `shapes`.
+
+    Raises:
+        ValueError: if the shapes do not broadcast together.
+    """
+    try:
+        return tuple(int(d) for d in np.broadcast_shapes(*(tuple(s) for s in shapes)))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(shapes)}") from None
+
+
+def with_sharding_constraint(x: Any, shardings: Any) -> Any:
+    """`x` constrained to `shardings`: the identity for shardings over one device.
+
+    Raises:
+        NotImplementedError: for a sharding over several devices (issue 18's partitioning).
+    """
+    from pullback_pytrees import tree_leaves
+
+    for s in tree_leaves(shardings, is_leaf=lambda v: v is None or hasattr(v, "num_devices")):
+        check_out_sharding(s, "with_sharding_constraint")
+    return x

@@ -320,3 +320,38 @@ def treedef_tuple(treedefs: Sequence[PyTreeDef]) -> PyTreeDef:
     """
     node = make_node(TUPLE, None, tuple(t._node for t in treedefs))
     return PyTreeDef(node, sum(t.num_leaves for t in treedefs))
+
+
+def tree_reduce_associative(
+    operation: Callable[[T, T], T],
+    tree: Any,
+    *,
+    identity: Any = _NO_INITIALIZER,
+    is_leaf: IsLeaf = None,
+) -> T:
+    """Combine the leaves of `tree` with an associative `operation`, pairwise as a balanced tree.
+
+    The leaves are split in halves recursively and each half reduced first (JAX's order, so
+    floating-point results agree), which suits operations that are cheaper on balanced inputs.
+
+    Raises:
+        TypeError: if the tree has no leaves and no `identity` is given.
+
+    Example:
+        >>> import operator
+        >>> tree_reduce_associative(operator.add, {"a": 1, "b": [2, 3, 4]})
+        10
+    """
+    leaves = tree_leaves(tree, is_leaf=is_leaf)
+
+    def reduce(seq: list[Any]) -> Any:
+        if not seq:
+            if identity is _NO_INITIALIZER:
+                raise TypeError("Must specify identity for parallel reduction of empty sequence.")
+            return identity
+        if len(seq) == 1:
+            return seq[0]
+        half = len(seq) // 2
+        return operation(reduce(seq[:half]), reduce(seq[half:]))
+
+    return reduce(leaves)  # type: ignore[no-any-return]
