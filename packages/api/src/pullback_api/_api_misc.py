@@ -85,7 +85,19 @@ def typeof(x: Any) -> Any:
 
 
 @contextlib.contextmanager
-def numpy_dtype_promotion(new_val: str) -> Iterator[None]:
+def _option(name: str, value: Any) -> Iterator[None]:
+    # A config option set inside the block (validated by config.update), restored after it.
+    from pullback_api import config
+
+    old = config.read(name)
+    config.update(name, value)
+    try:
+        yield
+    finally:
+        config.update(name, old)
+
+
+def numpy_dtype_promotion(new_val: str) -> contextlib.AbstractContextManager[None]:
     """Dtype promotion inside the block: "standard" (JAX's lattice) or "strict".
 
     Under "strict", arrays of different dtypes do not combine implicitly, and a Python scalar
@@ -95,20 +107,10 @@ def numpy_dtype_promotion(new_val: str) -> Iterator[None]:
     Raises:
         ValueError: for another value.
     """
-    from pullback_ir.config import STATE
-
-    if new_val not in ("standard", "strict"):
-        raise ValueError(f"{new_val!r} is not a valid NumpyDtypePromotion")
-    old = STATE.strict_promotion
-    STATE.strict_promotion = new_val == "strict"
-    try:
-        yield
-    finally:
-        STATE.strict_promotion = old
+    return _option("jax_numpy_dtype_promotion", new_val)
 
 
-@contextlib.contextmanager
-def numpy_rank_promotion(new_val: str) -> Iterator[None]:
+def numpy_rank_promotion(new_val: str) -> contextlib.AbstractContextManager[None]:
     """Implicit rank promotion inside the block: "allow", "warn" or "raise".
 
     Rank promotion is broadcasting arrays of different numbers of dimensions against each
@@ -117,16 +119,7 @@ def numpy_rank_promotion(new_val: str) -> Iterator[None]:
     Raises:
         ValueError: for another value.
     """
-    from pullback_ir.config import STATE
-
-    if new_val not in ("allow", "warn", "raise"):
-        raise ValueError(f"{new_val!r} is not a valid NumpyRankPromotion")
-    old = STATE.rank_promotion
-    STATE.rank_promotion = new_val
-    try:
-        yield
-    finally:
-        STATE.rank_promotion = old
+    return _option("jax_numpy_rank_promotion", new_val)
 
 
 @contextlib.contextmanager

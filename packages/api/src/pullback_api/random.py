@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array, jit
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device
 from pullback_ir.config import STATE
 from pullback_ir.trace import Tracer
 from pullback_pytrees import register_pytree_node
@@ -305,7 +305,7 @@ def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
         @functools.wraps(f)
         def call(*args: Any, **kwargs: Any) -> Any:
             if "out_sharding" in kwargs:
-                lax.check_out_sharding(kwargs.pop("out_sharding"), f.__name__)
+                check_one_device(kwargs.pop("out_sharding"), f"{f.__name__}: out_sharding")
             if not jitted:
                 jitted.append(jit(f, static_argnames=static))
             if not any(type(a) in (list, np.ndarray) for a in (*args, *kwargs.values())):

@@ -9,7 +9,25 @@ import numpy as np
 
 from pullback_ir.dtypes import canonicalize_dtype, dtype_and_weak, short_name
 
-__all__ = ["ShapeDtypeStruct", "ShapedArray", "aval_of", "shape_of"]
+__all__ = ["ShapeDtypeStruct", "ShapedArray", "aval_of", "check_one_device", "shape_of"]
+
+
+def check_one_device(sharding: Any, what: str) -> None:
+    """Accept a sharding argument that places values on one device (None included).
+
+    Raises:
+        NotImplementedError: for a sharding over several devices (programs are not partitioned
+            over meshes yet).
+    """
+    if sharding is None:
+        return
+    n = getattr(sharding, "num_devices", None)
+    if n == 1:
+        return
+    raise NotImplementedError(
+        f"{what}={sharding!r} spans {n if n else 'several'} devices; pullback does not partition "
+        "over a mesh yet (only None or a one-device sharding)"
+    )
 
 
 class _Shaped:
@@ -49,11 +67,7 @@ class ShapedArray(_Shaped):
     def __init__(
         self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False, *, sharding: Any = None
     ) -> None:
-        if sharding is not None and getattr(sharding, "num_devices", None) != 1:
-            raise NotImplementedError(
-                f"ShapedArray: sharding={sharding!r}: abstract values over several devices are "
-                "not supported yet"
-            )
+        check_one_device(sharding, "ShapedArray: sharding")
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.weak_type = weak_type

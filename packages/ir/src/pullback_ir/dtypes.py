@@ -290,15 +290,12 @@ def result_type(*args: Any) -> tuple[np.dtype[Any], bool]:
     """
     if not args:
         raise ValueError("result_type: at least one argument is needed.")
-    node = None
-    pairs = []
-    for a in args:
-        dt, weak = dtype_and_weak(a)
-        pairs.append((dt, weak))
-        n = _node(dt, weak)
-        node = n if node is None else _join(node, n)
     if STATE.strict_promotion:
-        _check_strict(pairs)
+        _check_strict([dtype_and_weak(a) for a in args])
+    node = None
+    for a in args:
+        n = _node(*dtype_and_weak(a))
+        node = n if node is None else _join(node, n)
     return _from_node(node)
 
 

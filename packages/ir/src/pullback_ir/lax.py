@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from pullback_ir import dtypes
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device
 from pullback_ir.control_flow import (
     cond as cond,
     fori_loop as fori_loop,
@@ -741,24 +741,6 @@ def cumlogsumexp(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Ar
     )[0]
 
 
-def check_out_sharding(out_sharding: Any, name: str) -> None:
-    """Accept an `out_sharding=` that places the result on one device (None included).
-
-    Raises:
-        NotImplementedError: for a sharding over several devices (programs are not partitioned
-            over meshes yet).
-    """
-    if out_sharding is None:
-        return
-    n = getattr(out_sharding, "num_devices", None)
-    if n == 1:
-        return
-    raise NotImplementedError(
-        f"{name}: out_sharding={out_sharding!r} spans {n if n else 'several'} devices; pullback "
-        "does not partition results over a mesh yet (only None or a one-device sharding)"
-    )
-
-
 def dot_general(
     lhs: ArrayLike,
     rhs: ArrayLike,
@@ -771,9 +753,9 @@ def dot_general(
 
     `dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`; the result
     has the batch, then lhs free, then rhs free dimensions. `out_sharding` may place the
-    result on one device (see `check_out_sharding`).
+    result on one device.
     """
-    check_out_sharding(out_sharding, "dot_general")
+    check_one_device(out_sharding, "dot_general: out_sharding")
     (lc, rc), (lb, rb) = dimension_numbers
     dn = (
         (tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
@@ -797,7 +779,7 @@ def dot(
     out_sharding: Any = None,
 ) -> Array:
     """Vector/matrix products: contracts the last axis of `lhs` with the first of `rhs`."""
-    check_out_sharding(out_sharding, "dot")
+    check_one_device(out_sharding, "dot: out_sharding")
     nl = len(aval_of(lhs).shape)
     return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())), precision, preferred_element_type)
 
@@ -1016,7 +998,7 @@ def conv_general_dilated(
     out_sharding: Any = None,
 ) -> Array:
     """General N-d convolution (XLA's ConvGeneralDilated)."""
-    check_out_sharding(out_sharding, "conv_general_dilated")
+    check_one_device(out_sharding, "conv_general_dilated: out_sharding")
     lshape, rshape = aval_of(lhs).shape, aval_of(rhs).shape
     dn = conv_dimension_numbers(lshape, rshape, dimension_numbers)
     nsp = len(lshape) - 2
@@ -1646,5 +1628,5 @@ def with_sharding_constraint(x: Any, shardings: Any) -> Any:
     from pullback_pytrees import tree_leaves
 
     for s in tree_leaves(shardings, is_leaf=lambda v: v is None or hasattr(v, "num_devices")):
-        check_out_sharding(s, "with_sharding_constraint")
+        check_one_device(s, "with_sharding_constraint: shardings")
     return x

@@ -9,12 +9,8 @@ from typing import Any
 __all__ = ["current", "extend_name_stack", "new_name_stack", "register_exclusion",
            "transform_name_stack", "user_context"]  # fmt: skip
 
-_EXCLUDED: list[str] = []
-
-
-def register_exclusion(path: str) -> None:
-    """Note a path whose frames source locations would skip (kept; pullback records none)."""
-    _EXCLUDED.append(path)
+# (one list of excluded paths, shared with jax._src.traceback_util)
+from pullback._jax._src.traceback_util import register_exclusion
 
 
 class SourceInfo:

@@ -14,13 +14,13 @@ through their branches and bodies.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from pullback_ir.avals import ShapedArray, aval_of
 from pullback_ir.errors import CheckError
+from pullback_ir.interpreter import eval_closed_jaxpr
 from pullback_ir.jaxpr import ClosedJaxpr, Jaxpr, Literal, Var
 from pullback_ir.primitives import callbacks as _cb, control as _cf
 from pullback_ir.staging import trace_to_jaxpr
@@ -144,20 +144,23 @@ all_checks: frozenset[ErrorCategory] = automatic_checks | user_checks
 # --- check sites and the Error value ---------------------------------------------------------
 
 
+#: The location an exception reports: pullback's jaxprs record no source locations.
+_NO_LOCATION = ""
+
+
 class _Site:
     """One place that can fail: its category, how to build its message, its payload's types."""
 
-    __slots__ = ("category", "info", "location", "payload_avals", "payload_tree")
+    __slots__ = ("category", "info", "payload_avals", "payload_tree")
 
     def __init__(
         self,
         category: ErrorCategory,
         info: Any,
-        location: str,
         payload_avals: tuple[ShapedArray, ...],
         payload_tree: PyTreeDef | None,
     ) -> None:
-        self.category, self.info, self.location = category, info, location
+        self.category, self.info = category, info
         self.payload_avals, self.payload_tree = payload_avals, payload_tree
 
     def exception(self, payload: Sequence[Any]) -> JaxException:
@@ -165,13 +168,13 @@ class _Site:
         if self.category is FailedCheckError:
             assert self.payload_tree is not None
             args, kwargs = tree_unflatten(self.payload_tree, values)
-            return FailedCheckError(self.location, self.info, *args, **kwargs)
+            return FailedCheckError(_NO_LOCATION, self.info, *args, **kwargs)
         if self.category is NaNError:
-            return NaNError(self.location, self.info)
+            return NaNError(_NO_LOCATION, self.info)
         if self.category is DivisionByZeroError:
-            return DivisionByZeroError(self.location)
+            return DivisionByZeroError(_NO_LOCATION)
         prim, shape = self.info
-        return OOBError(self.location, prim, shape, values[0])
+        return OOBError(_NO_LOCATION, prim, shape, values[0])
 
 
 class Error:
@@ -448,7 +451,6 @@ class _Checker:
 
     def eqn(self, eqn: Any, ins: list[Any], state: _State) -> list[Any]:
         prim, params, name = eqn.primitive, eqn.params, eqn.primitive.name
-        loc = _location(eqn)
         if prim is _cb.check_p:
             if FailedCheckError not in self.enabled:
                 return []
@@ -461,7 +463,6 @@ class _Checker:
             site = _Site(
                 FailedCheckError,
                 params["msg"],
-                loc,
                 tuple(_strong(aval_of(v)) for v in fmt),
                 params["fmt_tree"],
             )
@@ -479,22 +480,20 @@ class _Checker:
         if name == "while":
             return self.while_loop(ins, params, state)
         if DivisionByZeroError in self.enabled and name == "div":
-            div_site = state.new_site(_Site(DivisionByZeroError, None, loc, (), None))
+            div_site = state.new_site(_Site(DivisionByZeroError, None, (), None))
             state.fail_if(div_site, jnp.any(jnp.equal(ins[1], 0)), [])
         outs = prim.bind(*ins, **params)
         if OOBError in self.enabled and name in ("gather", "dynamic_slice", "dynamic_update_slice"):
-            self.oob(name, ins, params, state, loc)
+            self.oob(name, ins, params, state)
         if NaNError in self.enabled and name in _NAN_PRIMITIVES:
             floats = [o for o in outs if jnp.issubdtype(aval_of(o).dtype, jnp.inexact)]
             if floats:
                 bad = functools.reduce(jnp.logical_or, [jnp.any(jnp.isnan(o)) for o in floats])
-                nan_site = state.new_site(_Site(NaNError, name, loc, (), None))
+                nan_site = state.new_site(_Site(NaNError, name, (), None))
                 state.fail_if(nan_site, bad, [])
         return list(outs)
 
-    def oob(
-        self, name: str, ins: list[Any], params: dict[str, Any], state: _State, loc: str
-    ) -> None:
+    def oob(self, name: str, ins: list[Any], params: dict[str, Any], state: _State) -> None:
         operand = ins[0]
         shape = tuple(aval_of(operand).shape)
         if name == "gather":
@@ -530,7 +529,7 @@ class _Checker:
             ]
         )
         site = state.new_site(
-            _Site(OOBError, (name, shape), loc, (ShapedArray((3,), np.dtype(np.int32)),), None)
+            _Site(OOBError, (name, shape), (ShapedArray((3,), np.dtype(np.int32)),), None)
         )
         state.fail_if(site, jnp.any(mask), [payload])
 
@@ -565,7 +564,7 @@ class _Checker:
         for (new, ids), br in zip(locals_, branches, strict=True):
 
             def fun(*args: Any, new: ClosedJaxpr = new, ids: list[int] = ids) -> list[Any]:
-                res = _eval(new, args)
+                res = eval_closed_jaxpr(new, *args)
                 st = _State(self.sites)
                 st.load(ids, res[n:])
                 return [*res[:n], *st.flat(all_ids)]
@@ -589,7 +588,7 @@ class _Checker:
 
         def fun(*args: Any) -> list[Any]:
             consts, st_in, rest = args[:nconsts], args[nconsts : nconsts + ns], args[nconsts + ns :]
-            res = _eval(new, [*consts, *rest])
+            res = eval_closed_jaxpr(new, *[*consts, *rest])
             st = _State(self.sites)
             st.load(ids, st_in)
             st.merge(ids, res[n:])
@@ -624,7 +623,7 @@ class _Checker:
 
         def cond(*args: Any) -> list[Any]:
             consts, carry = args[:cn], args[cn + ns :]
-            return _eval(cj, [*consts, *carry])
+            return eval_closed_jaxpr(cj, *[*consts, *carry])
 
         c_in = list(cj.in_avals)
         savals = list(new_body.in_avals[bn : bn + ns])
@@ -638,19 +637,8 @@ class _Checker:
         return list(res[ns:])
 
 
-def _eval(closed: ClosedJaxpr, args: Sequence[Any]) -> list[Any]:
-    from pullback_ir.interpreter import eval_jaxpr
-
-    return eval_jaxpr(closed.jaxpr, closed.consts, *args)
-
-
 def _strong(a: ShapedArray) -> ShapedArray:
     return ShapedArray(a.shape, a.dtype)
-
-
-def _location(eqn: Any) -> str:
-    info = getattr(eqn, "source_info", None)
-    return "" if info is None else str(info)
 
 
 # --- the public functions --------------------------------------------------------------------
@@ -719,13 +707,6 @@ def checkify(
         return err, tree_unflatten(out_trees[0], outs)
 
     return checked
-
-
-def _caller_location() -> str:
-    frame = sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("pullback"):
-        frame = frame.f_back  # type: ignore[assignment]
-    return "" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 def check(pred: Any, msg: str, *fmt_args: Any, **fmt_kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device
 from pullback_ir.operators import mul_or_and
 
 from pullback_api.numpy._core import asarray_arg, cast, eager_host, export, to_dtype
@@ -28,7 +28,7 @@ def _common(name: str, a: Any, b: Any, preferred: Any = None) -> tuple[Any, Any]
 def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None,
            out_sharding: Any = None) -> Any:  # fmt: skip
     """Matrix product with NumPy's rules (1-D operands promoted, batch dims broadcast)."""
-    lax.check_out_sharding(out_sharding, "matmul")
+    check_one_device(out_sharding, "matmul: out_sharding")
     ha, hb = eager_host(a), eager_host(b)
     if (ha is not None and hb is not None and ha.dtype == hb.dtype and ha.dtype.kind == "f"
             and ha.ndim and hb.ndim and preferred_element_type is None
@@ -77,7 +77,7 @@ def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = 
     A scalar product, a matrix product, or the sum over the last axis of `a` and the
     second-to-last of `b`.
     """
-    lax.check_out_sharding(out_sharding, "dot")
+    check_one_device(out_sharding, "dot: out_sharding")
     a, b = _common("dot", a, b)
     sa, sb = aval_of(a).shape, aval_of(b).shape
     if not sa or not sb:
@@ -264,7 +264,7 @@ def einsum(subscripts: str, *operands: Any, out: None = None, optimize: Any = "a
     `_dot_general` (JAX's hook for a replacement contraction) is not supported: it must be None
     or `lax.dot_general`.
     """
-    lax.check_out_sharding(out_sharding, "einsum")
+    check_one_device(out_sharding, "einsum: out_sharding")
     if _dot_general is not None and getattr(_dot_general, "__name__", "") != "dot_general":
         raise NotImplementedError("einsum: a custom _dot_general is not supported")
     if not isinstance(subscripts, str):

@@ -271,22 +271,24 @@ def kl_div(p: Any, q: Any) -> Any:
     return _divergence("kl_div", p, q, True)
 
 
+def _boxcox(name: str, x: Any, lmbda: Any, log: Any) -> Any:
+    # (exp(l * log(x)) - 1) / l, and log(x) where l = 0
+    jnp = _jnp()
+    x, lm = promote_inexact(name, x, lmbda)
+    safe = jnp.where(lm == 0, 1, lm)
+    return jnp.where(lm == 0, log(x), jnp.expm1(safe * log(x)) / safe)
+
+
 @export
 def boxcox(x: Any, lmbda: Any) -> Any:
     """The Box-Cox transform: (x^l - 1) / l, or log(x) at l = 0."""
-    jnp = _jnp()
-    x, lm = promote_inexact("boxcox", x, lmbda)
-    safe = jnp.where(lm == 0, 1, lm)
-    return jnp.where(lm == 0, jnp.log(x), jnp.expm1(safe * jnp.log(x)) / safe)
+    return _boxcox("boxcox", x, lmbda, _jnp().log)
 
 
 @export
 def boxcox1p(x: Any, lmbda: Any) -> Any:
     """The Box-Cox transform of 1 + x."""
-    jnp = _jnp()
-    x, lm = promote_inexact("boxcox1p", x, lmbda)
-    safe = jnp.where(lm == 0, 1, lm)
-    return jnp.where(lm == 0, jnp.log1p(x), jnp.expm1(safe * jnp.log1p(x)) / safe)
+    return _boxcox("boxcox1p", x, lmbda, _jnp().log1p)
 
 
 @export
