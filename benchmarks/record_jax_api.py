@@ -22,7 +22,7 @@ MODULES = [
     "jax", "jax.numpy", "jax.numpy.linalg", "jax.numpy.fft", "jax.lax", "jax.random", "jax.nn",
     "jax.nn.initializers", "jax.scipy.linalg", "jax.scipy.special", "jax.scipy.stats.norm",
     "jax.scipy.signal", "jax.tree_util", "jax.tree", "jax.sharding", "jax.flatten_util",
-    "jax.experimental.checkify", "jax.typing",
+    "jax.experimental.checkify", "jax.typing", "jax.monitoring",
 ]  # fmt: skip
 
 

@@ -1,10 +1,12 @@
 """Library programs on pullback vs JAX, side by side: `hatch run eco:bench`.
 
 Each program in this folder (an optax MLP, an equinox CNN, a flax.linen CNN) runs as a whole
-script twice in fresh processes: with JAX (`python prog.py`, the eco environment has jax 0.10.2
-as the libraries' dependency) and with pullback (`python -m pullback prog.py`). Reported: the
-steady jitted training step (median of 3 runs of each) and the whole-script wall time (imports,
-tracing, compiling and the timed steps), with pullback/JAX ratios.
+script in fresh processes: with JAX (`python prog.py`, the eco environment has jax 0.10.2 as the
+libraries' dependency) and with pullback (`python -m pullback prog.py`), alternately, RUNS times
+each, so that the machine's drift falls on both alike. Reported: the steady jitted training step
+(each run reports its best batch of steps; the median over runs) and the whole-script wall time
+(imports, tracing, compiling and the timed steps; the median over runs), with pullback/JAX
+ratios. Both systems must end at the same loss.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 PROGRAMS = ["optax_mlp", "equinox_cnn", "flax_cnn"]
+RUNS = 5
 
 
 def _run(cmd: list[str]) -> tuple[float, dict[str, float]]:
@@ -38,8 +41,13 @@ def main() -> None:
           f"{'script JAX':>13}{'script pb':>12}{'ratio':>8}")  # fmt: skip
     for name in names:
         path = str(HERE / f"{name}.py")
-        jax_runs = [_run([sys.executable, path]) for _ in range(3)]
-        pb_runs = [_run([sys.executable, "-m", "pullback", path]) for _ in range(3)]
+        jax_runs, pb_runs = [], []
+        for _ in range(RUNS):
+            jax_runs.append(_run([sys.executable, path]))
+            pb_runs.append(_run([sys.executable, "-m", "pullback", path]))
+        jl, pl = jax_runs[0][1]["loss"], pb_runs[0][1]["loss"]
+        if abs(jl - pl) > 1e-4 * max(1.0, abs(jl)):
+            raise RuntimeError(f"{name}: final loss {pl} on pullback, {jl} on JAX")
         js = statistics.median(r[1]["step_us"] for r in jax_runs)
         ps = statistics.median(r[1]["step_us"] for r in pb_runs)
         jw = statistics.median(r[0] for r in jax_runs)

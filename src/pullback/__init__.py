@@ -19,6 +19,7 @@ from pullback_api import (
     experimental as experimental,
     flatten_util as flatten_util,
     lax as lax,
+    monitoring as monitoring,
     nn as nn,
     numpy as numpy,
     ops as ops,

@@ -34,7 +34,11 @@ class _AliasLoader(importlib.abc.Loader):
 _COMPAT = frozenset({"_src", "extend", "interpreters", "custom_derivatives", "api_util", "version"})
 
 #: Single compatibility modules below a public JAX module.
-_COMPAT_MODULES = {"experimental.hijax": "pullback._jax.experimental_hijax"}
+_COMPAT_MODULES = {
+    "experimental.hijax": "pullback._jax.experimental_hijax",
+    # (JAX's public core still carries extension names: Atom, find_top_trace, ...)
+    "core": "pullback._jax._src.core",
+}
 
 #: Top-level `jax.<name>`s that only the compatibility package has (documented stand-ins).
 _COMPAT_ATTRS = {"Ref": "pullback._jax.ref", "new_ref": "pullback._jax.ref"}
@@ -68,6 +72,8 @@ class _JaxModule(ModuleType):
             return importlib.import_module(f"jax.{name}")
         if self.__name__ == "jax" and name in _COMPAT_ATTRS:
             return getattr(importlib.import_module(_COMPAT_ATTRS[name]), name)
+        if f"{self.__name__}.{name}"[4:] in _COMPAT_MODULES:
+            return importlib.import_module(f"{self.__name__}.{name}")
         try:
             value = getattr(self._target, name)
         except AttributeError:

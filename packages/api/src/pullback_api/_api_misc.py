@@ -122,6 +122,55 @@ def numpy_rank_promotion(new_val: str) -> contextlib.AbstractContextManager[None
     return _option("jax_numpy_rank_promotion", new_val)
 
 
+def check_tracer_leaks(new_val: bool = True) -> contextlib.AbstractContextManager[None]:
+    """Set JAX's tracer-leak checking switch inside the block.
+
+    pullback keeps the switch (`config.jax_check_tracer_leaks` reads it back) but does not
+    search for leaked tracers: a tracer that escapes its transformation raises when it is
+    used, not when the transformation ends.
+
+    Args:
+        new_val: the value inside the block.
+
+    Returns:
+        A context manager.
+    """
+    return _option("jax_check_tracer_leaks", bool(new_val))
+
+
+def checking_leaks() -> contextlib.AbstractContextManager[None]:
+    """`check_tracer_leaks(True)`."""
+    return check_tracer_leaks(True)
+
+
+def disable_jit(disable: bool = True) -> contextlib.AbstractContextManager[None]:
+    """Inside the block, `jit` calls its function directly instead of compiling it.
+
+    For debugging: values inside a jitted function are concrete, so they can be printed and
+    branched on. This also holds for the loops of `lax`: `cond` and `switch` with a concrete
+    predicate call one branch, `while_loop`, `fori_loop`, `scan` and `map` run as Python loops.
+    Each primitive still runs as it does eagerly. (`config.update("jax_disable_jit", True)`
+    sets the same switch for the whole process.)
+
+    Args:
+        disable: False turns jit back on inside the block.
+
+    Returns:
+        A context manager.
+
+    Example:
+        >>> import pullback as pb
+        >>> @pb.jit
+        ... def f(x):
+        ...     print(type(x).__name__)
+        ...     return x + 1
+        >>> with pb.disable_jit():
+        ...     y = f(pb.numpy.ones(2))
+        Array
+    """
+    return _option("jax_disable_jit", bool(disable))
+
+
 @contextlib.contextmanager
 def enable_x64(new_val: bool = True) -> Iterator[None]:
     """64-bit mode on (or off, with False) inside the block."""

@@ -18,6 +18,7 @@ __all__ = ["config", "read", "update"]
 _OPTIONS = {
     "jax_enable_x64": ("x64", "64-bit dtypes (float64, int64) instead of their 32-bit forms"),
     "jax_enable_checks": ("checks", "check every jaxpr a transformation produces"),
+    "jax_disable_jit": ("disable_jit", "call jitted functions directly, loops in Python"),
 }
 
 #: Options with a value other than a bool, kept here: name -> (current value, checker/setter).
@@ -33,12 +34,20 @@ _VALUE_OPTIONS: dict[str, Any] = {
     # only a backend this process has is accepted.
     "jax_platform_name": None,
     "jax_platforms": None,
+    # JAX's leak checker (a tracer kept past its transformation). pullback does not look for
+    # such leaks: the switch is kept and read back, and a leaked tracer fails when it is used.
+    "jax_check_tracer_leaks": False,
 }
 _PRECISIONS = (None, "default", "high", "highest", "bfloat16", "tensorfloat32", "float32",
                "bfloat16_3x", "fastest", "ANY_F8_ANY_F8_F32")  # fmt: skip
 
 
 def _set_value_option(name: str, value: Any) -> None:
+    if name == "jax_check_tracer_leaks":
+        if not isinstance(value, (bool, int)):
+            raise TypeError(f"config.update: {name} takes a bool, got {value!r}")
+        _VALUE_OPTIONS[name] = bool(value)
+        return
     if name == "jax_default_matmul_precision":
         v = getattr(value, "name", value)
         if isinstance(v, str):

@@ -65,6 +65,7 @@ static PyObject *eval_trace = NULL; /* the EvalTrace type */
 static PyObject *state = NULL;      /* the config state (its x64 flag) */
 static Py_ssize_t off_aval, off_host, off_buf, off_device, off_owned, off_deleted, off_replicas;
 static Py_ssize_t off_x64; /* of the config state's `x64` slot */
+static Py_ssize_t off_disable_jit; /* ...and of its `disable_jit` slot (True: every call slow) */
 static PyObject *str_trace, *str_x64, *str_buffer_on, *str_call_slow;
 static PyObject *empty_dict; /* the keywords of a call without any (never changed) */
 
@@ -610,7 +611,9 @@ static PyObject *dispatcher_call(PyObject *op, PyObject *args, PyObject *kwargs)
     Dispatcher *self = (Dispatcher *)op;
     int plain = self->plain && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0);
     if (array_type != NULL && (plain || self->split != Py_None)) {
-        int eager = is_eager(); /* (under a transformation the call is staged: slow) */
+        /* (under a transformation the call is staged, and with jit disabled the function is
+         * called: slow) */
+        int eager = SLOT(state, off_disable_jit) == Py_True ? 0 : is_eager();
         if (eager < 0) return NULL;
         PyObject *out;
         if (eager && (plain ? try_fast(self, &PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args),
@@ -629,7 +632,7 @@ static PyObject *dispatcher_vectorcall(PyObject *op, PyObject *const *argv, size
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
     if (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0) {
         if (array_type != NULL && self->plain) {
-            int eager = is_eager();
+            int eager = SLOT(state, off_disable_jit) == Py_True ? 0 : is_eager();
             if (eager < 0) return NULL;
             PyObject *out;
             if (eager && try_fast(self, argv, n, NULL, &out)) return out;
@@ -816,6 +819,11 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     if (d_x64 == NULL) return NULL;
     int bad = member_offset(d_x64, "x64", &off_x64);
     Py_DECREF(d_x64);
+    if (bad) return NULL;
+    PyObject *d_off = PyObject_GetAttrString((PyObject *)Py_TYPE(st), "disable_jit");
+    if (d_off == NULL) return NULL;
+    bad = member_offset(d_off, "disable_jit", &off_disable_jit);
+    Py_DECREF(d_off);
     if (bad) return NULL;
     Py_INCREF(arr);
     Py_XSETREF(array_type, (PyTypeObject *)arr);

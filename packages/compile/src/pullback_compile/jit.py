@@ -19,12 +19,13 @@ import math
 import operator
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pullback_ir import dtypes
+from pullback_ir import dtypes, monitoring
 from pullback_ir.avals import ShapedArray
 from pullback_ir.config import STATE
 from pullback_ir.control_flow import trace_callable
@@ -303,7 +304,12 @@ def compile_lowered(
             except Exception:  # a stale or corrupt entry: compile afresh
                 loaded = None
     if loaded is None:
+        t0 = time.perf_counter()
         loaded = _jaxlib.Loaded(lowered.text, devices, jl_avals, host_callbacks=callbacks)
+        name = lowered.text[: lowered.text.find("{")].partition("@")[2].split(" ")[0]
+        monitoring.record_event_duration_secs(
+            monitoring.BACKEND_COMPILE_EVENT, time.perf_counter() - t0, fun_name=name
+        )
         if path is not None:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.{os.getpid()}.tmp"
@@ -643,7 +649,7 @@ class _PyCall:
             entries.pop(key, None)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if type(CONTEXT.trace) is EvalTrace:
+        if type(CONTEXT.trace) is EvalTrace and not STATE.disable_jit:
             if self._plain and not kwargs:
                 # Fastest: positional Arrays only (AttributeError otherwise), seen before.
                 try:
@@ -983,12 +989,18 @@ class JitFunction(_CallBase):
                  tree: PyTreeDef) -> tuple[Any, ...]:  # fmt: skip
         self._check_in_shardings(args)
         avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
+        t0 = time.perf_counter()
         closed, out_tree = self._trace(tree, avals, args, kwargs)
+        t1 = time.perf_counter()
         closed, float0_outs = _without_float0_outputs(closed)
         big = any(np.size(c) > 1 for c in closed.consts)
         donated = self._donated_leaves(args, kwargs, len(leaves))
         lowered = lower_module(closed, self._name, consts_as_args=big, donated=donated,
                                keep_unused=self._keep_unused)  # fmt: skip
+        record = monitoring.record_event_duration_secs
+        record(monitoring.JAXPR_TRACE_EVENT, t1 - t0, fun_name=self._name)
+        record(monitoring.JAXPR_TO_MLIR_MODULE_EVENT, time.perf_counter() - t1,
+               fun_name=self._name)  # fmt: skip
         return closed, out_tree, lowered, self._device, donated, float0_outs
 
     def _executable(self, args: tuple[Any, ...], kwargs: dict[str, Any], key: Any,
@@ -1004,6 +1016,8 @@ class JitFunction(_CallBase):
 
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
         # Everything but a fast-table hit (see _PyCall.__call__ / _cdispatch.c).
+        if STATE.disable_jit:
+            return self._fun(*args, **kwargs)
         if type(CONTEXT.trace) is not EvalTrace:
             return self._staged(args, kwargs)
         if self._plain and not kwargs:

@@ -1,4 +1,4 @@
-"""Process-wide switches read by the core: 64-bit mode and internal checks.
+"""Process-wide switches read by the core: 64-bit mode, internal checks, promotion, jit off.
 
 `pullback_api.config` only exposes these; they live here, in the lowest layer that reads them.
 """
@@ -17,7 +17,7 @@ def _env_flag(name: str) -> bool:
 
 
 class _State:
-    __slots__ = ("checks", "rank_promotion", "strict_promotion", "x64")
+    __slots__ = ("checks", "disable_jit", "rank_promotion", "strict_promotion", "x64")
 
     def __init__(self) -> None:
         self.x64 = _env_flag("PULLBACK_ENABLE_X64") or _env_flag("JAX_ENABLE_X64")
@@ -26,6 +26,9 @@ class _State:
         self.strict_promotion = False
         # jax_numpy_rank_promotion: "allow", "warn" or "raise" on implicit rank promotion.
         self.rank_promotion = "allow"
+        # jax_disable_jit: jit calls its function directly, and lax control flow with concrete
+        # operands runs as Python (the C dispatcher reads this slot too).
+        self.disable_jit = _env_flag("JAX_DISABLE_JIT")
 
 
 STATE = _State()

@@ -25,8 +25,15 @@ from pullback_pytrees import (
 
 from pullback_ir import dtypes
 from pullback_ir.avals import ShapedArray, aval_of
+from pullback_ir.config import STATE
+from pullback_ir.errors import ConcretizationTypeError
 from pullback_ir.jaxpr import ClosedJaxpr, Jaxpr, Var
-from pullback_ir.primitives import callbacks as _cb, control as _cf, elementwise as _ew
+from pullback_ir.primitives import (
+    callbacks as _cb,
+    control as _cf,
+    elementwise as _ew,
+    shapes as _sh,
+)
 from pullback_ir.staging import trace_to_jaxpr
 from pullback_ir.trace import Tracer
 
@@ -224,6 +231,8 @@ def cond(
     a = _check_scalar_pred(pred, "cond")
     if not callable(true_fun) or not callable(false_fun):
         raise TypeError("cond: true_fun and false_fun must be callable")
+    if STATE.disable_jit and not isinstance(pred, Tracer):
+        return true_fun(*operands) if bool(np.asarray(pred)) else false_fun(*operands)
     ne = pred if a.dtype == dtypes.bool_ else _ew.ne_p.bind(pred, np.zeros((), a.dtype))[0]
     index = _convert(ne, np.dtype(np.int32))
     return _bind_cond(index, [false_fun, true_fun], operands, "cond")
@@ -249,6 +258,8 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
     idx = _convert(index, np.dtype(np.int32)) if a.dtype != dtypes.int32 else index
     lo, hi = np.zeros((), np.int32), np.asarray(len(branches) - 1, np.int32)
     idx = _ew.clamp_p.bind(lo, idx, hi)[0]
+    if STATE.disable_jit and not isinstance(idx, Tracer):
+        return branches[int(np.asarray(idx))](*operands)
     return _bind_cond(idx, branches, operands, "switch")
 
 
@@ -320,6 +331,11 @@ def while_loop(
         TypeError: if `cond_fun` does not return a boolean scalar, or `body_fun` changes the
             carry's structure, shapes or dtypes.
     """
+    if STATE.disable_jit:
+        try:
+            return _python_while(cond_fun, body_fun, init_val)
+        except ConcretizationTypeError:
+            pass  # (a traced condition: the loop is staged after all, as in JAX)
     init_flat, init_tree = tree_flatten(init_val)
     carry_avals = leaf_avals(init_flat, "while_loop init_val")
 
@@ -392,6 +408,8 @@ def scan(
         unroll = max(n, 1) if unroll else 1
     if int(unroll) < 1:
         raise ValueError(f"scan: unroll must be a positive int or a bool, got {unroll}")
+    if STATE.disable_jit:
+        return _python_scan(f, init, xs_flat, xs_tree, n, bool(reverse))
     init_flat, _ = tree_flatten(init)
     carry_avals = leaf_avals(init_flat, "scan init")
     x_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in xs_avals]
@@ -461,6 +479,8 @@ def fori_loop(
             i, x = carry
             return (_ew.add_p.bind(i, np.asarray(1, dt))[0], body_fun(i, x)), None
 
+        if STATE.disable_jit and hi <= lo:
+            return init_val  # (a Python scan needs at least one step)
         (_, out), _ = scan(step, (start, init_val), None, length=max(hi - lo, 0),
                            unroll=1 if unroll is None else unroll)  # fmt: skip
         return out
@@ -476,6 +496,67 @@ def fori_loop(
         return _ew.add_p.bind(i, np.asarray(1, dt))[0], u, body_fun(i, x)
 
     return while_loop(cond_fun, body, (lo_a, hi_a, init_val))[2]
+
+
+# --- with jit disabled: loops run in Python ---------------------------------------------------
+
+
+def _python_while(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], val: Any) -> Any:
+    # (bool() of a traced condition raises ConcretizationTypeError: the caller stages instead)
+    while bool(cond_fun(val)):
+        val = body_fun(val)
+    return val
+
+
+def _index0(x: Any, i: int) -> Any:
+    shape = aval_of(x).shape
+    start = (i, *[0] * (len(shape) - 1))
+    limit = (i + 1, *shape[1:])
+    part = _sh.slice_p.bind(x, start_indices=start, limit_indices=limit, strides=None)[0]
+    return _sh.squeeze_p.bind(part, dimensions=(0,))[0]
+
+
+def _stack(ys: Sequence[Any]) -> Any:
+    parts = []
+    for y in ys:
+        shape = aval_of(y).shape
+        parts.append(_sh.reshape_p.bind(y, new_sizes=(1, *shape), dimensions=None)[0])
+    return _sh.concatenate_p.bind(*parts, dimension=0)[0]
+
+
+def _python_scan(
+    f: Callable[[Any, Any], Any], carry: Any, xs_flat: list[Any], xs_tree: PyTreeDef, n: int,
+    reverse: bool,
+) -> tuple[Any, Any]:  # fmt: skip
+    if n == 0:
+        raise ValueError(
+            "scan: a zero-length scan cannot run with jit disabled (disable_jit): the type of "
+            "its outputs is unknown without tracing"
+        )
+    steps = range(n - 1, -1, -1) if reverse else range(n)
+    ys = []
+    for i in steps:
+        out = f(carry, tree_unflatten(xs_tree, [_index0(x, i) for x in xs_flat]))
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            raise TypeError(
+                f"scan: the body function must return a pair (carry, y), got {type(out).__name__}"
+            )
+        carry, y = out
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    leaves0, tree = tree_flatten(ys[0])
+    columns = []
+    for y in ys:
+        leaves, t = tree_flatten(y)
+        if t != tree:
+            raise TypeError(
+                f"scan: the body function returned outputs y of different structures: {tree} "
+                f"and {t}"
+            )
+        columns.append(leaves)
+    stacked = [_stack([c[j] for c in columns]) for j in range(len(leaves0))]
+    return carry, tree_unflatten(tree, stacked)
 
 
 def map(f: Callable[[Any], Any], xs: Any) -> Any:

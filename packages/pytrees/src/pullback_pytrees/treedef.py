@@ -64,6 +64,10 @@ def _sorted_keys(d: dict[Any, Any]) -> tuple[Any, ...]:
 
 def take_apart(x: Any, kind: int) -> tuple[Any, Any]:
     """Return `(data, children)` of the container `x` of node kind `kind` (not a leaf)."""
+    if kind == CUSTOM:
+        cls = type(x)
+        children, aux = custom_nodes[cls].flatten(x)
+        return (cls, aux), children
     if kind in (TUPLE, LIST):
         return None, x
     if kind == DICT:
@@ -76,11 +80,8 @@ def take_apart(x: Any, kind: int) -> tuple[Any, Any]:
     if kind == ORDEREDDICT:
         keys = tuple(x)
         return keys, [x[k] for k in keys]
-    if kind == DEFAULTDICT:
-        keys = _sorted_keys(x)
-        return (x.default_factory, keys), [x[k] for k in keys]
-    children, aux = custom_nodes[type(x)].flatten(x)
-    return (type(x), aux), tuple(children)
+    keys = _sorted_keys(x)  # (DEFAULTDICT)
+    return (x.default_factory, keys), [x[k] for k in keys]
 
 
 def _child_keys(kind: int, data: Any, x: Any, n: int) -> list[KeyEntry]:
@@ -138,15 +139,20 @@ def _flatten_container(
     append = out.append
     leaf_only = True
     for c in xs:
-        k = get(type(c))
+        cls = type(c)
+        k = get(cls)
         if k is None:
-            k = classify(type(c))
+            k = classify(cls)
         if k == LEAF or (is_leaf is not None and is_leaf(c)):
             leaves.append(c)
             append(LEAF_NODE)
             continue
         leaf_only = False
-        if k == NONE:
+        if k == CUSTOM:
+            # (inline: most containers below the top are custom nodes in library code)
+            children, aux = custom_nodes[cls].flatten(c)
+            append(_flatten_container(CUSTOM, (cls, aux), children, leaves, is_leaf))
+        elif k == NONE:
             append(NONE_NODE)
         elif k in (TUPLE, LIST):
             append(_flatten_container(k, None, c, leaves, is_leaf))
@@ -189,6 +195,8 @@ def flatten_with_path_node(
 
 
 def _build(kind: int, data: Any, children: list[Any]) -> Any:
+    if kind == CUSTOM:
+        return custom_nodes[data[0]].unflatten(data[1], tuple(children))
     if kind == TUPLE:
         return tuple(children)
     if kind == LIST:
@@ -201,9 +209,7 @@ def _build(kind: int, data: Any, children: list[Any]) -> Any:
         return data(*children)
     if kind == ORDEREDDICT:
         return OrderedDict(zip(data, children, strict=True))
-    if kind == DEFAULTDICT:
-        return defaultdict(data[0], zip(data[1], children, strict=True))
-    return custom_nodes[data[0]].unflatten(data[1], tuple(children))
+    return defaultdict(data[0], zip(data[1], children, strict=True))  # (DEFAULTDICT)
 
 
 def unflatten_node(node: Node, it: Iterator[Any]) -> Any:
@@ -212,10 +218,14 @@ def unflatten_node(node: Node, it: Iterator[Any]) -> Any:
     if kind == LEAF:
         return next(it)
     if leaf_only:
-        return _build(kind, data, list(islice(it, len(children))))
-    return _build(
-        kind, data, [next(it) if c[0] == LEAF else unflatten_node(c, it) for c in children]
-    )
+        xs = tuple(islice(it, len(children)))
+    else:
+        xs = tuple([next(it) if c[0] == LEAF else unflatten_node(c, it) for c in children])
+    if kind == CUSTOM:
+        return custom_nodes[data[0]].unflatten(data[1], xs)
+    if kind == TUPLE:
+        return xs
+    return _build(kind, data, list(xs))
 
 
 # ---------------------------------------------------------------------------- flatten_up_to

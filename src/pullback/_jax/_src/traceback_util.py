@@ -10,6 +10,8 @@ __all__ = ["api_boundary", "include_frame", "register_exclusion"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _EXCLUDED: list[str] = []
+#: JAX's name for the list (flax edits it directly).
+_exclude_paths = _EXCLUDED
 
 
 def register_exclusion(path: str) -> None:

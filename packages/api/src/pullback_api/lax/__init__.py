@@ -5,11 +5,15 @@ The functions are `pullback_ir.lax`'s, returning Arrays when they run eagerly.
 
 from __future__ import annotations
 
+import builtins
 import enum
 import types
 from typing import Any
 
+import numpy as np
 import pullback_ir.lax as _ir_lax
+from pullback_ir import dtypes as _ir_dtypes
+from pullback_ir.config import STATE
 from pullback_ir.primitives.conv import ConvDimensionNumbers as ConvDimensionNumbers
 from pullback_ir.primitives.indexing import (
     GatherDimensionNumbers as GatherDimensionNumbers,
@@ -35,6 +39,33 @@ def _wrapped(f: Any) -> Any:
     return fn
 
 
+def _arrays_in(f: Any) -> Any:
+    # A loop body called in Python (jit disabled) gets Arrays, as it would from a jitted loop.
+    if not callable(f):
+        return f
+
+    def g(*args: Any) -> Any:
+        return f(*to_arrays(args))
+
+    return g
+
+
+def _python_loop(f: Any) -> Any:
+    # With jit disabled the loops run their bodies in Python: their inputs are made Arrays.
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        if STATE.disable_jit:
+            args = tuple(_arrays_in(a) for a in args)
+            kwargs = {k: _arrays_in(v) for k, v in kwargs.items()}
+        return to_arrays(f(*args, **kwargs))
+
+    fn.__name__ = fn.__qualname__ = f.__name__
+    fn.__doc__ = f.__doc__
+    fn.__wrapped__ = f  # type: ignore[attr-defined]
+    fn.__module__ = __name__
+    return fn
+
+
+_LOOPS = {"fori_loop", "scan", "while_loop"}
 __all__: list[str] = sorted(_CLASSES)
 for _name in dir(_ir_lax):
     _obj = getattr(_ir_lax, _name)
@@ -42,7 +73,7 @@ for _name in dir(_ir_lax):
         continue
     if _obj.__module__ not in ("pullback_ir.lax", "pullback_ir.control_flow"):
         continue
-    globals()[_name] = _wrapped(_obj)
+    globals()[_name] = (_python_loop if _name in _LOOPS else _wrapped)(_obj)
     __all__.append(_name)
 __all__.sort()
 
@@ -85,12 +116,56 @@ class Precision(enum.Enum):
         return self.name
 
 
+# (`complex` is lax.complex in this module: the builtin is spelled out)
+_PYTHON_SCALAR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64),
+                         float: np.dtype(np.float64),
+                         builtins.complex: np.dtype(np.complex128)}  # fmt: skip
+
+
+def dtype(x: Any, *, canonicalize: bool = False) -> np.dtype[Any]:
+    """The dtype of a value, or of a dtype-like (`np.float32`, "int8", a dtype).
+
+    Python scalars have the 64-bit dtype of their kind, and arrays their own, unless
+    `canonicalize`: then the dtype becomes what pullback computes in (32-bit without x64).
+
+    Args:
+        x: an array, Python or NumPy scalar, or dtype-like.
+        canonicalize: map the dtype to its canonical (x64-dependent) form.
+
+    Returns:
+        A NumPy dtype.
+
+    Raises:
+        TypeError: for a value without a dtype.
+
+    Example:
+        >>> from pullback import lax
+        >>> lax.dtype(1.0), lax.dtype(1.0, canonicalize=True), lax.dtype("int8")
+        (dtype('float64'), dtype('float32'), dtype('int8'))
+    """
+    t = type(x)
+    if t in _PYTHON_SCALAR_DTYPES:
+        dt = _PYTHON_SCALAR_DTYPES[t]
+    elif isinstance(x, np.dtype | type | str):
+        try:
+            dt = np.dtype(x)
+        except TypeError:
+            raise TypeError(f"lax.dtype: {x!r} is not a dtype or a value with one") from None
+    elif hasattr(x, "dtype"):
+        dt = np.dtype(x.dtype)
+    else:
+        raise TypeError(f"lax.dtype: {x!r} of type {t.__name__} has no dtype")
+    return _ir_dtypes.canonicalize_dtype(dt) if canonicalize else dt
+
+
 def map(f: Any, xs: Any, *, batch_size: int | None = None) -> Any:
     """`f` applied to each slice of `xs` along its leading axis, stacked.
 
     With `batch_size`, `f` is vmapped over batches of that many slices, scanned over the
     batches (and once more over the remainder): fewer, larger steps, the same result.
     """
+    if STATE.disable_jit:
+        f = _arrays_in(f)
     if batch_size is None:
         return to_arrays(_ir_lax.map(f, xs))
     from pullback_pytrees import tree_leaves, tree_map
@@ -156,7 +231,7 @@ def reduce_window_shape_tuple(operand_shape: Any, window_dimensions: Any, window
     )
 
 
-__all__ += ["Precision", "conv_general_shape_tuple", "reduce_window_shape_tuple"]
+__all__ += ["Precision", "conv_general_shape_tuple", "dtype", "reduce_window_shape_tuple"]
 __all__.sort()
 
 

@@ -25,6 +25,8 @@ from pullback_api.numpy._indexing import (
     take as take,
     take_along_axis as take_along_axis,
 )
+from pullback_api.numpy._io import *  # noqa: F403
+from pullback_api.numpy._io import __all__ as _io_all
 from pullback_api.numpy._math import *  # noqa: F403
 from pullback_api.numpy._math import __all__ as _math_all
 from pullback_api.numpy._misc_api import *  # noqa: F403
@@ -103,7 +105,7 @@ def isscalar(element: Any) -> builtins.bool:
 
 __all__ = sorted(
     {*_math_all, *_more_all, *_products_all, *_reductions_all, *_shape_all, "argwhere",
-     *_index_tricks_all, *_misc_api_all, *_setops_all,
+     *_index_tricks_all, *_misc_api_all, *_setops_all, *_io_all,
      "flatnonzero", "nonzero", "take", "take_along_axis", "fft", "linalg", "ndarray",
      *_scalar_all, "dtype", "finfo", "iinfo", "pi", "e", "inf", "nan", "euler_gamma",
      "newaxis", "result_type", "promote_types", "can_cast", "isscalar", "integer", "floating",
