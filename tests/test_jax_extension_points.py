@@ -222,3 +222,29 @@ def test_names_the_libraries_reach_for():
         mesh = pb.make_mesh((len(pb.devices()),), ("i",))
         with pytest.raises(NotImplementedError, match="devices"):
             pb.lax.with_sharding_constraint(jnp.ones(4), pb.NamedSharding(mesh, pb.P("i")))
+
+
+def test_private_names_under_the_alias():
+    # chex.set_n_cpu_devices reads jax._src.xla_bridge._backends (without importing it) to see
+    # whether the CPU backend started; flax reads traceback_util._exclude_paths,
+    # dtypes.supports_inf and core.physical_aval; equinox annotates with jax.core.Atom.
+    script = (
+        "import pullback\n"
+        "pullback.alias_jax()\n"
+        "import jax, jax._src.traceback_util, jax._src.dtypes\n"
+        "assert jax._src.xla_bridge._backends == {}\n"
+        "jax.devices()\n"
+        "assert 'cpu' in jax._src.xla_bridge._backends\n"
+        "jax._src.traceback_util._exclude_paths.append('/x')\n"
+        "assert '/x' in jax._src.traceback_util._exclude_paths\n"
+        "sup = jax._src.dtypes.supports_inf\n"
+        "assert sup(jax.numpy.float32) and sup(jax.numpy.float8_e5m2)\n"
+        "assert not sup(jax.numpy.float8_e4m3fn) and not sup(jax.numpy.int8)\n"
+        "a = jax.core.ShapedArray((2,), jax.numpy.float32)\n"
+        "assert jax.core.physical_aval(a) is a\n"
+        "assert jax.core.Atom is not None and callable(jax.core.find_top_trace)\n"
+        "print('OK')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert proc.stdout.strip() == "OK", proc.stderr[-2000:]

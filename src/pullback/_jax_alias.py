@@ -77,11 +77,18 @@ class _JaxModule(ModuleType):
         try:
             value = getattr(self._target, name)
         except AttributeError:
+            if "__path__" in self.__dict__ and not name.startswith("__"):
+                # (JAX imports its private modules at startup: `jax._src.xla_bridge` is there
+                # without an import, so a submodule is imported on first access here)
+                try:
+                    return importlib.import_module(f"{self.__name__}.{name}")
+                except ModuleNotFoundError:
+                    pass
             raise AttributeError(
                 f"module {self.__name__!r} has no attribute {name!r}: pullback does not provide "
                 f"{self.__name__}.{name} (see COMPATIBILITY.md)"
             ) from None
-        if not name.startswith("__"):
+        if not name.startswith("_"):  # (private names may be computed on each read)
             setattr(self, name, value)
         return value
 

@@ -251,3 +251,24 @@ def test_decorator_forms_and_methods():
     np.testing.assert_allclose(f(np.float32(1)), 2)
     np.testing.assert_allclose(g(np.float32(2), 3), 6)
     assert f.__name__ == "f"
+
+
+def test_trace_and_lower_take_shape_dtype_structs():
+    from pullback_compile.jit import Traced
+    from pullback_ir import ShapeDtypeStruct
+    from pullback_ir.avals import ShapedArray
+
+    f = jit(lambda x, y: {"s": x * y, "n": x.sum()})
+    spec = ShapeDtypeStruct((3,), np.float32)
+    t = f.trace(spec, 2.0)
+    assert isinstance(t, Traced)
+    assert t.out_info == {"n": ShapedArray((), np.float32), "s": ShapedArray((3,), np.float32)}
+    assert [e.primitive.name for e in t.jaxpr.jaxpr.eqns] == ["mul", "reduce_sum"]
+    out = t.lower().compile()(np.ones(3, np.float32), 2.0)
+    np.testing.assert_array_equal(out["s"], [2.0, 2.0, 2.0])
+    assert f.lower(spec, 2.0).out_info == t.out_info
+    assert jit(lambda x: x).trace(ShapedArray((2,), np.int32)).out_info == ShapedArray(
+        (2,), np.int32
+    )
+    with pytest.raises(TypeError, match="ShapeDtypeStruct, which is not a valid array"):
+        f(spec, 2.0)  # (a call needs values)

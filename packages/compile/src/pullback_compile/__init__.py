@@ -9,6 +9,7 @@ from pullback_compile.devices import (
     local_device_count as local_device_count,
     local_devices as local_devices,
     set_cpu_device_count as set_cpu_device_count,
+    started_backends as started_backends,
 )
 from pullback_compile.eager import (
     eager_cache_size as eager_cache_size,
@@ -49,4 +50,5 @@ __all__ = [
     "pmap",
     "set_compilation_cache_dir",
     "set_cpu_device_count",
+    "started_backends",
 ]

@@ -254,6 +254,11 @@ def clients() -> dict[str, Any]:
     return out
 
 
+def started_clients() -> dict[str, Any]:
+    """The clients by platform name if they were made already, else {} (starts nothing)."""
+    return dict(clients()) if clients.cache_info().currsize else {}
+
+
 def default_backend() -> str:
     """The platform used when none is named: an accelerator if there is one, else "cpu"."""
     return next(iter(clients()))

@@ -247,6 +247,14 @@ class SingleDeviceSharding(Sharding):
         return f"SingleDeviceSharding(device={self._device!r}{kind})"
 
 
+def started_backends() -> dict[str, Any]:
+    """The backends (platform name -> client) already started; {} before the first use.
+
+    Asking starts nothing, so a program can still choose the CPU device count after it.
+    """
+    return _jaxlib.started_clients()
+
+
 def set_cpu_device_count(n: int) -> None:
     """Ask for `n` virtual CPU devices (`jax_num_cpu_devices`).
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pullback_ir import dtypes, monitoring
-from pullback_ir.avals import ShapedArray
+from pullback_ir.avals import ShapedArray, ShapeDtypeStruct
 from pullback_ir.config import STATE
 from pullback_ir.control_flow import trace_callable
 from pullback_ir.jaxpr import ClosedJaxpr
@@ -87,6 +87,25 @@ def _leaf_aval(x: Any, where: str) -> ShapedArray:
         "a NumPy array or scalar, or a Python bool, int, float or complex (mark non-array "
         "arguments static with static_argnums/static_argnames)"
     )
+
+
+class _AbstractArg:
+    """An argument of `trace`/`lower` given by its type only (its `aval` is all they read)."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray) -> None:
+        self.aval = aval
+
+
+def _abstract_leaf(x: Any) -> Any:
+    # (`trace`/`lower` take ShapeDtypeStructs and ShapedArrays in place of arrays)
+    if isinstance(x, ShapeDtypeStruct):
+        dt = dtypes.canonicalize_dtype(x.dtype)
+        return _AbstractArg(ShapedArray(tuple(x.shape), dt, bool(x.weak_type)))
+    if type(x) is ShapedArray:
+        return _AbstractArg(x)
+    return x
 
 
 def _arg_avals(fn_name: str, leaves: Sequence[Any], dyn: Any) -> list[ShapedArray]:
@@ -532,10 +551,7 @@ class Lowered:
     @property
     def out_info(self) -> Any:
         """The output shapes and dtypes (a pytree of ShapedArrays)."""
-        avals = list(self._closed.out_avals)
-        for i, shape in self._float0_outs:
-            avals.insert(i, ShapedArray(shape, dtypes.float0))
-        return tree_unflatten(self._out_tree, avals)
+        return _out_info(self._closed, self._out_tree, self._float0_outs)
 
     def jaxpr(self) -> ClosedJaxpr:
         """The traced jaxpr."""
@@ -550,6 +566,49 @@ class Lowered:
     def cost_analysis(self) -> dict[str, float]:
         """XLA's cost estimates (compiles first)."""
         return self.compile().cost_analysis()
+
+
+class Traced:
+    """A jitted function traced for one signature: what `jit(f).trace(*args)` returns.
+
+    It holds the jaxpr and the output types; `lower()` continues to a `Lowered`.
+    """
+
+    def __init__(self, fn: JitFunction, traced: tuple[Any, ...]) -> None:
+        self._fn = fn
+        self._closed: ClosedJaxpr = traced[0]
+        self._out_tree: PyTreeDef = traced[1]
+        self._donated: list[bool] = traced[2]
+        self._float0_outs: list[tuple[int, tuple[int, ...]]] = traced[3]
+
+    @property
+    def jaxpr(self) -> ClosedJaxpr:
+        """The traced jaxpr."""
+        return self._closed
+
+    @property
+    def fun_name(self) -> str:
+        """The name of the traced function."""
+        return self._fn._name
+
+    @property
+    def out_info(self) -> Any:
+        """The output shapes and dtypes (a pytree of ShapedArrays)."""
+        return _out_info(self._closed, self._out_tree, self._float0_outs)
+
+    def lower(self) -> Lowered:
+        """Lower the traced jaxpr to StableHLO."""
+        lowered = self._fn._lower_stage(self._closed, self._donated)
+        return Lowered(self._fn, (self._closed, self._out_tree, lowered, self._fn._device,
+                                  self._donated, self._float0_outs))  # fmt: skip
+
+
+def _out_info(closed: ClosedJaxpr, out_tree: PyTreeDef,
+              float0_outs: list[tuple[int, tuple[int, ...]]]) -> Any:  # fmt: skip
+    avals = list(closed.out_avals)
+    for i, shape in float0_outs:
+        avals.insert(i, ShapedArray(shape, dtypes.float0))
+    return tree_unflatten(out_tree, avals)
 
 
 def _strip_locations(text: str) -> str:
@@ -988,20 +1047,38 @@ class JitFunction(_CallBase):
     def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any],
                  tree: PyTreeDef) -> tuple[Any, ...]:  # fmt: skip
         self._check_in_shardings(args)
+        closed, out_tree, donated, float0_outs = self._trace_stage(args, kwargs, leaves, tree)
+        return (
+            closed,
+            out_tree,
+            self._lower_stage(closed, donated),
+            self._device,
+            donated,
+            float0_outs,
+        )
+
+    def _trace_stage(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any],
+                     tree: PyTreeDef) -> tuple[Any, ...]:  # fmt: skip
+        # (closed jaxpr without float0 outputs, output tree, donated leaves, float0 outputs)
         avals = _arg_avals(self._name, leaves, tree_unflatten(tree, leaves))
         t0 = time.perf_counter()
         closed, out_tree = self._trace(tree, avals, args, kwargs)
-        t1 = time.perf_counter()
+        monitoring.record_event_duration_secs(
+            monitoring.JAXPR_TRACE_EVENT, time.perf_counter() - t0, fun_name=self._name
+        )
         closed, float0_outs = _without_float0_outputs(closed)
-        big = any(np.size(c) > 1 for c in closed.consts)
         donated = self._donated_leaves(args, kwargs, len(leaves))
+        return closed, out_tree, donated, float0_outs
+
+    def _lower_stage(self, closed: ClosedJaxpr, donated: list[bool]) -> LoweredModule:
+        t0 = time.perf_counter()
+        big = any(np.size(c) > 1 for c in closed.consts)
         lowered = lower_module(closed, self._name, consts_as_args=big, donated=donated,
                                keep_unused=self._keep_unused)  # fmt: skip
-        record = monitoring.record_event_duration_secs
-        record(monitoring.JAXPR_TRACE_EVENT, t1 - t0, fun_name=self._name)
-        record(monitoring.JAXPR_TO_MLIR_MODULE_EVENT, time.perf_counter() - t1,
-               fun_name=self._name)  # fmt: skip
-        return closed, out_tree, lowered, self._device, donated, float0_outs
+        monitoring.record_event_duration_secs(
+            monitoring.JAXPR_TO_MLIR_MODULE_EVENT, time.perf_counter() - t0, fun_name=self._name
+        )
+        return lowered
 
     def _executable(self, args: tuple[Any, ...], kwargs: dict[str, Any], key: Any,
                     leaves: list[Any], tree: PyTreeDef) -> _Executable:  # fmt: skip
@@ -1131,9 +1208,26 @@ class JitFunction(_CallBase):
 
     # --- ahead of time -------------------------------------------------------------------
 
+    def trace(self, *args: Any, **kwargs: Any) -> Traced:
+        """Trace for these arguments (arrays or ShapeDtypeStructs), without lowering.
+
+        Example:
+            >>> import numpy as np
+            >>> from pullback_ir import ShapeDtypeStruct
+            >>> t = jit(lambda x: x * 2).trace(ShapeDtypeStruct((3,), np.float32))
+            >>> t.out_info
+            ShapedArray(float32[3])
+            >>> t.lower().compile()(np.ones(3, np.float32))
+            Array([2., 2., 2.], dtype=float32)
+        """
+        _, leaves, tree = self._split(args, kwargs)
+        leaves = [_abstract_leaf(x) for x in leaves]
+        return Traced(self, self._trace_stage(args, kwargs, leaves, tree))
+
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace and lower for these arguments (arrays or ShapeDtypeStructs)."""
         _, leaves, tree = self._split(args, kwargs)
+        leaves = [_abstract_leaf(x) for x in leaves]
         return Lowered(self, self._prepare(args, kwargs, leaves, tree))
 
     def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
