@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 PROGRAMS = ["optax_mlp", "equinox_cnn", "flax_cnn"]
-RUNS = 5
+RUNS = int(os.environ.get("ECO_BENCH_RUNS", "5"))
 
 
 def _run(cmd: list[str]) -> tuple[float, dict[str, float]]:

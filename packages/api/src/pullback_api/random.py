@@ -21,9 +21,10 @@ from pullback_compile import Array, jit
 from pullback_ir import dtypes, lax
 from pullback_ir.avals import aval_of, check_one_device
 from pullback_ir.config import STATE
-from pullback_ir.trace import Tracer
-from pullback_pytrees import register_pytree_node
+from pullback_ir.trace import CONTEXT, EvalTrace, Tracer
+from pullback_pytrees import register_pytree_node, tree_leaves
 
+from pullback_api._transforms import to_arrays
 from pullback_api.numpy._core import asarray_arg, export, to_dtype
 
 __all__ = [
@@ -288,13 +289,32 @@ def _wrap_like(typed: bool, base: Any) -> Any:
     return PRNGKeyArray(base) if typed else base
 
 
-def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _on_host(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    # An eager call whose operands are all on the host or the CPU (nothing traced): what the
+    # integer-only samplers compute there with NumPy is what XLA computes, to the bit.
+    if type(CONTEXT.trace) is not EvalTrace:
+        return False
+    for x in tree_leaves((args, kwargs)):
+        if isinstance(x, Tracer):
+            return False
+        if type(x) is Array and x.device.platform != "cpu":
+            return False
+    return True
+
+
+def _sampler(
+    *static: str, integer: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A public sampler run through one jit with `static` arguments (as JAX's samplers are).
 
     Eager calls then compute exactly what a jitted program computes (one compiled executable,
     cached per static arguments: shapes, dtypes, modes) and take one dispatch instead of one
     per operation. Inside another trace the jit is staged like any other call. Lists among
     the static arguments (a shape given as a list) are made tuples first.
+
+    An `integer` sampler (split, fold_in, bits, randint: the threefry hash and integer
+    arithmetic only, whose NumPy results are XLA's to the bit) runs eagerly on host operands
+    without compiling: compiling the unrolled hash costs ~0.1 s for each new shape.
     """
 
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -306,6 +326,8 @@ def _sampler(*static: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
         def call(*args: Any, **kwargs: Any) -> Any:
             if "out_sharding" in kwargs:
                 check_one_device(kwargs.pop("out_sharding"), f"{f.__name__}: out_sharding")
+            if integer and _on_host(args, kwargs):
+                return to_arrays(f(*args, **kwargs))
             if not jitted:
                 jitted.append(jit(f, static_argnames=static))
             if not any(type(a) in (list, np.ndarray) for a in (*args, *kwargs.values())):
@@ -460,7 +482,7 @@ def _bits(key: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
 
 
 @export
-@_sampler("shape", "dtype")
+@_sampler("shape", "dtype", integer=True)
 def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Uniform random bits of an unsigned integer dtype (default uint32)."""
     key = _check_key(key, "bits")
@@ -494,7 +516,7 @@ def _split_raw(key: Any, num: tuple[int, ...]) -> Any:
     return lax.concatenate([lax.expand_dims(b1, (nd,)), lax.expand_dims(b2, (nd,))], nd)
 
 
-_split = _sampler("num")(_split_raw)
+_split = _sampler("num", integer=True)(_split_raw)
 
 
 def fold_in(key: Any, data: Any) -> Any:
@@ -507,7 +529,7 @@ def fold_in(key: Any, data: Any) -> Any:
     return _wrap_like(typed, _fold_in(base, d))
 
 
-@_sampler()
+@_sampler(integer=True)
 def _fold_in(key: Any, data: Any) -> Any:
     d = lax.reshape(to_dtype(data, _U32), (1,))
     b1, b2 = _hash(key, np.zeros(1, np.uint32), d)
@@ -614,7 +636,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: 
 
 
 @export
-@_sampler("shape", "dtype")
+@_sampler("shape", "dtype", integer=True)
 def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any = None) -> Any:
     """Integers in [minval, maxval) (JAX's two-word modulus method)."""
     key = _check_key(key, "randint")
@@ -644,10 +666,18 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
     one = np.asarray(1, udt)
     span = lax.select(lax.le(hi, lo), lax.broadcast_in_dim(one, shp, ()) if shp else one, span)
     span = lax.select(lax.bitwise_and(out_of_range, lax.gt(hi, lo)), lax.add(span, one), span)
-    mult = lax.rem(np.asarray(2 ** (nbits // 2), udt), span)
-    mult = lax.rem(lax.mul(mult, mult), span)
-    off = lax.add(lax.mul(lax.rem(higher, span), mult), lax.rem(lower, span))
-    off = lax.rem(off, span)
+    # A full-width range makes `span` wrap to 0, and x % 0 is x in XLA. The divisor is guarded
+    # because XLA's constant folder crashes (SIGFPE) on an integer remainder by a constant 0.
+    zero = lax.eq(span, lax.broadcast_in_dim(np.asarray(0, udt), shp, ()) if shp else udt.type(0))
+    safe = lax.select(zero, lax.broadcast_in_dim(one, shp, ()) if shp else one, span)
+
+    def rem(x: Any) -> Any:
+        return lax.select(zero, x, lax.rem(x, safe))
+
+    mult = rem(lax.broadcast_in_dim(np.asarray(2 ** (nbits // 2), udt), shp, ()) if shp
+               else np.asarray(2 ** (nbits // 2), udt))  # fmt: skip
+    mult = rem(lax.mul(mult, mult))
+    off = rem(lax.add(lax.mul(rem(higher), mult), rem(lower)))
     return lax.add(lo, lax.convert_element_type(off, dt))
 
 
