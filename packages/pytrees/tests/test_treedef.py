@@ -87,3 +87,50 @@ def test_compose():
     composed = outer.compose(inner)
     assert composed == tree_structure(({"w": 0, "b": [0, 0]}, {"w": 0, "b": [0, 0]}))
     assert composed.num_leaves == 6
+
+
+def test_repeated_unflatten_uses_generated_code_with_the_same_result():
+    import collections
+
+    from pullback_pytrees import register_pytree_node
+    from pullback_pytrees.treedef import _builders, generated_builder
+
+    class Box:
+        def __init__(self, a, b, tag):
+            self.a, self.b, self.tag = a, b, tag
+
+        def __eq__(self, other):
+            return (type(other) is Box
+                    and (self.a, self.b, self.tag) == (other.a, other.b, other.tag))  # fmt: skip
+
+    register_pytree_node(Box, lambda x: ((x.a, x.b), x.tag), lambda tag, c: Box(*c, tag))
+    Pt = collections.namedtuple("Pt", "x y")
+    tree = {
+        "box": Box([1, (2,)], {"k": None}, tag=("t", 3)),
+        "od": collections.OrderedDict([("z", 4), ("a", Pt(5, [6]))]),
+        "dd": collections.defaultdict(list, {"q": 7}),
+        "t": (8,),
+        "n": None,
+        "e": [],
+    }
+    leaves, td = tree_flatten(tree)
+    builder = generated_builder(td._node)
+    assert builder is not None
+    assert builder(leaves) == tree
+    assert type(builder(leaves)["dd"]) is collections.defaultdict
+    for _ in range(5):  # (the cached builder takes over after a few calls)
+        out = td.unflatten(list(range(len(leaves))))
+        assert out["box"] == Box([0, (1,)], {"k": None}, ("t", 3))
+        assert out["od"] == collections.OrderedDict([("z", 3), ("a", Pt(4, [5]))])
+        assert list(out["od"]) == ["z", "a"]
+        assert out["t"] == (6,)
+        assert out["e"] == []
+        assert out["dd"] == {"q": 2}
+    assert td._node in _builders
+    # Unhashable aux data: no generated code, the same result.
+    odd = Box(1, 2, tag=["unhashable"])
+    l2, td2 = tree_flatten(odd)
+    for _ in range(5):
+        assert td2.unflatten(l2) == odd
+    with pytest.raises(ValueError, match="leaves"):
+        td.unflatten([1])

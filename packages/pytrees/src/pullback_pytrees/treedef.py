@@ -228,6 +228,83 @@ def unflatten_node(node: Node, it: Iterator[Any]) -> Any:
     return _build(kind, data, list(xs))
 
 
+# ---------------------------------------------------------------------------- generated builders
+
+# A structure unflattened again and again (a library rebuilding its model on every call) gets
+# straight-line code: one expression that calls each node's constructor directly. Structures
+# are counted first, so that one-off structures do not pay for the code generation.
+_BUILD_AFTER = 3
+_BUILD_MAX = 512
+_builders: dict[Any, Callable[[Sequence[Any]], Any]] = {}
+_build_counts: dict[Any, int] = {}
+
+
+def generated_builder(node: Node) -> Callable[[Sequence[Any]], Any] | None:
+    """Straight-line code building a tree of structure `node` from its leaves, or None.
+
+    Every node kind is generated (custom nodes call their registered unflatten with their aux
+    data); None for a structure without containers.
+    """
+    if node[0] == LEAF:
+        return None
+    consts: list[Any] = []
+    index = [0]
+
+    def const(v: Any) -> str:
+        consts.append(v)
+        return f"C[{len(consts) - 1}]"
+
+    def expr(n: Node) -> str:
+        kind, data, children, _ = n
+        if kind == LEAF:
+            index[0] += 1
+            return f"l[{index[0] - 1}]"
+        if kind == NONE:
+            return "None"
+        parts = [expr(c) for c in children]
+        tup = f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"
+        if kind == TUPLE:
+            return tup
+        if kind == LIST:
+            return f"[{', '.join(parts)}]"
+        if kind == NAMEDTUPLE:
+            return f"{const(data)}({', '.join(parts)})"
+        if kind == CUSTOM:
+            return f"{const(custom_nodes[data[0]].unflatten)}({const(data[1])}, {tup})"
+        if kind == DICT:
+            return (
+                "{" + ", ".join(f"{const(k)}: {p}" for k, p in zip(data, parts, strict=True)) + "}"
+            )
+        return f"{const(_build)}({kind}, {const(data)}, [{', '.join(parts)}])"
+
+    src = f"def build(l):\n    return {expr(node)}\n"
+    env: dict[str, Any] = {"C": consts}
+    exec(compile(src, "<pytree builder>", "exec"), env)
+    return env["build"]  # type: ignore[no-any-return]
+
+
+def _cached_builder(node: Node) -> Callable[[Sequence[Any]], Any] | None:
+    try:
+        hit = _builders.get(node)
+    except TypeError:  # (unhashable aux data)
+        return None
+    if hit is not None:
+        return hit
+    n = _build_counts.get(node, 0) + 1
+    if n < _BUILD_AFTER:
+        if len(_build_counts) >= _BUILD_MAX:
+            _build_counts.clear()
+        _build_counts[node] = n
+        return None
+    _build_counts.pop(node, None)
+    builder = generated_builder(node)
+    if builder is not None:
+        if len(_builders) >= _BUILD_MAX:
+            _builders.pop(next(iter(_builders)))
+        _builders[node] = builder
+    return builder
+
+
 # ---------------------------------------------------------------------------- flatten_up_to
 
 
@@ -417,6 +494,9 @@ class PyTreeDef:
             return _build(kind, data, list(seq))
         if kind == LEAF:
             return seq[0]
+        builder = _cached_builder(node)
+        if builder is not None:
+            return builder(seq)
         return unflatten_node(node, iter(seq))
 
     def flatten_up_to(self, xs: Any) -> list[Any]:

@@ -28,15 +28,20 @@ _CLASSES = {"ConvDimensionNumbers", "GatherDimensionNumbers", "GatherScatterMode
             "ScatterDimensionNumbers", "named_scope"}  # fmt: skip
 
 
+def _named_like(fn: Any, f: Any) -> Any:
+    # `fn`, the public front of `pullback_ir`'s `f`, under f's name and docs in this module.
+    fn.__name__ = fn.__qualname__ = f.__name__
+    fn.__doc__ = f.__doc__
+    fn.__wrapped__ = f
+    fn.__module__ = __name__
+    return fn
+
+
 def _wrapped(f: Any) -> Any:
     def fn(*args: Any, **kwargs: Any) -> Any:
         return to_arrays(f(*args, **kwargs))
 
-    fn.__name__ = fn.__qualname__ = f.__name__
-    fn.__doc__ = f.__doc__
-    fn.__wrapped__ = f  # type: ignore[attr-defined]
-    fn.__module__ = __name__
-    return fn
+    return _named_like(fn, f)
 
 
 def _arrays_in(f: Any) -> Any:
@@ -58,11 +63,7 @@ def _python_loop(f: Any) -> Any:
             kwargs = {k: _arrays_in(v) for k, v in kwargs.items()}
         return to_arrays(f(*args, **kwargs))
 
-    fn.__name__ = fn.__qualname__ = f.__name__
-    fn.__doc__ = f.__doc__
-    fn.__wrapped__ = f  # type: ignore[attr-defined]
-    fn.__module__ = __name__
-    return fn
+    return _named_like(fn, f)
 
 
 _LOOPS = {"fori_loop", "scan", "while_loop"}
