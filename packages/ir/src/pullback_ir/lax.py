@@ -1176,6 +1176,70 @@ def reduce_window(
     return tuple(accs) if multi else accs[0]
 
 
+def conv_general_dilated_patches(
+    lhs: ArrayLike,
+    filter_shape: Sequence[int],
+    window_strides: Sequence[int],
+    padding: str | Sequence[tuple[int, int]],
+    lhs_dilation: Sequence[int] | None = None,
+    rhs_dilation: Sequence[int] | None = None,
+    dimension_numbers: Any = None,
+    precision: Any = None,
+    preferred_element_type: Any = None,
+) -> Array:
+    """The patches a convolution with a `filter_shape` window sees, flattened into features.
+
+    The result has the layout of the convolution's output; its feature dimension holds each
+    patch flattened in the order (input feature, then the window's spatial dimensions in the
+    order of the kernel layout), so it has `lhs`'s feature count times `prod(filter_shape)`
+    entries. Computed as a grouped convolution with one-hot kernels, as JAX does.
+
+    Args:
+        lhs: the input, of rank `len(filter_shape) + 2`.
+        filter_shape: the window's spatial extents, in the kernel layout's spatial order.
+        window_strides: the strides between windows.
+        padding: "VALID", "SAME", "SAME_LOWER" or `(low, high)` pairs.
+        lhs_dilation: the input dilation (None: 1).
+        rhs_dilation: the window dilation (None: 1).
+        dimension_numbers: the layouts, as for `conv_general_dilated`.
+        precision: as for `conv_general_dilated`.
+        preferred_element_type: as for `conv_general_dilated`.
+
+    Returns:
+        The patches.
+
+    Raises:
+        TypeError: if `filter_shape` does not have one extent per spatial dimension.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(9.0, dtype=np.float32).reshape(1, 1, 3, 3)
+        >>> p = conv_general_dilated_patches(x, (2, 2), (1, 1), "VALID")
+        >>> np.asarray(p)[0, :, 0, 0].tolist()
+        [0.0, 1.0, 3.0, 4.0]
+    """
+    lshape = aval_of(lhs).shape
+    fshape = tuple(int(k) for k in filter_shape)
+    if len(fshape) != len(lshape) - 2:
+        raise TypeError(
+            f"conv_general_dilated_patches: filter_shape {fshape} needs one extent for each of "
+            f"the {len(lshape) - 2} spatial dimensions of lhs of shape {tuple(lshape)}"
+        )
+    dn = conv_dimension_numbers(lshape, (1, 1, *fshape), dimension_numbers)
+    size = int(np.prod(fshape, dtype=np.int64))
+    channels = lshape[dn.lhs_spec[1]]
+    # Output feature c * size + k reads input feature c at window position k: one one-hot
+    # kernel per window position, repeated for each input feature group.
+    eye = np.eye(size, dtype=aval_of(lhs).dtype)
+    kernel = np.broadcast_to(eye, (channels, size, size)).reshape(channels * size, 1, *fshape)
+    kernel = np.moveaxis(kernel, (0, 1), (dn.rhs_spec[0], dn.rhs_spec[1]))
+    return conv_general_dilated(
+        lhs, np.ascontiguousarray(kernel), window_strides, padding, lhs_dilation, rhs_dilation,
+        dn, feature_group_count=channels, precision=precision,
+        preferred_element_type=preferred_element_type,
+    )  # fmt: skip
+
+
 def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
          padding: str | Sequence[tuple[int, int]], precision: Any = None,
          preferred_element_type: Any = None) -> Array:  # fmt: skip
