@@ -60,3 +60,29 @@ def test_patches_in_other_layouts_and_their_gradient():
     np.testing.assert_array_equal(np.asarray(g)[0, 0], rows[:, None] * rows[None, :])
     with pytest.raises(TypeError, match="one extent for each"):
         lax.conv_general_dilated_patches(x, (2,), (1, 1), "VALID")
+
+
+def test_local_convolution_is_patches_times_kernels_per_position():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 3, 6, 5)).astype(np.float32)
+    patches = np.asarray(lax.conv_general_dilated_patches(x, (3, 2), (1, 2), "SAME"))
+    _, f, oh, ow = patches.shape
+    w = rng.normal(size=(4, f, oh, ow)).astype(np.float32)  # OIHW, spatial = output positions
+    want = np.einsum("nfij,ofij->noij", patches, w)
+    got = lax.conv_general_dilated_local(x, w, (1, 2), "SAME", (3, 2))
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-5)
+    # The same in NHWC / HWIO / NHWC.
+    got_nhwc = lax.conv_general_dilated_local(
+        np.transpose(x, (0, 2, 3, 1)), np.transpose(w, (2, 3, 1, 0)), (1, 2), "SAME", (3, 2),
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        np.asarray(got_nhwc), np.transpose(want, (0, 2, 3, 1)), rtol=1e-5, atol=1e-5
+    )
+    # Under jit and grad: d/dw of the sum is the patches summed over the batch.
+    gw = pb.grad(lambda k: lax.conv_general_dilated_local(x, k, (1, 2), "SAME", (3, 2)).sum())(w)
+    np.testing.assert_allclose(
+        np.asarray(gw), np.broadcast_to(patches.sum(0), w.shape), rtol=1e-5, atol=1e-5
+    )
+    with pytest.raises(ValueError, match="one value or a pair"):
+        lax.conv_general_dilated_local(x, w, (1, 2), "SAME", (3, 2), precision=(None,) * 3)

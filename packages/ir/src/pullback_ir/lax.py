@@ -1240,6 +1240,70 @@ def conv_general_dilated_patches(
     )  # fmt: skip
 
 
+def conv_general_dilated_local(
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    window_strides: Sequence[int],
+    padding: str | Sequence[tuple[int, int]],
+    filter_shape: Sequence[int],
+    lhs_dilation: Sequence[int] | None = None,
+    rhs_dilation: Sequence[int] | None = None,
+    dimension_numbers: Any = None,
+    precision: Any = None,
+) -> Array:
+    """An unshared convolution: a separate kernel at every output position.
+
+    `rhs`'s spatial dimensions index output positions; its input-feature dimension holds the
+    flattened patches (input feature, then window position, as `conv_general_dilated_patches`
+    gives them). Computed as patches contracted with `rhs`, position by position.
+
+    Args:
+        lhs: the input, of rank `len(filter_shape) + 2`.
+        rhs: the kernels: (out features, patch size, *output spatial extents) in the kernel
+            layout.
+        window_strides: the strides between windows.
+        padding: "VALID", "SAME", "SAME_LOWER" or `(low, high)` pairs.
+        filter_shape: the window's spatial extents, in the kernel layout's spatial order.
+        lhs_dilation: the input dilation (None: 1).
+        rhs_dilation: the window dilation (None: 1).
+        dimension_numbers: the layouts, as for `conv_general_dilated`.
+        precision: None, a precision, or a pair (for the patches, for the contraction).
+
+    Returns:
+        The result, in the output layout.
+
+    Raises:
+        ValueError: for a precision that is neither one nor a pair.
+    """
+    if isinstance(precision, tuple | list):
+        if len(precision) != 2:
+            raise ValueError(
+                f"conv_general_dilated_local: precision must be one value or a pair, got "
+                f"{precision!r}"
+            )
+        patch_precision = precision[0]
+    else:
+        patch_precision = precision
+    patches = conv_general_dilated_patches(
+        lhs, filter_shape, window_strides, padding, lhs_dilation, rhs_dilation,
+        dimension_numbers, patch_precision,
+    )  # fmt: skip
+    fshape = (1, 1, *(int(k) for k in filter_shape))
+    dn = conv_dimension_numbers(aval_of(lhs).shape, fshape, dimension_numbers)
+    out_spatial, rhs_spatial = dn.out_spec[2:], dn.rhs_spec[2:]
+    # The output positions are batch dimensions of the contraction, in the patches' order.
+    order = sorted(range(len(out_spatial)), key=lambda k: out_spatial[k])
+    batch = ([out_spatial[k] for k in order], [rhs_spatial[k] for k in order])
+    out = dot_general(patches, rhs, (([dn.out_spec[1]], [dn.rhs_spec[1]]), batch),
+                      precision=precision)  # fmt: skip
+    # (batch..., N, O) -> the output layout
+    nd = len(aval_of(out).shape)
+    perm: list[int] = list(range(nd - 2))
+    for dest, src in sorted(zip((dn.out_spec[0], dn.out_spec[1]), (nd - 2, nd - 1), strict=True)):
+        perm.insert(dest, src)
+    return transpose(out, perm)
+
+
 def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
          padding: str | Sequence[tuple[int, int]], precision: Any = None,
          preferred_element_type: Any = None) -> Array:  # fmt: skip
