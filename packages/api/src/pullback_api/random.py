@@ -663,19 +663,23 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
     k2 = lax.reshape(lax.slice(keys, [1, 0], [2, 2]), (2,))
     higher, lower = _bits(k1, nbits, shp), _bits(k2, nbits, shp)
     span = lax.convert_element_type(lax.sub(hi, lo), udt)
+
+    def full(v: int) -> Any:  # (a constant of the sample's shape)
+        c = np.asarray(v, udt)
+        return lax.broadcast_in_dim(c, shp, ()) if shp else c
+
     one = np.asarray(1, udt)
-    span = lax.select(lax.le(hi, lo), lax.broadcast_in_dim(one, shp, ()) if shp else one, span)
+    span = lax.select(lax.le(hi, lo), full(1), span)
     span = lax.select(lax.bitwise_and(out_of_range, lax.gt(hi, lo)), lax.add(span, one), span)
     # A full-width range makes `span` wrap to 0, and x % 0 is x in XLA. The divisor is guarded
     # because XLA's constant folder crashes (SIGFPE) on an integer remainder by a constant 0.
-    zero = lax.eq(span, lax.broadcast_in_dim(np.asarray(0, udt), shp, ()) if shp else udt.type(0))
-    safe = lax.select(zero, lax.broadcast_in_dim(one, shp, ()) if shp else one, span)
+    zero = lax.eq(span, full(0))
+    safe = lax.select(zero, full(1), span)
 
     def rem(x: Any) -> Any:
         return lax.select(zero, x, lax.rem(x, safe))
 
-    mult = rem(lax.broadcast_in_dim(np.asarray(2 ** (nbits // 2), udt), shp, ()) if shp
-               else np.asarray(2 ** (nbits // 2), udt))  # fmt: skip
+    mult = rem(full(2 ** (nbits // 2)))
     mult = rem(lax.mul(mult, mult))
     off = rem(lax.add(lax.mul(rem(higher), mult), rem(lower)))
     return lax.add(lo, lax.convert_element_type(off, dt))

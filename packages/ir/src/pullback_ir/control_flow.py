@@ -408,8 +408,6 @@ def scan(
         unroll = max(n, 1) if unroll else 1
     if int(unroll) < 1:
         raise ValueError(f"scan: unroll must be a positive int or a bool, got {unroll}")
-    if STATE.disable_jit:
-        return _python_scan(f, init, xs_flat, xs_tree, n, bool(reverse))
     init_flat, _ = tree_flatten(init)
     carry_avals = leaf_avals(init_flat, "scan init")
     x_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in xs_avals]
@@ -428,6 +426,8 @@ def scan(
             )
         return tuple(out)
 
+    if STATE.disable_jit:
+        return _python_scan(body, init, xs_flat, xs_tree, n, bool(reverse))
     jaxpr, consts, carry_tree, carry_avals, y_tree = _trace_carry_fun(
         body, xs_tree, x_avals, init, carry_avals, "scan body", split_out
     )
@@ -535,13 +535,8 @@ def _python_scan(
         )
     steps = range(n - 1, -1, -1) if reverse else range(n)
     ys = []
-    for i in steps:
-        out = f(carry, tree_unflatten(xs_tree, [_index0(x, i) for x in xs_flat]))
-        if not isinstance(out, tuple | list) or len(out) != 2:
-            raise TypeError(
-                f"scan: the body function must return a pair (carry, y), got {type(out).__name__}"
-            )
-        carry, y = out
+    for i in steps:  # (`f` checks that the body returns a pair)
+        carry, y = f(carry, tree_unflatten(xs_tree, [_index0(x, i) for x in xs_flat]))
         ys.append(y)
     if reverse:
         ys.reverse()

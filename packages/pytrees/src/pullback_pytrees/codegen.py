@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pullback_pytrees.registry import DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
-from pullback_pytrees.treedef import Node, PyTreeDef
+from pullback_pytrees.treedef import Node, PyTreeDef, generated_builder
 
 __all__ = ["describe", "make_builder", "make_matcher"]
 
@@ -128,32 +128,4 @@ def make_builder(treedef: PyTreeDef) -> Callable[[Sequence[Any]], Any] | None:
     node = treedef._node
     if not _simple(node):
         return None
-    keys: list[Any] = []
-    types: list[type] = []
-    index = [0]
-
-    def expr(n: Node) -> str:
-        kind, data, children, _ = n
-        if kind == LEAF:
-            index[0] += 1
-            return f"l[{index[0] - 1}]"
-        if kind == NONE:
-            return "None"
-        parts = [expr(c) for c in children]
-        if kind == TUPLE:
-            return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"
-        if kind == NAMEDTUPLE:
-            types.append(data)
-            return f"T[{len(types) - 1}]({', '.join(parts)})"
-        if kind == LIST:
-            return f"[{', '.join(parts)}]"
-        items = []
-        for k, p in zip(data, parts, strict=True):
-            keys.append(k)
-            items.append(f"K[{len(keys) - 1}]: {p}")
-        return "{" + ", ".join(items) + "}"
-
-    src = f"def build(l):\n    return {expr(node)}\n"
-    env: dict[str, Any] = {"K": keys, "T": types}
-    exec(compile(src, f"<builder {treedef!r}>", "exec"), env)
-    return env["build"]  # type: ignore[no-any-return]
+    return generated_builder(node, f"<builder {treedef!r}>")

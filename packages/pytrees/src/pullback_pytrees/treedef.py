@@ -239,14 +239,14 @@ _builders: dict[Any, Callable[[Sequence[Any]], Any]] = {}
 _build_counts: dict[Any, int] = {}
 
 
-def generated_builder(node: Node) -> Callable[[Sequence[Any]], Any] | None:
-    """Straight-line code building a tree of structure `node` from its leaves, or None.
+def generated_builder(
+    node: Node, label: str = "<pytree builder>"
+) -> Callable[[Sequence[Any]], Any]:
+    """Straight-line code building a tree of structure `node` from its leaves.
 
     Every node kind is generated (custom nodes call their registered unflatten with their aux
-    data); None for a structure without containers.
+    data); `label` names the code in tracebacks and profiles.
     """
-    if node[0] == LEAF:
-        return None
     consts: list[Any] = []
     index = [0]
 
@@ -279,7 +279,7 @@ def generated_builder(node: Node) -> Callable[[Sequence[Any]], Any] | None:
 
     src = f"def build(l):\n    return {expr(node)}\n"
     env: dict[str, Any] = {"C": consts}
-    exec(compile(src, "<pytree builder>", "exec"), env)
+    exec(compile(src, label, "exec"), env)
     return env["build"]  # type: ignore[no-any-return]
 
 
@@ -298,10 +298,9 @@ def _cached_builder(node: Node) -> Callable[[Sequence[Any]], Any] | None:
         return None
     _build_counts.pop(node, None)
     builder = generated_builder(node)
-    if builder is not None:
-        if len(_builders) >= _BUILD_MAX:
-            _builders.pop(next(iter(_builders)))
-        _builders[node] = builder
+    if len(_builders) >= _BUILD_MAX:
+        _builders.pop(next(iter(_builders)))
+    _builders[node] = builder
     return builder
 
 
