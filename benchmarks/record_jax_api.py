@@ -1,11 +1,14 @@
 """Record JAX's public names (and their parameters) for the compatibility sweep test.
 
-Run: `python -m hatch -e bench run python benchmarks/record_jax_api.py`.
+Run, once per JAX release pullback follows:
+    python -m hatch -e bench run python benchmarks/record_jax_api.py                 # 0.10.2
+    python scripts/py312.py bench12:python benchmarks/record_jax_api.py \
+        tests/data/jax_api_names_0.12.json                                           # 0.12.1
 
-Writes tests/data/jax_api_names.json: for each module, each public name with the names and
-kinds of its parameters where it has a Python signature (None otherwise). The test
-(tests/test_compatibility.py) checks that pullback has each name with those parameters, or that
-COMPATIBILITY.md lists it with the reason it is absent.
+Writes (by default) tests/data/jax_api_names.json: for each module, each public name with the
+names and kinds of its parameters where it has a Python signature (None otherwise). The test
+(tests/test_compatibility.py) checks that pullback has each name of either release with the
+parameters of both, or that COMPATIBILITY.md lists it with the reason it is absent.
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 
     python -m hatch run python scripts/update_compatibility.py
 
-The sweep (tests/test_compatibility.py) compares JAX 0.10.2's public names, recorded in
-tests/data/jax_api_names.json, with pullback's. Everything above the marker line of
-COMPATIBILITY.md is kept as written; the table below it is regenerated, one row per module and
-reason. Reasons come from the categories below; a name in no category is "not implemented yet".
+The sweep (tests/test_compatibility.py) compares the public names of JAX 0.10.2 and JAX 0.12.1,
+recorded in tests/data/jax_api_names.json and jax_api_names_0.12.json, with pullback's.
+Everything above the marker line of COMPATIBILITY.md is kept as written; below it two tables
+are regenerated: what changed between the two JAX releases and what pullback does about each
+name, then the gaps, one row per module and reason. Reasons come from the categories below; a
+name in no category is "not implemented yet".
 """
 
 from __future__ import annotations
@@ -43,9 +45,13 @@ CONFIG = {
 REFS = {"Ref", "new_ref", "empty_ref", "free_ref", "freeze"}
 
 
-def _reason(module: str, name: str, gap: str) -> str:
+def _reason(module: str, name: str, gap: str, change: str | None = None) -> str:
     if gap != "absent":
+        if change == "changed":
+            return f"JAX 0.12 changed the parameters ({gap}); not aligned yet (issue 25)"
         return f"parameters differ from JAX's ({gap}); not aligned yet"
+    if change == "added" and not name.endswith("_p"):
+        return "added in JAX 0.12; not implemented yet (issue 25)"
     if module == "jax.lax" and name.endswith("_p"):
         return (
             "a JAX primitive object: pullback's primitives are `pullback_ir` objects with their "
@@ -62,18 +68,46 @@ def _reason(module: str, name: str, gap: str) -> str:
     return "not implemented yet"
 
 
+def _release_table(changes: dict[tuple[str, str], str],
+                   gaps: dict[tuple[str, str], str]) -> list[str]:  # fmt: skip
+    # One row per (change, module, what pullback does).
+    what = {
+        "added": ("has it", "not yet: see the gaps below"),
+        "removed": ("keeps it (a name of the seed spec or of 0.10.2 programs)",
+                    "does not have it either"),
+        "changed": ("accepts the parameters of both releases",
+                    "not aligned yet: see the gaps below"),
+    }  # fmt: skip
+    rows: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for (module, name), kind in sorted(changes.items()):
+        ok = (module, name) not in gaps
+        rows[(kind, module, what[kind][0 if ok else 1])].append(name)
+    lines = ["### JAX 0.10.2 to 0.12.1", "",
+             "Names added, removed or changed (in their parameters) between the two releases, "
+             "and what pullback does about each.", "",
+             "| change | module | names | pullback |", "|---|---|---|---|"]  # fmt: skip
+    order = {"added": 0, "changed": 1, "removed": 2}
+    for (kind, module, does), names in sorted(rows.items(), key=lambda r: (order[r[0][0]], r[0])):
+        lines.append(f"| {kind} | `{module}` | {', '.join(f'`{n}`' for n in names)} | {does} |")
+    return lines
+
+
 def main() -> None:
     spec = importlib.util.spec_from_file_location("sweep", ROOT / "tests" / "test_compatibility.py")
     assert spec is not None
     assert spec.loader is not None
     sweep = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sweep)
+    gaps = sweep.gaps()
+    changes = sweep.release_changes()
     rows: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (module, name), gap in sorted(sweep.gaps().items()):
-        rows[(module, _reason(module, name, gap))].append(name)
+    for (module, name), gap in sorted(gaps.items()):
+        rows[(module, _reason(module, name, gap, changes.get((module, name))))].append(name)
     path = ROOT / "COMPATIBILITY.md"
     head = path.read_text().split(MARKER)[0] if path.exists() else ""
-    lines = [head.rstrip("\n"), "", MARKER, "", "| module | names | reason |", "|---|---|---|"]
+    lines = [head.rstrip("\n"), "", MARKER, ""]
+    lines += _release_table(changes, gaps)
+    lines += ["", "### Gaps", "", "| module | names | reason |", "|---|---|---|"]
     for (module, reason), names in sorted(rows.items()):
         lines.append(f"| `{module}` | {', '.join(f'`{n}`' for n in names)} | {reason} |")
     path.write_text("\n".join(lines) + "\n")

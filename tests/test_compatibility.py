@@ -1,10 +1,12 @@
-"""The compatibility sweep: every public name JAX 0.10.2 has in the modules JAX programs use is
-in pullback with JAX's parameters, or COMPATIBILITY.md lists it with the reason.
+"""The compatibility sweep: every public name JAX 0.10.2 or JAX 0.12.1 has in the modules JAX
+programs use is in pullback with JAX's parameters (those of both releases), or COMPATIBILITY.md
+lists it with the reason.
 
-The names and parameters were recorded from JAX by benchmarks/record_jax_api.py into
-tests/data/jax_api_names.json. `python scripts/update_compatibility.py` rewrites the table's
-generated part from `gaps()`; the test fails when the table and pullback disagree either way
-(a gap not listed, or a listed name that pullback now has).
+The names and parameters were recorded from each JAX by benchmarks/record_jax_api.py into
+tests/data/jax_api_names.json (0.10.2) and tests/data/jax_api_names_0.12.json (0.12.1).
+`python scripts/update_compatibility.py` rewrites the table's generated part from `gaps()` and
+`release_changes()`; the test fails when the table and pullback disagree either way (a gap not
+listed, or a listed name that pullback now has).
 """
 
 from __future__ import annotations
@@ -16,7 +18,46 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = json.loads((ROOT / "tests" / "data" / "jax_api_names.json").read_text())
+OLD = json.loads((ROOT / "tests" / "data" / "jax_api_names.json").read_text())
+NEW = json.loads((ROOT / "tests" / "data" / "jax_api_names_0.12.json").read_text())
+RELEASES = ("0.10.2", "0.12.1")
+
+
+def _merge(old: object, new: object) -> object:
+    # Parameters of both releases: 0.12's in its order, then those only 0.10.2 has.
+    if not isinstance(old, list) or not isinstance(new, list):
+        return new if isinstance(new, list) else old
+    seen = {name for name, _ in new}
+    return new + [p for p in old if p[0] not in seen]
+
+
+def _merged() -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for module in sorted(set(OLD) | set(NEW)):
+        a, b = OLD.get(module, {}), NEW.get(module, {})
+        out[module] = {n: _merge(a.get(n), b.get(n)) if n in a and n in b else a.get(n, b.get(n))
+                       for n in sorted(set(a) | set(b))}  # fmt: skip
+    return out
+
+
+NAMES = _merged()
+
+
+def release_changes() -> dict[tuple[str, str], str]:
+    """(module, name) -> "added", "removed" or "changed" between JAX 0.10.2 and 0.12.1."""
+    out = {}
+    for module in set(OLD) | set(NEW):
+        a, b = OLD.get(module, {}), NEW.get(module, {})
+        for n in set(a) | set(b):
+            if n not in a:
+                out[(module, n)] = "added"
+            elif n not in b:
+                out[(module, n)] = "removed"
+            elif a[n] != b[n]:
+                out[(module, n)] = "changed"
+    return out
+
+
 TABLE = ROOT / "COMPATIBILITY.md"
 
 
@@ -83,6 +124,10 @@ def test_the_recorded_names_cover_the_modules_programs_use():
     assert {"jax", "jax.numpy", "jax.lax", "jax.random", "jax.nn", "jax.tree_util",
             "jax.scipy.special"} <= set(NAMES)  # fmt: skip
     assert sum(len(v) for v in NAMES.values()) > 1000
+    # Both releases were recorded, and they differ: 0.12 added lax.log2 and jnp.top_k.
+    changes = release_changes()
+    assert changes[("jax.lax", "log2")] == "added"
+    assert changes[("jax.numpy", "top_k")] == "added"
 
 
 def test_every_gap_is_listed_with_a_reason():

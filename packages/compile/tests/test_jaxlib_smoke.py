@@ -21,9 +21,34 @@ DTYPES = [
 ]
 
 
-def test_extension_version_is_the_tested_one():
-    # 467 is jaxlib 0.10.2, the version the private calls in _jaxlib were verified against.
-    assert _jaxlib.JAXLIB_EXTENSION_VERSION == 467
+def test_installed_jaxlib_has_every_entry_point():
+    # Every jaxlib name pullback calls exists on the installed release (0.10.2 through 0.12.x).
+    assert _jaxlib.missing_entry_points() == []
+
+
+def test_missing_entry_points_reports_what_is_absent(monkeypatch):
+    monkeypatch.setattr(
+        _jaxlib, "ENTRY_POINTS", ("jaxlib.xla_client:no_such_call", "jaxlib._no_such_module:x")
+    )
+    assert _jaxlib.missing_entry_points() == [
+        "jaxlib.xla_client:no_such_call",
+        "jaxlib._no_such_module:x",
+    ]
+
+
+def test_installed_jaxlib_is_in_the_supported_range():
+    release = tuple(int(p) for p in _jaxlib.jaxlib_version().split(".")[:3])
+    assert (0, 10, 2) <= release < (0, 13)
+    # The extension version grows with each release; the tested ones bound the range.
+    assert min(_jaxlib.TESTED_RELEASES) <= _jaxlib.JAXLIB_EXTENSION_VERSION
+
+
+def test_result_handlers_build_on_this_release():
+    device = _jaxlib.cpu_client().devices()[0]
+    handler = _jaxlib.result_handler(
+        _jaxlib.Aval((2,), np.dtype(np.float32)), _jaxlib._sharding(device)
+    )
+    assert handler is not None
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

@@ -31,6 +31,86 @@ __all__: list[str] = []
 
 JAXLIB_EXTENSION_VERSION: int = xla_client._version
 
+#: The jaxlib releases this module is tested with, by extension version (the README lists
+#: them; CI runs the suite on the oldest and the newest). Releases in between are allowed by
+#: the dependency range and checked at run time only by `missing_entry_points`.
+TESTED_RELEASES: dict[int, str] = {467: "0.10.2", 525: "0.12.1"}
+
+#: Every jaxlib name pullback calls, as "module:attribute.path" (methods under their class).
+#: A jaxlib that lacks one of them is not supported: the smoke test checks them all.
+ENTRY_POINTS: tuple[str, ...] = (
+    "jaxlib._jax:ArrayCopySemantics.REUSE_INPUT",
+    "jaxlib._jax:ArrayImpl._fully_replicated_shard",
+    "jaxlib._jax:ArrayImpl._single_device_array_to_np_array_did_copy",
+    "jaxlib._jax:ArrayImpl.block_until_ready",
+    "jaxlib._jax:ArrayImpl.delete",
+    "jaxlib._jax:ArrayImpl.is_deleted",
+    "jaxlib._jax:ArrayImpl.is_ready",
+    "jaxlib._jax:ArrayImpl.unsafe_buffer_pointer",
+    "jaxlib._jax:Client.compile_and_load",
+    "jaxlib._jax:Client.deserialize_executable",
+    "jaxlib._jax:Client.devices",
+    "jaxlib._jax:Client.platform",
+    "jaxlib._jax:Client.platform_version",
+    "jaxlib._jax:Client.serialize_executable",
+    "jaxlib._jax:Device",
+    "jaxlib._jax:ExecuteResults.consume_with_handlers",
+    "jaxlib._jax:GSPMDSharding",
+    "jaxlib._jax:LoadedExecutable.cost_analysis",
+    "jaxlib._jax:LoadedExecutable.execute_sharded",
+    "jaxlib._jax:LoadedExecutable.get_compiled_memory_stats",
+    "jaxlib._jax:LoadedExecutable.get_hlo_text",
+    "jaxlib._jax:SingleDeviceSharding",
+    "jaxlib._jax:buffer_to_dlpack_managed_tensor",
+    "jaxlib._jax:reorder_shards",
+    "jaxlib._jax:set_tracebacks_enabled",
+    "jaxlib.cpu._lapack:initialize",
+    "jaxlib.cpu._lapack:registrations",
+    "jaxlib.mlir._mlir_libs._jax_mlir_ext:register_dialects",
+    "jaxlib.mlir.dialects.chlo:register_dialect",
+    "jaxlib.mlir.dialects.stablehlo:register_dialect",
+    "jaxlib.mlir.ir:Context",
+    "jaxlib.mlir.ir:DialectRegistry",
+    "jaxlib.mlir.ir:Module.parse",
+    "jaxlib.version:__version__",
+    "jaxlib.xla_client:CompileOptions",
+    "jaxlib.xla_client:DeviceAssignment.create",
+    "jaxlib.xla_client:DeviceList",
+    "jaxlib.xla_client:HloSharding.iota_tile",
+    "jaxlib.xla_client:HloSharding.replicate",
+    "jaxlib.xla_client:HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL",
+    "jaxlib.xla_client:HostBufferSemantics.ZERO_COPY",
+    "jaxlib.xla_client:array_result_handler",
+    "jaxlib.xla_client:batched_block_until_ready",
+    "jaxlib.xla_client:batched_device_put",
+    "jaxlib.xla_client:initialize_pjrt_plugin",
+    "jaxlib.xla_client:load_pjrt_plugin_dynamically",
+    "jaxlib.xla_client:make_c_api_client",
+    "jaxlib.xla_client:make_cpu_client",
+    "jaxlib.xla_client:pjrt_plugin_initialized",
+    "jaxlib.xla_client:pjrt_plugin_loaded",
+    "jaxlib.xla_client:register_custom_call_target",
+)
+
+
+def missing_entry_points() -> list[str]:
+    """The `ENTRY_POINTS` the installed jaxlib lacks (empty where it is supported)."""
+    missing = []
+    for entry in ENTRY_POINTS:
+        module, path = entry.split(":")
+        try:
+            obj: Any = importlib.import_module(module)
+        except ImportError:
+            missing.append(entry)
+            continue
+        for part in path.split("."):
+            if not hasattr(obj, part):
+                missing.append(entry)
+                break
+            obj = getattr(obj, part)
+    return missing
+
+
 #: The class of jaxlib's device objects (every PJRT device is an instance).
 DEVICE_CLASS: type = _jax.Device
 
@@ -280,12 +360,20 @@ def client_for(backend: str | None) -> Any:
 # --- compile and execute -------------------------------------------------------------------------
 
 
+def _handler_takes_skip_checks() -> bool:
+    # jaxlib 0.10 has `array_result_handler(..., _skip_checks=False)`; later releases check
+    # nothing and dropped the keyword (shared notes, section 12). Read once, from the signature.
+    sig = getattr(xla_client.array_result_handler, "__nb_signature__", None)
+    return "_skip_checks" in str(sig if sig is not None else
+                                 xla_client.array_result_handler.__doc__)  # fmt: skip
+
+
+_SKIP_CHECKS: dict[str, bool] = {"_skip_checks": True} if _handler_takes_skip_checks() else {}
+
+
 def result_handler(aval: Aval, sharding: Any) -> Any:
     """A prebuilt handler that turns output buffers into a jaxlib array (no jax hooks)."""
-    try:
-        return xla_client.array_result_handler(aval, sharding, True, _skip_checks=True)
-    except TypeError:  # later jaxlib releases drop _skip_checks (shared notes, section 12)
-        return xla_client.array_result_handler(aval, sharding, True)
+    return xla_client.array_result_handler(aval, sharding, True, **_SKIP_CHECKS)
 
 
 class _MultiSharding(_jax.GSPMDSharding):  # type: ignore[misc]
