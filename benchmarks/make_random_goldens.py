@@ -1,10 +1,10 @@
 """Record jax.random outputs for tests/test_random.py.
 
-Run: `python -m hatch -e bench run python benchmarks/make_random_goldens.py` (JAX 0.10.2, for
-jaxlib 0.10) and `python scripts/py312.py bench12:python benchmarks/make_random_goldens.py
-tests/data/jax_random_goldens_0.12.json` (JAX 0.12.1 on Python 3.12, for jaxlib 0.12): XLA's
-kernels for log, erf_inv and others changed in the last bit between the two, and the tests
-compare with the goldens of the installed jaxlib.
+Run: `python -m hatch -e bench run python benchmarks/make_random_goldens.py`.
+
+The samples are JAX 0.10.2's: pullback's samplers follow its algorithms (JAX 0.12 changed
+normal's by default, `jax_accurate_erf_inv`). On jaxlib 0.12 the tests compare the float
+samplers to 2 float32 ulps, as XLA's kernels for log and exp changed in the last bit.
 
 The goldens pin pullback.random to JAX's threefry derivations bit for bit (floats from bits
 through erf_inv are compared to a tolerance).

@@ -2,7 +2,6 @@
 eagerly and under jit and vmap, plus distribution checks."""
 
 import json
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +11,7 @@ import pytest
 import pullback as pb
 from pullback import random
 
-# Recorded from the JAX release whose XLA matches the installed jaxlib's (XLA's kernels for log,
-# erf_inv, ... changed in the last bit between 0.10 and 0.12): benchmarks/make_random_goldens.py.
-_JAXLIB = tuple(int(p) for p in version("jaxlib").split(".")[:2])
-_GOLD_FILE = "jax_random_goldens.json" if _JAXLIB < (0, 12) else "jax_random_goldens_0.12.json"
-GOLD = json.loads((Path(__file__).parent / "data" / _GOLD_FILE).read_text())
+GOLD = json.loads((Path(__file__).parent / "data" / "jax_random_goldens.json").read_text())
 K = random.PRNGKey(42)
 
 

@@ -16,11 +16,22 @@ import pytest
 import pullback as pb
 from pullback import lax, random
 
-# Recorded from the JAX release whose XLA matches the installed jaxlib's (XLA's kernels for log,
-# erf_inv, ... changed in the last bit between 0.10 and 0.12): benchmarks/make_random_goldens.py.
-_JAXLIB = tuple(int(p) for p in version("jaxlib").split(".")[:2])
-_GOLD_FILE = "jax_random_goldens.json" if _JAXLIB < (0, 12) else "jax_random_goldens_0.12.json"
-GOLD = json.loads((Path(__file__).parent / "data" / _GOLD_FILE).read_text())
+GOLD = json.loads((Path(__file__).parent / "data" / "jax_random_goldens.json").read_text())
+# The goldens are JAX 0.10.2's samples, which pullback's samplers reproduce bit for bit on
+# jaxlib 0.10 (the same XLA kernels). jaxlib 0.12's XLA computes log, exp and friends to a
+# slightly different last bit, so there the float samplers are compared to 2 float32 ulps.
+# (JAX 0.12's own samplers differ more: its default `jax_accurate_erf_inv` changed normal's
+# algorithm; pullback follows 0.10.2's.)
+BIT_EXACT = tuple(int(p) for p in version("jaxlib").split(".")[:2]) < (0, 12)
+
+
+def assert_matches_jax(actual, want):
+    if BIT_EXACT:
+        np.testing.assert_array_equal(np.asarray(actual), np.asarray(want))
+    else:
+        np.testing.assert_allclose(np.asarray(actual), np.asarray(want), rtol=2.5e-7, atol=1e-37)
+
+
 K = random.PRNGKey(42)
 TK = random.key(42)
 
@@ -31,7 +42,7 @@ def test_default_shape_is_a_scalar():
         assert f(K).shape == (), f.__name__
     assert pb.vmap(random.normal)(random.split(K, 3)).shape == (3,)
     assert pb.vmap(lambda k: random.normal(k, (2,)))(random.split(K, 3)).shape == (3, 2)
-    np.testing.assert_array_equal(np.asarray(random.normal(K)), GOLD["normal/scalar"])
+    assert_matches_jax(random.normal(K), GOLD["normal/scalar"])
 
 
 def test_typed_keys():
@@ -70,7 +81,7 @@ def test_typed_keys():
 def test_typed_keys_match_jax_and_legacy_keys():
     np.testing.assert_array_equal(random.key_data(random.split(TK, 3)), GOLD["typed/split/3"])
     np.testing.assert_array_equal(random.key_data(random.fold_in(TK, 7)), GOLD["typed/fold_in/7"])
-    np.testing.assert_array_equal(np.asarray(random.normal(TK, (4,))), GOLD["typed/normal/4"])
+    assert_matches_jax(random.normal(TK, (4,)), GOLD["typed/normal/4"])
     np.testing.assert_array_equal(random.uniform(TK, (3,)), random.uniform(K, (3,)))
 
 
@@ -225,13 +236,13 @@ JIT_ULPS = {"ball/2/1.5"}
 @pytest.mark.parametrize("name", sorted(COMPOUND))
 def test_compound_samplers_match_jax_bit_for_bit(name):
     f = COMPOUND[name]
-    np.testing.assert_array_equal(np.asarray(f(K)), np.asarray(GOLD[name]))
+    assert_matches_jax(f(K), GOLD[name])
     if name in JIT_ULPS:
         # a non-integer power of constants: XLA folds and fuses pullback's and JAX's jitted
         # graphs differently, so the last float32 place may differ
         np.testing.assert_allclose(np.asarray(pb.jit(f)(K)), GOLD[name + "/jit"], rtol=3e-7)
     else:
-        np.testing.assert_array_equal(np.asarray(pb.jit(f)(K)), np.asarray(GOLD[name + "/jit"]))
+        assert_matches_jax(pb.jit(f)(K), GOLD[name + "/jit"])
 
 
 def test_compound_samplers_vmap_over_keys_and_statistics():
@@ -276,4 +287,4 @@ INITIALIZERS = {
 def test_initializers_match_jax_bit_for_bit(name):
     # (JAX's fan arithmetic, float32 variance and formula order: flax.nnx.Embed's default
     # initializer names one axis as both fan axes)
-    np.testing.assert_array_equal(np.asarray(INITIALIZERS[name](K)), np.asarray(GOLD[name]))
+    assert_matches_jax(INITIALIZERS[name](K), GOLD[name])

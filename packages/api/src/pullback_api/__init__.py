@@ -27,6 +27,7 @@ from pullback_compile import (
     set_compilation_cache_dir as set_compilation_cache_dir,
 )
 from pullback_compile.devices import DeviceType as Device
+from pullback_compile.jit import Inline as Inline
 from pullback_compile.sharding import make_mesh as make_mesh
 from pullback_ir import ShapeDtypeStruct as ShapeDtypeStruct, make_jaxpr as make_jaxpr
 from pullback_ir.errors import (
@@ -121,6 +122,7 @@ __all__ = [
     "ConcretizationTypeError",
     "DeletedArrayError",
     "Device",
+    "Inline",
     "NamedSharding",
     "P",
     "Partial",

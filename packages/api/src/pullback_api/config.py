@@ -38,11 +38,59 @@ _VALUE_OPTIONS: dict[str, Any] = {
     # such leaks: the switch is kept and read back, and a leaked tracer fails when it is used.
     "jax_check_tracer_leaks": False,
 }
+#: The options JAX 0.12 added: name -> (JAX's default, what pullback does with the option).
+#: They are accepted, checked against the default's type, kept and read back.
+_JAX012_OPTIONS: dict[str, tuple[Any, str]] = {
+    "jax_random_normal_mode": ("low", "random.normal's algorithm; only 'low' (JAX's default) "
+                               "is implemented"),
+    "jax_legacy_random_uniform": (True, "random.uniform's float conversion; only the legacy "
+                                  "one (JAX's default) is implemented"),
+    **{name: (default, "a numerics choice of JAX's lowerings; pullback's are fixed (no effect)")
+       for name, default in (("jax_accurate_default_erfc", True), ("jax_accurate_erf_inv", True),
+                             ("jax_accurate_logistic", False), ("jax_tanh_sech_jvp", False),
+                             ("jax_use_hlo_logistic_lowering", None))},
+    **{name: (default, "an internal switch of JAX's implementation (no effect)")
+       for name, default in (("jax_custom_jvp3", False), ("jax_use_rgv3", True),
+                             ("jax_remat_barrier_no_cotangents", False),
+                             ("jax_use_cpp_shard_args", False), ("jax_partitioning", False),
+                             ("jax_raise_on_ppermute_sort_diff", True),
+                             ("jax_export_deserialize_expired_versions", False),
+                             ("jax_mosaic_unzip_debug_locations", True),
+                             ("jax_pallas_auto_assign_collective_ids", "no"),
+                             ("jax_pallas_auto_assign_collective_ids_limit", 25))},
+    **{name: (default, "the distributed runtime's security settings (issue 18; no effect)")
+       for name, default in (("jax_distributed_verify_secure_credentials", False),
+                             ("jax_mtls_ca_file", None), ("jax_mtls_cert_file", None),
+                             ("jax_mtls_key_file", None), ("jax_mtls_peer_uri_prefix", None))},
+}  # fmt: skip
+#: The JAX 0.12 options whose other values pullback does not implement: name -> allowed.
+_JAX012_ONLY = {"jax_random_normal_mode": ("low",), "jax_legacy_random_uniform": (True,)}
+_VALUE_OPTIONS.update({name: default for name, (default, _) in _JAX012_OPTIONS.items()})
+
 _PRECISIONS = (None, "default", "high", "highest", "bfloat16", "tensorfloat32", "float32",
                "bfloat16_3x", "fastest", "ANY_F8_ANY_F8_F32")  # fmt: skip
 
 
+def _set_jax012_option(name: str, value: Any) -> None:
+    default, _ = _JAX012_OPTIONS[name]
+    kinds: tuple[type, ...] = (str,) if default is None else (type(default),)
+    if not isinstance(value, kinds) and not (default is None and value is None):
+        raise TypeError(f"config.update: {name} takes a {kinds[0].__name__}, got {value!r}")
+    if name == "jax_random_normal_mode" and value not in ("low", "high", "highest"):
+        raise ValueError(f"config.update: {name} must be 'low', 'high' or 'highest', got "
+                         f"{value!r}")  # fmt: skip
+    if name in _JAX012_ONLY and value not in _JAX012_ONLY[name]:
+        raise NotImplementedError(
+            f"config.update: {name}={value!r} is not implemented in pullback (only JAX's "
+            f"default, {default!r})"
+        )
+    _VALUE_OPTIONS[name] = value
+
+
 def _set_value_option(name: str, value: Any) -> None:
+    if name in _JAX012_OPTIONS:
+        _set_jax012_option(name, value)
+        return
     if name == "jax_check_tracer_leaks":
         if not isinstance(value, (bool, int)):
             raise TypeError(f"config.update: {name} takes a bool, got {value!r}")

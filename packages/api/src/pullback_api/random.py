@@ -14,7 +14,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NewType
 
 import numpy as np
 from pullback_compile import Array, jit
@@ -27,7 +27,11 @@ from pullback_pytrees import register_pytree_node, tree_leaves
 from pullback_api._transforms import to_arrays
 from pullback_api.numpy._core import asarray_arg, export, to_dtype
 
+#: The type of a PRNG key, for annotations (JAX 0.12's `jax.random.Key`).
+Key = NewType("Key", Array)
+
 __all__ = [
+    "Key",
     "PRNGKey",
     "PRNGKeyArray",
     "bernoulli",
@@ -302,6 +306,33 @@ def _on_host(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return True
 
 
+#: JAX 0.12's algorithm choices, `sampler -> (keyword, default, implemented, valid)`: pullback
+#: implements JAX's default algorithm of each (bit for bit); the others raise
+#: NotImplementedError, and a choice JAX does not know raises its ValueError.
+_ALGORITHMS: dict[str, tuple[str, Any, frozenset[Any], frozenset[Any]]] = {
+    "normal": ("mode", None, frozenset({None, "low"}), frozenset({None, "low", "high", "highest"})),
+    "truncated_normal": ("mode", "low", frozenset({"low"}), frozenset({"low", "high"})),
+    "bits": ("num_streams", None, frozenset({None, 1}), frozenset({None, 1, 2, 4})),
+    **{name: ("method", "exact", frozenset({"exact"}), frozenset({"exact", "approximate"}))
+       for name in ("gamma", "loggamma", "beta", "chisquare", "poisson")},
+}  # fmt: skip
+
+
+def _algorithm(name: str, kwargs: dict[str, Any]) -> Any:
+    """Pop and check the algorithm keyword of sampler `name` (see `_ALGORITHMS`)."""
+    keyword, default, implemented, valid = _ALGORITHMS[name]
+    choice = kwargs.pop(keyword, default)
+    if isinstance(choice, bool) or choice not in valid:
+        raise ValueError(f"{name}: {keyword} must be one of "
+                         f"{sorted(valid, key=str)}, got {choice!r}")  # fmt: skip
+    if choice not in implemented:
+        raise NotImplementedError(
+            f"{name}: {keyword}={choice!r} is not implemented in pullback (it implements JAX's "
+            f"default, {keyword}={default!r})"
+        )
+    return choice
+
+
 def _sampler(
     *static: str, integer: bool = False
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -322,10 +353,14 @@ def _sampler(
         jitted: list[Callable[..., Any]] = []  # made at the first call: jit picks a device,
         # which starts the backend, and importing must not (jax_num_cpu_devices comes first)
 
+        algorithm = _ALGORITHMS.get(f.__name__)
+
         @functools.wraps(f)
         def call(*args: Any, **kwargs: Any) -> Any:
             if "out_sharding" in kwargs:
                 check_one_device(kwargs.pop("out_sharding"), f"{f.__name__}: out_sharding")
+            if algorithm is not None and _algorithm(f.__name__, kwargs) == 1:
+                return (call(*args, **kwargs),)  # bits(num_streams=1): a tuple of one stream
             if integer and _on_host(args, kwargs):
                 return to_arrays(f(*args, **kwargs))
             if not jitted:
@@ -348,6 +383,9 @@ def _sampler(
 
         # (JAX's samplers take a keyword-only `out_sharding`; so do these, via `call`)
         params = list(sig.parameters.values())
+        if algorithm is not None:
+            params.append(inspect.Parameter(algorithm[0], inspect.Parameter.KEYWORD_ONLY,
+                                            default=algorithm[1]))  # fmt: skip
         if "out_sharding" not in sig.parameters and not f.__name__.startswith("_"):
             params.append(
                 inspect.Parameter("out_sharding", inspect.Parameter.KEYWORD_ONLY, default=None)

@@ -159,15 +159,36 @@ def jvp(
     return (*result, aux[0]) if has_aux else result
 
 
-def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+def check_jax012_option(what: str, value: Any, default: Any) -> None:
+    """Refuse a JAX 0.12 autodiff option pullback accepts only at its default.
+
+    Raises:
+        NotImplementedError: for any other value (saveable_args, in_nzs, with_logs, ...).
+    """
+    if value is default or (default is not None and value == default):
+        return
+    if what.endswith("in_nzs") and value is not None and all(tree_flatten(value)[0]):
+        return  # all True: every input has a (possibly) nonzero tangent, the default meaning
+    raise NotImplementedError(
+        f"{what}={value!r} is not supported by pullback (JAX 0.12's option is accepted only at "
+        f"its default, {default!r})"
+    )
+
+
+def linearize(
+    fun: Callable[..., Any], *primals: Any, has_aux: bool = False, in_nzs: Any = None
+) -> Any:
     """`fun(*primals)` and the linear map `tangents -> Jacobian @ tangents` at `primals`.
 
     The linear function evaluates only the recorded tangent computation on saved residuals;
     calling it never runs `fun` again.
 
+    `in_nzs` (JAX 0.12) is accepted as None or all True.
+
     Returns:
         `(primals_out, f_jvp)` (and `aux` last if `has_aux`).
     """
+    check_jax012_option("linearize: in_nzs", in_nzs, None)
     p_flat, in_tree = tree_flatten(primals)
     p_avals = leaf_avals(p_flat, "linearize primals")
     flat, store, aux = _flatten_fun(fun, in_tree, has_aux)
@@ -234,7 +255,12 @@ def _weak_like(ct: Any, primal: ShapedArray) -> Any:
 
 
 def vjp(
-    fun: Callable[..., Any], *primals: Any, has_aux: bool = False, reduce_axes: Sequence[Any] = ()
+    fun: Callable[..., Any],
+    *primals: Any,
+    has_aux: bool = False,
+    reduce_axes: Sequence[Any] = (),
+    saveable_args: Any = True,
+    in_nzs: Any = None,
 ) -> Any:
     """`fun(*primals)` and its pullback `cotangents -> Jacobianᵀ @ cotangents`.
 
@@ -244,11 +270,19 @@ def vjp(
         has_aux: `fun` returns `(output, aux)`; aux is returned as is.
         reduce_axes: named axes over which cotangents of values broadcast across that axis are
             summed (psum) in the pullback.
+        saveable_args: JAX 0.12's option, accepted as True (every argument may be saved).
+        in_nzs: JAX 0.12's option, accepted as None or all True (every input may have a
+            nonzero tangent).
 
     Returns:
         `(primals_out, vjp_fun)` (and `aux` last if `has_aux`); `vjp_fun(ct)` returns a tuple
         with one cotangent per primal. Integer primals get float0 cotangents.
+
+    Raises:
+        NotImplementedError: for other values of `saveable_args` or `in_nzs`.
     """
+    check_jax012_option("vjp: saveable_args", saveable_args, True)
+    check_jax012_option("vjp: in_nzs", in_nzs, None)
     p_flat, in_tree = tree_flatten(primals)
     p_avals = leaf_avals(p_flat, "vjp primals")
     flat, store, aux = _flatten_fun(fun, in_tree, has_aux)
@@ -364,13 +398,18 @@ def value_and_grad(
     holomorphic: bool = False,
     allow_int: bool = False,
     reduce_axes: Sequence[Any] = (),
+    *,
+    with_logs: bool = False,
 ) -> Callable[..., Any]:
     """A function returning `fun`'s value and its gradient with respect to `argnums`.
 
     Raises (when called):
         TypeError: if `fun` does not return a real scalar (a complex scalar with
             `holomorphic=True`), or an input has a non-differentiable dtype without `allow_int`.
+        NotImplementedError: (at once) for `with_logs=True`: JAX 0.12's backward-pass logs
+            are not supported.
     """
+    check_jax012_option("value_and_grad: with_logs", with_logs, False)
     what = "value_and_grad"
 
     @functools.wraps(fun)
@@ -418,12 +457,16 @@ def grad(
     holomorphic: bool = False,
     allow_int: bool = False,
     reduce_axes: Sequence[Any] = (),
+    *,
+    with_logs: bool = False,
 ) -> Callable[..., Any]:
     """The gradient of a scalar-valued `fun` with respect to the arguments `argnums`.
 
     With an int `argnums` the gradient has the structure of that argument; with a tuple, a
-    tuple of them. With `has_aux`, returns `(grad, aux)`.
+    tuple of them. With `has_aux`, returns `(grad, aux)`. `with_logs` (JAX 0.12's
+    backward-pass logs) must be False.
     """
+    check_jax012_option("grad: with_logs", with_logs, False)
     vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int, reduce_axes)
 
     @functools.wraps(fun)

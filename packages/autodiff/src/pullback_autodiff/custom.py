@@ -36,6 +36,7 @@ from pullback_pytrees import (
     tree_unflatten,
 )
 
+from pullback_autodiff.api import check_jax012_option
 from pullback_autodiff.control_rules import inline_jvp
 from pullback_autodiff.core import (
     JVPTrace,
@@ -657,13 +658,24 @@ register_pytree_node(
 )
 
 
-def custom_gradient(fun: Callable[..., Any]) -> Any:
+def custom_gradient(fun: Callable[..., Any] | None = None, *, with_logs: bool = False,
+                    remat: bool = False, with_accums: Any = None) -> Any:  # fmt: skip
     """Give `fun` a custom gradient.
 
     `fun(*args)` returns `(output, grad_fn)` where `grad_fn(output_cotangent)` returns the
     cotangents of the arguments (a tuple, or a single value for a one-argument function). The
-    decorated function returns `output` only.
+    decorated function returns `output` only. Without `fun` (JAX 0.12), this returns the
+    decorator: `@custom_gradient()`.
+
+    Raises:
+        NotImplementedError: for JAX 0.12's `with_logs`, `remat` or `with_accums` away from
+            their defaults.
     """
+    check_jax012_option("custom_gradient: with_logs", with_logs, False)
+    check_jax012_option("custom_gradient: remat", remat, False)
+    check_jax012_option("custom_gradient: with_accums", with_accums, None)
+    if fun is None:
+        return custom_gradient
 
     @functools.wraps(fun)
     def primal(*args: Any) -> Any:

@@ -12,6 +12,7 @@ partial evaluation and transpose are calls again), and such calls reached eagerl
 
 from __future__ import annotations
 
+import enum
 import functools
 import hashlib
 import inspect
@@ -875,7 +876,7 @@ class JitFunction(_CallBase):
     def __init__(self, fun: Callable[..., Any], *, in_shardings: Any, out_shardings: Any,
                  static_argnums: Any, static_argnames: Any, donate_argnums: Any,
                  donate_argnames: Any, keep_unused: bool, device: Any, backend: str | None,
-                 inline: bool, abstracted_axes: Any) -> None:  # fmt: skip
+                 inline: Any, abstracted_axes: Any) -> None:  # fmt: skip
         if not callable(fun):
             raise TypeError(f"jit: expected a callable, got {type(fun).__qualname__}")
         if abstracted_axes is not None:
@@ -898,7 +899,7 @@ class JitFunction(_CallBase):
         if both:
             raise ValueError(f"jit: arguments {sorted(both)} are both static and donated")
         self._keep_unused = bool(keep_unused)
-        self._inline = bool(inline)
+        self._inline = _inlines(inline)
         named = [*_sharding_devices(in_shardings, "in_shardings"),
                  *_sharding_devices(out_shardings, "out_shardings")]  # fmt: skip
         dev = resolve_device(device, backend, "jit") if device is not None else None
@@ -1248,6 +1249,32 @@ class JitFunction(_CallBase):
         return len(self._cache)
 
 
+class Inline(enum.Enum):
+    """How a jitted function called inside another traced function is inlined (JAX 0.12).
+
+    `JAX_EARLY` and `JAX_LATE` inline it into the caller's program while tracing (as
+    `inline=True` does); `XLA_EARLY`, `XLA_LATE` and `AUTO` keep one staged call and leave
+    inlining to XLA (as `inline=False` does).
+    """
+
+    JAX_EARLY = "jax_early"
+    JAX_LATE = "jax_late"
+    XLA_EARLY = "xla_early"
+    XLA_LATE = "xla_late"
+    AUTO = "auto"
+
+
+def _inlines(inline: Any) -> bool:
+    if isinstance(inline, Inline):
+        return inline in (Inline.JAX_EARLY, Inline.JAX_LATE)
+    if isinstance(inline, str):
+        try:
+            return _inlines(Inline(inline))
+        except ValueError:
+            raise ValueError(f"jit: inline={inline!r} is not a bool or jax.Inline value") from None
+    return bool(inline)
+
+
 def jit(
     fun: Callable[..., Any] | None = None,
     in_shardings: Any = None,
@@ -1259,7 +1286,7 @@ def jit(
     keep_unused: bool = False,
     device: Any = None,
     backend: str | None = None,
-    inline: bool = False,
+    inline: bool | Inline = False,
     abstracted_axes: Any = None,
 ) -> Any:
     """Compile `fun` with XLA: traced once per argument signature, then cached.
@@ -1279,7 +1306,8 @@ def jit(
         device: the device to run on (default: the default device).
         backend: the backend ("cpu", "cuda", ...) to run on.
         inline: when called under another trace, inline the function instead of staging
-            one call.
+            one call: True, or JAX 0.12's `Inline.JAX_EARLY` / `Inline.JAX_LATE` (the other
+            `Inline` values stage one call, which XLA may inline).
         abstracted_axes: must be None (symbolic shapes are not supported).
 
     Returns:

@@ -607,22 +607,42 @@ def use_abstract_mesh(mesh: AbstractMesh) -> Iterator[AbstractMesh]:
 
 
 def make_mesh(
-    axis_shapes: Sequence[int],
-    axis_names: Sequence[str],
+    axis_sizes: Sequence[int] | None = None,
+    axis_names: Sequence[str] | None = None,
+    axis_types: Any = None,
     *,
     devices: Sequence[Device] | None = None,
-    axis_types: Any = None,
+    axis_shapes: Sequence[int] | None = None,
 ) -> Mesh:
-    """A mesh of `axis_shapes` over `devices` (default: all devices), in device order.
+    """A mesh of `axis_sizes` over `devices` (default: all devices), in device order.
+
+    Args:
+        axis_sizes: the size of each mesh axis (JAX 0.12's name).
+        axis_names: a name for each axis.
+        axis_types: the axes' types (JAX's `AxisType`s), or None.
+        devices: the devices to arrange (all devices by default).
+        axis_shapes: JAX 0.10's name for `axis_sizes` (give one of the two).
+
+    Returns:
+        A `Mesh`.
 
     Raises:
+        TypeError: when neither or both of `axis_sizes` and `axis_shapes` are given, or
+            `axis_names` is missing.
         ValueError: if the axis sizes do not multiply to the number of devices.
     """
+    if (axis_sizes is None) == (axis_shapes is None):
+        raise TypeError("make_mesh: give the axis sizes once, as axis_sizes (or JAX 0.10's "
+                        "axis_shapes)")  # fmt: skip
+    if axis_names is None:
+        raise TypeError("make_mesh: missing the axis_names argument")
+    sizes = axis_sizes if axis_sizes is not None else axis_shapes
+    assert sizes is not None
     devs = list(_all_devices() if devices is None else devices)
-    shape = tuple(int(s) for s in axis_shapes)
+    shape = tuple(int(s) for s in sizes)
     if math.prod(shape) != len(devs):
         raise ValueError(
-            f"make_mesh: axis_shapes {shape} make a mesh of {math.prod(shape)} devices, but "
+            f"make_mesh: axis_sizes {shape} make a mesh of {math.prod(shape)} devices, but "
             f"there are {len(devs)} devices"
         )
     grid = np.empty(len(devs), dtype=object)

@@ -30,6 +30,21 @@ def check_one_device(sharding: Any, what: str) -> None:
     )
 
 
+def check_reduction_order(order: Any, what: str) -> None:
+    """Accept JAX 0.12's `reduction_order=` where it asks for XLA's own order (None).
+
+    Raises:
+        NotImplementedError: for an ordered or intrinsic reduction (pullback lets XLA choose
+            the order of every reduction, as JAX does by default).
+    """
+    if order is None or getattr(order, "name", order) == "unordered":
+        return
+    raise NotImplementedError(
+        f"{what}={order!r}: pullback lets XLA choose the order of reductions (only None or "
+        "'unordered' is supported)"
+    )
+
+
 class _Shaped:
     """`ndim` and `size` from `shape`, for the shape-carrying classes."""
 

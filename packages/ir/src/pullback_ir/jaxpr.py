@@ -162,6 +162,64 @@ class ClosedJaxpr:
         """The jaxpr's effects."""
         return self.jaxpr.effects
 
+    # JAX 0.12 merged Jaxpr and ClosedJaxpr: a jaxpr's first inputs may carry values (its
+    # consts). These accessors give a ClosedJaxpr that reading.
+
+    @property
+    def constvars(self) -> list[Var]:
+        """The inputs that carry the `consts`."""
+        return self.jaxpr.constvars
+
+    @property
+    def invars(self) -> list[Var]:
+        """The inputs without values (the function's arguments)."""
+        return self.jaxpr.invars
+
+    @property
+    def outvars(self) -> list[Atom]:
+        """The outputs."""
+        return self.jaxpr.outvars
+
+    @property
+    def all_invars(self) -> list[Var]:
+        """The constant inputs, then the arguments (JAX 0.12)."""
+        return [*self.jaxpr.constvars, *self.jaxpr.invars]
+
+    @property
+    def num_consts(self) -> int:
+        """How many inputs carry values (JAX 0.12)."""
+        return len(self.consts)
+
+    @property
+    def literals(self) -> list[Any]:
+        """The `consts` (JAX's older name)."""
+        return self.consts
+
+    def with_consts(self, consts: Sequence[Any]) -> ClosedJaxpr:
+        """The same program with `consts` as the values of its first `len(consts)` inputs.
+
+        Those inputs become the constant inputs; the rest are the arguments (JAX 0.12).
+
+        Raises:
+            ValueError: for more values than the program has inputs.
+
+        Example:
+            >>> import numpy as np
+            >>> from pullback_ir.staging import make_jaxpr
+            >>> closed = make_jaxpr(lambda a, b: a * b)(np.float32(2), np.float32(3))
+            >>> bound = closed.with_consts([np.float32(5)])
+            >>> bound.num_consts, len(bound.invars), len(bound.all_invars)
+            (1, 1, 2)
+        """
+        consts = list(consts)
+        every = self.all_invars
+        if len(consts) > len(every):
+            raise ValueError(f"with_consts: {len(consts)} values for a jaxpr with "
+                             f"{len(every)} inputs")  # fmt: skip
+        j = self.jaxpr
+        inner = Jaxpr(every[: len(consts)], every[len(consts) :], j.outvars, j.eqns, j.effects)
+        return ClosedJaxpr(inner, consts)
+
     def __str__(self) -> str:
         return str(self.jaxpr)
 

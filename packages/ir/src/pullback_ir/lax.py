@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from pullback_ir import dtypes
-from pullback_ir.avals import aval_of, check_one_device
+from pullback_ir.avals import aval_of, check_one_device, check_reduction_order
 from pullback_ir.control_flow import (
     cond as cond,
     fori_loop as fori_loop,
@@ -665,8 +665,11 @@ def _axes(axes: Sequence[int], operand: ArrayLike) -> tuple[int, ...]:
     return tuple(int(a) % nd if nd else int(a) for a in axes)
 
 
-def reduce_sum(operand: ArrayLike, axes: Sequence[int]) -> Array:
-    """Sum over `axes`."""
+def reduce_sum(operand: ArrayLike, axes: Sequence[int], *, out_sharding: Any = None,
+               reduction_order: Any = None) -> Array:  # fmt: skip
+    """Sum over `axes` (`out_sharding`: one device or None; `reduction_order`: None)."""
+    check_one_device(out_sharding, "reduce_sum: out_sharding")
+    check_reduction_order(reduction_order, "reduce_sum: reduction_order")
     return _red.reduce_sum_p.bind(operand, axes=_axes(axes, operand))[0]
 
 
@@ -675,13 +678,17 @@ def reduce_prod(operand: ArrayLike, axes: Sequence[int]) -> Array:
     return _red.reduce_prod_p.bind(operand, axes=_axes(axes, operand))[0]
 
 
-def reduce_max(operand: ArrayLike, axes: Sequence[int]) -> Array:
-    """Maximum over `axes`."""
+def reduce_max(operand: ArrayLike, axes: Sequence[int], *, out_sharding: Any = None,
+               reduction_order: Any = None) -> Array:  # fmt: skip
+    """Maximum over `axes` (`out_sharding`: one device or None; `reduction_order`: None)."""
+    check_one_device(out_sharding, "reduce_max: out_sharding")
+    check_reduction_order(reduction_order, "reduce_max: reduction_order")
     return _red.reduce_max_p.bind(operand, axes=_axes(axes, operand))[0]
 
 
-def reduce_min(operand: ArrayLike, axes: Sequence[int]) -> Array:
-    """Minimum over `axes`."""
+def reduce_min(operand: ArrayLike, axes: Sequence[int], *, out_sharding: Any = None) -> Array:
+    """Minimum over `axes` (`out_sharding`: one device or None)."""
+    check_one_device(out_sharding, "reduce_min: out_sharding")
     return _red.reduce_min_p.bind(operand, axes=_axes(axes, operand))[0]
 
 
@@ -748,14 +755,16 @@ def dot_general(
     precision: Any = None,
     preferred_element_type: Any = None,
     out_sharding: Any = None,
+    reduction_order: Any = None,
 ) -> Array:
     """Contract `lhs` and `rhs` over the given dimensions.
 
     `dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`; the result
     has the batch, then lhs free, then rhs free dimensions. `out_sharding` may place the
-    result on one device.
+    result on one device; `reduction_order` (JAX 0.12) must be None.
     """
     check_one_device(out_sharding, "dot_general: out_sharding")
+    check_reduction_order(reduction_order, "dot_general: reduction_order")
     (lc, rc), (lb, rb) = dimension_numbers
     dn = (
         (tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
@@ -777,11 +786,20 @@ def dot(
     precision: Any = None,
     preferred_element_type: Any = None,
     out_sharding: Any = None,
+    *,
+    dimension_numbers: Any = None,
+    reduction_order: Any = None,
 ) -> Array:
-    """Vector/matrix products: contracts the last axis of `lhs` with the first of `rhs`."""
+    """Vector/matrix products: contracts the last axis of `lhs` with the first of `rhs`.
+
+    With `dimension_numbers` (JAX 0.12), it is `dot_general` with them.
+    """
     check_one_device(out_sharding, "dot: out_sharding")
-    nl = len(aval_of(lhs).shape)
-    return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())), precision, preferred_element_type)
+    if dimension_numbers is None:
+        nl = len(aval_of(lhs).shape)
+        dimension_numbers = (((nl - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type,
+                       reduction_order=reduction_order)  # fmt: skip
 
 
 def _tuple(x: Sequence[int]) -> tuple[int, ...]:
@@ -798,13 +816,15 @@ def gather(
     indices_are_sorted: bool = False,
     mode: str | GatherScatterMode | None = None,
     fill_value: Any = None,
+    out_sharding: Any = None,
 ) -> Array:
     """Windows of `operand` starting at `start_indices` (XLA's Gather).
 
     The last dimension of `start_indices` is the index vector. `mode` is `"clip"`, `"fill"`
     (default: out-of-bounds windows take `fill_value`, NaN for inexact dtypes) or
-    `"promise_in_bounds"`.
+    `"promise_in_bounds"`. `out_sharding` may place the result on one device.
     """
+    check_one_device(out_sharding, "gather: out_sharding")
     dn = GatherDimensionNumbers(*(_tuple(d) for d in dimension_numbers))
     return _ix.gather_p.bind(
         operand,
@@ -818,112 +838,66 @@ def gather(
     )[0]
 
 
-def _scatter(
-    prim: Any,
-    operand: ArrayLike,
-    scatter_indices: ArrayLike,
-    updates: ArrayLike,
-    dimension_numbers: ScatterDimensionNumbers,
-    indices_are_sorted: bool,
-    unique_indices: bool,
-    mode: str | GatherScatterMode | None,
-) -> Array:
-    operand, updates = _coerce(operand, updates)
-    dn = ScatterDimensionNumbers(*(_tuple(d) for d in dimension_numbers))
-    return prim.bind(
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers=dn,
-        indices_are_sorted=bool(indices_are_sorted),
-        unique_indices=bool(unique_indices),
-        mode=GatherScatterMode.from_any(mode),
-    )[0]
+def _scatter_function(name: str, prim: Any, doc: str, negate: bool = False) -> Any:
+    # One public scatter function per combiner, all with JAX's signature.
+    def fn(
+        operand: ArrayLike,
+        scatter_indices: ArrayLike,
+        updates: ArrayLike,
+        dimension_numbers: ScatterDimensionNumbers,
+        *,
+        indices_are_sorted: bool = False,
+        unique_indices: bool = False,
+        mode: str | GatherScatterMode | None = None,
+        out_sharding: Any = None,
+    ) -> Array:
+        check_one_device(out_sharding, f"{name}: out_sharding")
+        operand, updates = _coerce(operand, updates)
+        if negate:
+            updates = neg(updates)
+        dn = ScatterDimensionNumbers(*(_tuple(d) for d in dimension_numbers))
+        return prim.bind(
+            operand,
+            scatter_indices,
+            updates,
+            dimension_numbers=dn,
+            indices_are_sorted=bool(indices_are_sorted),
+            unique_indices=bool(unique_indices),
+            mode=GatherScatterMode.from_any(mode),
+        )[0]
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + (
+        "\n\n    XLA's Scatter: `dimension_numbers` place the windows of `updates` at "
+        "`scatter_indices`;\n    `mode` handles out-of-bounds windows; `out_sharding` may "
+        "place the result on one device.\n    "
+    )
+    return fn
 
 
-def scatter(
-    operand: ArrayLike,
-    scatter_indices: ArrayLike,
-    updates: ArrayLike,
-    dimension_numbers: ScatterDimensionNumbers,
-    *,
-    indices_are_sorted: bool = False,
-    unique_indices: bool = False,
-    mode: str | GatherScatterMode | None = None,
-) -> Array:
-    """`operand` with windows overwritten by `updates` (XLA's Scatter; duplicates: one wins)."""
-    return _scatter(
-        _ix.scatter_p, operand, scatter_indices, updates, dimension_numbers,
-        indices_are_sorted, unique_indices, mode,
-    )  # fmt: skip
-
-
-def scatter_add(
-    operand: ArrayLike,
-    scatter_indices: ArrayLike,
-    updates: ArrayLike,
-    dimension_numbers: ScatterDimensionNumbers,
-    *,
-    indices_are_sorted: bool = False,
-    unique_indices: bool = False,
-    mode: str | GatherScatterMode | None = None,
-) -> Array:
-    """`operand` with `updates` added into windows (duplicates accumulate)."""
-    return _scatter(
-        _ix.scatter_add_p, operand, scatter_indices, updates, dimension_numbers,
-        indices_are_sorted, unique_indices, mode,
-    )  # fmt: skip
-
-
-def scatter_mul(
-    operand: ArrayLike,
-    scatter_indices: ArrayLike,
-    updates: ArrayLike,
-    dimension_numbers: ScatterDimensionNumbers,
-    *,
-    indices_are_sorted: bool = False,
-    unique_indices: bool = False,
-    mode: str | GatherScatterMode | None = None,
-) -> Array:
-    """`operand` with windows multiplied by `updates`."""
-    return _scatter(
-        _ix.scatter_mul_p, operand, scatter_indices, updates, dimension_numbers,
-        indices_are_sorted, unique_indices, mode,
-    )  # fmt: skip
-
-
-def scatter_min(
-    operand: ArrayLike,
-    scatter_indices: ArrayLike,
-    updates: ArrayLike,
-    dimension_numbers: ScatterDimensionNumbers,
-    *,
-    indices_are_sorted: bool = False,
-    unique_indices: bool = False,
-    mode: str | GatherScatterMode | None = None,
-) -> Array:
-    """`operand` with windows replaced by their minimum with `updates`."""
-    return _scatter(
-        _ix.scatter_min_p, operand, scatter_indices, updates, dimension_numbers,
-        indices_are_sorted, unique_indices, mode,
-    )  # fmt: skip
-
-
-def scatter_max(
-    operand: ArrayLike,
-    scatter_indices: ArrayLike,
-    updates: ArrayLike,
-    dimension_numbers: ScatterDimensionNumbers,
-    *,
-    indices_are_sorted: bool = False,
-    unique_indices: bool = False,
-    mode: str | GatherScatterMode | None = None,
-) -> Array:
-    """`operand` with windows replaced by their maximum with `updates`."""
-    return _scatter(
-        _ix.scatter_max_p, operand, scatter_indices, updates, dimension_numbers,
-        indices_are_sorted, unique_indices, mode,
-    )  # fmt: skip
+scatter = _scatter_function(
+    "scatter", _ix.scatter_p, "`operand` with windows overwritten by `updates` (duplicates: "
+    "one wins)."
+)  # fmt: skip
+scatter_add = _scatter_function(
+    "scatter_add", _ix.scatter_add_p, "`operand` with `updates` added into windows (duplicates "
+    "accumulate)."
+)  # fmt: skip
+scatter_sub = _scatter_function(
+    "scatter_sub", _ix.scatter_add_p, "`operand` with `updates` subtracted from windows "
+    "(duplicates accumulate).", negate=True
+)  # fmt: skip
+scatter_mul = _scatter_function(
+    "scatter_mul", _ix.scatter_mul_p, "`operand` with windows multiplied by `updates`."
+)
+scatter_min = _scatter_function(
+    "scatter_min", _ix.scatter_min_p, "`operand` with windows replaced by their minimum with "
+    "`updates`."
+)  # fmt: skip
+scatter_max = _scatter_function(
+    "scatter_max", _ix.scatter_max_p, "`operand` with windows replaced by their maximum with "
+    "`updates`."
+)  # fmt: skip
 
 
 def conv_dimension_numbers(
@@ -1485,10 +1459,44 @@ def sort_key_val(
     return k, v
 
 
-def top_k(operand: ArrayLike, k: int) -> tuple[Array, Array]:
-    """The `k` largest entries along the last axis, and their int32 indices (ties: lower first)."""
-    values, indices = _sort.top_k_p.bind(operand, k=int(k))
-    return values, indices
+def top_k(operand: ArrayLike, k: int, *, axis: int = -1,
+          is_stable: bool = True) -> tuple[Array, Array]:  # fmt: skip
+    """The `k` largest entries along `axis`, in descending order, and their int32 indices.
+
+    Args:
+        operand: a real or integer array.
+        k: how many entries to keep, at most the size of `axis`.
+        axis: the axis to search (the last by default).
+        is_stable: equal entries keep their order (the lower index first). pullback's top_k
+            is always stable, which also meets `is_stable=False` (order unspecified).
+
+    Returns:
+        `(values, indices)`, each of `operand`'s shape with `axis` of size `k`.
+
+    Raises:
+        ValueError: for a negative `k` or an axis out of range.
+
+    Example:
+        >>> import numpy as np
+        >>> v, i = top_k(np.float32([[1, 5], [4, 2]]), 1, axis=0)
+        >>> np.asarray(v).tolist(), np.asarray(i).tolist()
+        ([[4.0, 5.0]], [[1, 0]])
+    """
+    del is_stable  # always stable
+    k = int(k)
+    if k < 0:
+        raise ValueError(f"top_k: k must be nonnegative, got {k}")
+    ndim = len(aval_of(operand).shape)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"top_k: axis {axis} is out of range for an operand of rank {ndim}")
+    axis %= ndim
+    if axis == ndim - 1:
+        values, indices = _sort.top_k_p.bind(operand, k=k)
+        return values, indices
+    perm = [*range(axis), *range(axis + 1, ndim), axis]
+    back = [*range(axis), ndim - 1, *range(axis, ndim - 1)]
+    values, indices = _sort.top_k_p.bind(transpose(operand, perm), k=k)
+    return transpose(values, back), transpose(indices, back)
 
 
 def reduce_precision(operand: ArrayLike, exponent_bits: int, mantissa_bits: int) -> Array:

@@ -80,8 +80,38 @@ __all__.sort()
 
 
 from pullback_api.lax import linalg as linalg  # noqa: E402
+from pullback_api.lax._composite import (  # noqa: E402  (JAX 0.12's additions)
+    acospi as acospi,
+    asinpi as asinpi,
+    atan2pi as atan2pi,
+    atanpi as atanpi,
+    cospi as cospi,
+    exp2m1 as exp2m1,
+    fmuladd as fmuladd,
+    log2 as log2,
+    log2p1 as log2p1,
+    one_minus_square as one_minus_square,
+    polynomial as polynomial,
+    sinpi as sinpi,
+    tanpi as tanpi,
+)
 
-__all__.append("linalg")
+__all__ += [
+    "acospi",
+    "asinpi",
+    "atan2pi",
+    "atanpi",
+    "cospi",
+    "exp2m1",
+    "fmuladd",
+    "linalg",
+    "log2",
+    "log2p1",
+    "one_minus_square",
+    "polynomial",
+    "sinpi",
+    "tanpi",
+]  # fmt: skip
 
 # The primitives, under JAX's `<name>_p` names (to recognize them in jaxprs or key tables by
 # them). They are pullback's: `bind` returns a list of results.
@@ -92,6 +122,34 @@ for _p in _primitives.ALL:
         globals()[f"{_p.name}_p"] = _p
         __all__.append(f"{_p.name}_p")
 __all__.sort()
+
+
+def erfc(x: Any, *, accuracy: Any = None) -> Any:
+    """Elementwise complementary error function `1 - erf(x)`.
+
+    Args:
+        x: a floating-point array.
+        accuracy: must be None (pullback uses XLA's default implementation); JAX 0.12's
+            parameter.
+
+    Returns:
+        An array of `x`'s shape and dtype.
+
+    Raises:
+        NotImplementedError: for an `accuracy` other than None.
+
+    Example:
+        >>> from pullback import lax
+        >>> import numpy as np
+        >>> np.asarray(lax.erfc(np.float32(0.0))).tolist()
+        1.0
+    """
+    if accuracy is not None:
+        raise NotImplementedError(
+            f"lax.erfc: accuracy={accuracy!r} is not supported: pullback lowers to XLA's "
+            "default implementation (pass accuracy=None)"
+        )
+    return to_arrays(_ir_lax.erfc(x))
 
 
 class Precision(enum.Enum):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device
 
 from pullback_api import numpy as jnp
 from pullback_api._transforms import custom_jvp
@@ -198,8 +198,13 @@ def standardize(x: Any, axis: Any = -1, mean: Any = None, variance: Any = None,
 
 
 @export
-def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1) -> Any:
-    """One-hot encoding of integer labels along a new `axis` (out-of-range labels: zeros)."""
+def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1,
+            out_sharding: Any = None) -> Any:  # fmt: skip
+    """One-hot encoding of integer labels along a new `axis` (out-of-range labels: zeros).
+
+    `out_sharding` may place the result on one device.
+    """
+    check_one_device(out_sharding, "one_hot: out_sharding")
     x = asarray_arg(x, "one_hot")
     dt = dtypes.default_float_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
     s = aval_of(x).shape

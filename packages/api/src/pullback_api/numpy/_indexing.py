@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device
 from pullback_ir.errors import ConcretizationTypeError, NonConcreteBooleanIndexError
 from pullback_ir.primitives.indexing import (
     GatherDimensionNumbers,
@@ -387,13 +387,15 @@ class AtIndexer:
 @export
 def take(a: Any, indices: Any, axis: int | None = None, out: None = None, mode: Any = None,
          unique_indices: bool = False, indices_are_sorted: bool = False,
-         fill_value: Any = None) -> Any:  # fmt: skip
+         fill_value: Any = None, *, out_sharding: Any = None) -> Any:  # fmt: skip
     """Elements of `a` at `indices` along `axis` (flattened when None).
 
     Out-of-bounds indices follow `mode`, as in JAX: "fill" (the default) gives `fill_value`
     (NaN for inexact dtypes), "clip" clamps (negative indices to 0), "wrap" takes them
-    modulo the axis size; negative indices count from the end in "fill" mode.
+    modulo the axis size; negative indices count from the end in "fill" mode. `out_sharding`
+    may place the result on one device.
     """
+    check_one_device(out_sharding, "take: out_sharding")
     a = asarray_arg(a, "take")
     if axis is None:
         from pullback_api.numpy._shape import ravel
@@ -404,6 +406,19 @@ def take(a: Any, indices: Any, axis: int | None = None, out: None = None, mode: 
     ind = _take_indices(asarray_arg(indices, "take"), aval_of(a).shape[ax], mode, "take")
     idx = (slice(None),) * ax + (ind,)
     return getitem(a, idx, "fill" if mode in (None, "fill") else None, fill_value)
+
+
+def _negative_out_of_bounds(idx: Any, mode: Any) -> Any:
+    # Negative indices made out of bounds (JAX's wrap_negative_indices=False): past the end
+    # for "fill", 0 for "clip"; "wrap" keeps its modular meaning.
+    dt = aval_of(idx).dtype
+    if not dtypes.is_signed(dt) or mode == "wrap":
+        return idx
+    zero = lax.broadcast_in_dim(np.asarray(0, dt), aval_of(idx).shape, ())
+    if mode == "clip":
+        return lax.max(idx, zero)
+    past = lax.broadcast_in_dim(np.asarray(np.iinfo(dt).max, dt), aval_of(idx).shape, ())
+    return lax.select(lax.lt(idx, zero), past, idx)
 
 
 def _take_indices(ind: Any, n: int, mode: Any, name: str) -> Any:
@@ -426,10 +441,19 @@ def _take_indices(ind: Any, n: int, mode: Any, name: str) -> Any:
 
 @export
 def take_along_axis(arr: Any, indices: Any, axis: int | None, mode: Any = None,
-                    fill_value: Any = None) -> Any:  # fmt: skip
-    """Elements picked along `axis` by an index array of the same rank."""
+                    fill_value: Any = None, *, wrap_negative_indices: bool = True,
+                    out_sharding: Any = None) -> Any:  # fmt: skip
+    """Elements picked along `axis` by an index array of the same rank.
+
+    Negative indices count from the end, unless `wrap_negative_indices=False`: then they are
+    out of bounds (filled, or clipped to 0 with `mode="clip"`). `out_sharding` may place the
+    result on one device.
+    """
+    check_one_device(out_sharding, "take_along_axis: out_sharding")
     a = asarray_arg(arr, "take_along_axis")
     idx = asarray_arg(indices, "take_along_axis")
+    if not wrap_negative_indices:
+        idx = _negative_out_of_bounds(idx, mode)
     if axis is None:
         from pullback_api.numpy._shape import ravel
 

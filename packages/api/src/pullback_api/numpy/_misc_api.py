@@ -347,8 +347,14 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, period: Any = 2 * math.p
                             + jnp.cumsum(correct, axis=axis)], axis=axis)  # fmt: skip
 
 
-def lexsort(keys: Any, axis: int = -1) -> Any:
-    """Indices sorting by the last key, then the one before it, and so on (stable)."""
+def lexsort(keys: Any, axis: int = -1, *, batch_size: int = 16) -> Any:
+    """Indices sorting by the last key, then the one before it, and so on (stable).
+
+    `batch_size` (JAX 0.12: how many keys one sort compares) is accepted and checked; pullback
+    sorts by one key at a time, which gives the same order.
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"lexsort: batch_size must be a positive int, got {batch_size!r}")
     jnp = _jnp()
     ks = list(keys) if not hasattr(keys, "shape") else [keys[i] for i in range(keys.shape[0])]
     if not ks:

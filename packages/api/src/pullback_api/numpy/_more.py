@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device
 from pullback_ir.trace import Tracer
 
 from pullback_api import numpy as _jnp_module
@@ -517,8 +517,9 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
 
 @export
 def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0,
-             dtype: Any = None, axis: int = 0) -> Any:  # fmt: skip
-    """`base ** linspace(start, stop, num)`."""
+             dtype: Any = None, axis: int = 0, *, device: Any = None) -> Any:  # fmt: skip
+    """`base ** linspace(start, stop, num)` (`device`: accepted, as by `linspace`)."""
+    del device
     exps = jnp.linspace(start, stop, num, endpoint=endpoint, axis=axis)
     out = jnp.power(jnp.asarray(base, _dtype(exps)), exps)
     return out if dtype is None else jnp.asarray(out, dtype)
@@ -526,8 +527,12 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
 
 @export
 def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
-              axis: int = 0) -> Any:  # fmt: skip
-    """`num` numbers from `start` to `stop` evenly spaced on a log scale (same signs)."""
+              axis: int = 0, *, device: Any = None) -> Any:  # fmt: skip
+    """`num` numbers from `start` to `stop` evenly spaced on a log scale (same signs).
+
+    `device` is accepted, as by `linspace`.
+    """
+    del device
     start, stop = promote_inexact("geomspace", start, stop)
     sign = jnp.sign(start)
     logs = jnp.linspace(jnp.log(jnp.abs(start)), jnp.log(jnp.abs(stop)), num,
@@ -672,12 +677,15 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, *, length: int | N
 
 @export
 def histogram(a: Any, bins: Any = 10, range: Any = None, weights: Any = None,
-              density: bool | None = None) -> tuple[Any, Any]:  # fmt: skip
+              density: bool | None = None,
+              out_sharding: Any = None) -> tuple[Any, Any]:  # fmt: skip
     """The histogram of `a`: (counts, bin_edges), NumPy's conventions (the last bin is closed).
 
     `bins` is a number of equal-width bins over `range` (default: the data's min and max) or
     the monotonic bin edges; `density=True` normalizes to a probability density.
+    `out_sharding` may place the result on one device.
     """
+    check_one_device(out_sharding, "histogram: out_sharding")
     a = jnp.ravel(promote_inexact("histogram", a)[0])
     if isinstance(bins, int | np.integer):
         if bins < 1:
@@ -848,9 +856,12 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
 
 def _quantile_fn(name: str, scale: float, ignore_nan: bool) -> Any:
     def f(a: Any, q: Any, axis: Any = None, out: None = None, overwrite_input: bool = False,
-          method: str = "linear", keepdims: bool = False, *,
-          interpolation: str | None = None) -> Any:  # fmt: skip
+          method: str = "linear", keepdims: bool = False, *, weights: Any = None,
+          interpolation: str | None = None, out_sharding: Any = None) -> Any:  # fmt: skip
         del out, overwrite_input
+        check_one_device(out_sharding, f"{name}: out_sharding")
+        if weights is not None:
+            raise NotImplementedError(f"{name}: weights= is not supported yet (pass None)")
         if interpolation is not None:
             method = interpolation
         qq = q if scale == 1 else jnp.asarray(q) / scale

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of, check_one_device
+from pullback_ir.avals import aval_of, check_one_device, check_reduction_order
 from pullback_ir.operators import mul_or_and
 
 from pullback_api.numpy._core import asarray_arg, cast, eager_host, export, to_dtype
@@ -26,9 +26,13 @@ def _common(name: str, a: Any, b: Any, preferred: Any = None) -> tuple[Any, Any]
 
 @export
 def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None,
-           out_sharding: Any = None) -> Any:  # fmt: skip
-    """Matrix product with NumPy's rules (1-D operands promoted, batch dims broadcast)."""
+           out_sharding: Any = None, reduction_order: Any = None) -> Any:  # fmt: skip
+    """Matrix product with NumPy's rules (1-D operands promoted, batch dims broadcast).
+
+    `reduction_order` (JAX 0.12) must be None.
+    """
     check_one_device(out_sharding, "matmul: out_sharding")
+    check_reduction_order(reduction_order, "matmul: reduction_order")
     ha, hb = eager_host(a), eager_host(b)
     if (ha is not None and hb is not None and ha.dtype == hb.dtype and ha.dtype.kind == "f"
             and ha.ndim and hb.ndim and preferred_element_type is None
@@ -71,13 +75,14 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
 
 @export
 def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None,
-        out_sharding: Any = None) -> Any:  # fmt: skip
+        out_sharding: Any = None, reduction_order: Any = None) -> Any:  # fmt: skip
     """NumPy's dot product.
 
     A scalar product, a matrix product, or the sum over the last axis of `a` and the
-    second-to-last of `b`.
+    second-to-last of `b`. `reduction_order` (JAX 0.12) must be None.
     """
     check_one_device(out_sharding, "dot: out_sharding")
+    check_reduction_order(reduction_order, "dot: reduction_order")
     a, b = _common("dot", a, b)
     sa, sb = aval_of(a).shape, aval_of(b).shape
     if not sa or not sb:
@@ -258,13 +263,15 @@ def _contract(a: Any, sa: str, b: Any, sb: str, keep: set[str]) -> tuple[Any, st
 @export
 def einsum(subscripts: str, *operands: Any, out: None = None, optimize: Any = "auto",
            precision: Any = None, preferred_element_type: Any = None,
-           _dot_general: Any = None, out_sharding: Any = None) -> Any:  # fmt: skip
+           _dot_general: Any = None, out_sharding: Any = None,
+           reduction_order: Any = None) -> Any:  # fmt: skip
     """Einstein summation, contracted pairwise left to right with dot_general.
 
     `_dot_general` (JAX's hook for a replacement contraction) is not supported: it must be None
-    or `lax.dot_general`.
+    or `lax.dot_general`. `reduction_order` (JAX 0.12) must be None.
     """
     check_one_device(out_sharding, "einsum: out_sharding")
+    check_reduction_order(reduction_order, "einsum: reduction_order")
     if _dot_general is not None and getattr(_dot_general, "__name__", "") != "dot_general":
         raise NotImplementedError("einsum: a custom _dot_general is not supported")
     if not isinstance(subscripts, str):

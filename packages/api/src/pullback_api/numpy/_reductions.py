@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import aval_of
+from pullback_ir.avals import aval_of, check_one_device, check_reduction_order
 
 from pullback_api.numpy._core import (
     asarray_arg,
@@ -42,6 +42,7 @@ __all__ = [
     "mean",
     "median",
     "min",
+    "minmax",
     "nanmax",
     "nanmean",
     "nanmin",
@@ -52,6 +53,7 @@ __all__ = [
     "sort",
     "std",
     "sum",
+    "top_k",
     "var",
     "where",
 ]  # fmt: skip
@@ -107,50 +109,125 @@ def _host_sum(host: np.ndarray[Any, Any], axes: Any, keepdims: bool) -> np.ndarr
     return np.asarray(add.reduce(host, axis=axes, keepdims=keepdims, dtype=host.dtype))
 
 
-def _reduction(name: str, prim: Any, op: str, upcast_bool: bool, np_fn: Any) -> Any:
-    def f(a: Any, axis: Any = None, dtype: Any = None, out: None = None,
-          keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:  # fmt: skip
-        if out is not None:
-            raise ValueError(f"{name}: the out argument is not supported (arrays are immutable)")
-        check_arraylike(name, a)
-        host = eager_host(a)
-        if (host is not None and dtype is None and initial is None and where is None
-                and host.dtype.kind == "f" and host.size):  # fmt: skip
-            # NumPy computes what the reference reduction would.
-            fast_axes = None if axis is None else axes_of(axis, host.ndim, name)
-            if name == "sum":
-                return _host_sum(host, fast_axes, keepdims)
-            return np.asarray(np_fn(host, axis=fast_axes, keepdims=keepdims), host.dtype)
-        a = asarray_arg(a, name)
-        dt = aval_of(a).dtype
-        if dtype is not None or aval_of(a).weak_type:  # (reductions are strongly typed, as in JAX)
-            a = to_dtype(a, dt if dtype is None else dtype)
-        elif upcast_bool and (dt == np.bool_ or (dtypes.is_integer(dt) and dt.itemsize < 4)):
-            # NumPy sums small integers in the default integer type.
-            target = dtypes.default_int_dtype() if dt == np.bool_ or dtypes.is_signed(dt) \
-                else np.dtype(np.uint32)  # fmt: skip
-            a = to_dtype(a, target)
-        axes = axes_of(axis, len(aval_of(a).shape), name)
-        if op in ("max", "min") and where is None and initial is None:
-            for ax in axes:
-                if aval_of(a).shape[ax] == 0:
-                    raise ValueError(f"{name}: zero-size reduction without an identity")
-        a = _masked(a, where, op)
-        r = prim(a, axes)
-        if initial is not None:
-            combine = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}[op]
-            r = combine(r, np.asarray(initial, aval_of(r).dtype))
-        return _keep(r, axes, keepdims)
+def _reduce(name: str, prim: Any, op: str, np_fn: Any, a: Any, axis: Any, dtype: Any,
+            out: None, keepdims: bool, initial: Any, where: Any, promote_integers: bool,
+            out_sharding: Any = None, reduction_order: Any = None) -> Any:  # fmt: skip
+    # The body of sum, prod, max and min (`promote_integers`: sums and products of small
+    # integers and bools are computed in the default integer type, as NumPy does).
+    if out is not None:
+        raise ValueError(f"{name}: the out argument is not supported (arrays are immutable)")
+    check_one_device(out_sharding, f"{name}: out_sharding")
+    check_reduction_order(reduction_order, f"{name}: reduction_order")
+    check_arraylike(name, a)
+    host = eager_host(a)
+    if (host is not None and dtype is None and initial is None and where is None
+            and host.dtype.kind == "f" and host.size):  # fmt: skip
+        # NumPy computes what the reference reduction would.
+        fast_axes = None if axis is None else axes_of(axis, host.ndim, name)
+        if name == "sum":
+            return _host_sum(host, fast_axes, keepdims)
+        return np.asarray(np_fn(host, axis=fast_axes, keepdims=keepdims), host.dtype)
+    a = asarray_arg(a, name)
+    dt = aval_of(a).dtype
+    if dtype is not None or aval_of(a).weak_type:  # (reductions are strongly typed, as in JAX)
+        a = to_dtype(a, dt if dtype is None else dtype)
+    elif promote_integers and (dt == np.bool_ or (dtypes.is_integer(dt) and dt.itemsize < 4)):
+        target = dtypes.default_int_dtype() if dt == np.bool_ or dtypes.is_signed(dt) \
+            else np.dtype(np.uint32)  # fmt: skip
+        a = to_dtype(a, target)
+    axes = axes_of(axis, len(aval_of(a).shape), name)
+    if op in ("max", "min") and where is None and initial is None:
+        for ax in axes:
+            if aval_of(a).shape[ax] == 0:
+                raise ValueError(f"{name}: zero-size reduction without an identity")
+    a = _masked(a, where, op)
+    if aval_of(a).dtype == np.bool_ and op in ("sum", "prod"):  # (not promoted: or / and)
+        prim = lax.reduce_or if op == "sum" else lax.reduce_and
+    r = prim(a, axes)
+    if initial is not None:
+        combine = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}[op]
+        if aval_of(r).dtype == np.bool_ and op in ("sum", "prod"):
+            combine = lax.bitwise_or if op == "sum" else lax.bitwise_and
+        r = combine(r, np.asarray(initial, aval_of(r).dtype))
+    return _keep(r, axes, keepdims)
 
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"The {op} over `axis` (all axes by default), with keepdims/initial/where."
-    return export(f)
+
+@export
+def sum(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False,
+        initial: Any = None, where: Any = None, promote_integers: bool = True, *,
+        out_sharding: Any = None, reduction_order: Any = None) -> Any:  # fmt: skip
+    """The sum over `axis` (all axes by default), with keepdims/initial/where.
+
+    Bools and integers narrower than the default integer are summed in the default integer
+    type unless `promote_integers=False`. `out_sharding` may place the result on one device;
+    `reduction_order` (JAX 0.12) must be None.
+    """
+    return _reduce("sum", lax.reduce_sum, "sum", np.add.reduce, a, axis, dtype, out, keepdims,
+                   initial, where, promote_integers, out_sharding, reduction_order)  # fmt: skip
 
 
-sum = _reduction("sum", lax.reduce_sum, "sum", True, np.add.reduce)
-prod = _reduction("prod", lax.reduce_prod, "prod", True, np.multiply.reduce)
-max = _reduction("max", lax.reduce_max, "max", False, np.maximum.reduce)
-min = _reduction("min", lax.reduce_min, "min", False, np.minimum.reduce)
+@export
+def prod(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False,
+         initial: Any = None, where: Any = None, promote_integers: bool = True) -> Any:  # fmt: skip
+    """The product over `axis` (all axes by default), with keepdims/initial/where.
+
+    Bools and integers narrower than the default integer are multiplied in the default
+    integer type unless `promote_integers=False`.
+    """
+    return _reduce("prod", lax.reduce_prod, "prod", np.multiply.reduce, a, axis, dtype, out,
+                   keepdims, initial, where, promote_integers)  # fmt: skip
+
+
+@export
+def max(a: Any, axis: Any = None, out: None = None, keepdims: bool = False, initial: Any = None,
+        where: Any = None, *, out_sharding: Any = None,
+        reduction_order: Any = None) -> Any:  # fmt: skip
+    """The maximum over `axis` (all axes by default), with keepdims/initial/where.
+
+    `out_sharding` may place the result on one device; `reduction_order` must be None.
+    """
+    return _reduce("max", lax.reduce_max, "max", np.maximum.reduce, a, axis, None, out,
+                   keepdims, initial, where, False, out_sharding, reduction_order)  # fmt: skip
+
+
+@export
+def min(a: Any, axis: Any = None, out: None = None, keepdims: bool = False, initial: Any = None,
+        where: Any = None) -> Any:  # fmt: skip
+    """The minimum over `axis` (all axes by default), with keepdims/initial/where."""
+    return _reduce("min", lax.reduce_min, "min", np.minimum.reduce, a, axis, None, out,
+                   keepdims, initial, where, False)  # fmt: skip
+
+
+@export
+def minmax(a: Any, axis: Any = None, out: None = None, keepdims: bool = False,
+           initial: Any = None, where: Any = None) -> tuple[Any, Any]:  # fmt: skip
+    """The minimum and the maximum over `axis` together (JAX 0.12).
+
+    Args:
+        a: the array.
+        axis: an axis or tuple of axes (all by default).
+        out: unsupported (must be None).
+        keepdims: keep the reduced axes with size 1.
+        initial: a start value for both, or a pair `(for the minimum, for the maximum)`.
+        where: a mask of the elements to include (then give `initial`).
+
+    Returns:
+        `(min, max)`.
+
+    Raises:
+        ValueError: for a zero-size reduction without `initial`.
+
+    Example:
+        >>> import pullback.numpy as jnp
+        >>> lo, hi = jnp.minmax(jnp.array([[2, 5, 1], [3, -7, 4]]))
+        >>> int(lo), int(hi)
+        (-7, 5)
+    """
+    lo_init, hi_init = initial if isinstance(initial, tuple) else (initial, initial)
+    return (min(a, axis, out, keepdims, lo_init, where),
+            max(a, axis, out, keepdims, hi_init, where))  # fmt: skip
+
+
 amax, amin = max, min
 
 
@@ -465,6 +542,49 @@ def argsort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = Non
         key = lax.bitwise_not(a)
     _, perm = lax.sort((key, idx), dimension=ax, is_stable=True, num_keys=1)
     return perm
+
+
+@export
+def top_k(a: Any, k: int, /, *, axis: int = -1, mode: str = "largest",
+          sorted: bool = True) -> tuple[Any, Any]:  # fmt: skip
+    """The `k` largest (or smallest) entries along `axis` and their indices (JAX 0.12).
+
+    Args:
+        a: a real, integer or boolean array.
+        k: how many entries to return, at most the size of `axis`.
+        axis: the axis to search (the last by default).
+        mode: "largest" (the default) or "smallest".
+        sorted: accepted for NumPy's signature; the entries always come sorted (largest or
+            smallest first).
+
+    Returns:
+        `(values, indices)`, each of `a`'s shape with `axis` of size `k`.
+
+    Raises:
+        ValueError: for complex input or an unknown `mode`.
+
+    Example:
+        >>> import pullback.numpy as jnp
+        >>> v, i = jnp.top_k(jnp.array([[1, 2, 3], [6, 5, 4]]), 2, mode="smallest")
+        >>> v.tolist(), i.tolist()
+        ([[1, 2], [4, 5]], [[0, 1], [2, 1]])
+    """
+    del sorted  # always sorted
+    a = asarray_arg(a, "top_k")
+    dt = aval_of(a).dtype
+    if dt.kind == "c":
+        raise ValueError("top_k: complex input is not supported (it has no order)")
+    if mode not in ("largest", "smallest"):
+        raise ValueError(f"top_k: mode must be 'largest' or 'smallest', got {mode!r}")
+    if mode == "largest":
+        values, indices = lax.top_k(a, k, axis=axis)
+        return values, indices
+
+    def flip(x: Any) -> Any:  # an order-reversing map (its own inverse)
+        return lax.bitwise_not(x) if dt == np.bool_ or dtypes.is_integer(dt) else lax.neg(x)
+
+    values, indices = lax.top_k(flip(a), k, axis=axis)
+    return flip(values), indices
 
 
 @export

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from pullback_compile import Array
 from pullback_ir import dtypes, lax
-from pullback_ir.avals import ShapedArray, ShapeDtypeStruct, aval_of
+from pullback_ir.avals import ShapedArray, ShapeDtypeStruct, aval_of, check_one_device
 from pullback_ir.trace import Tracer
 
 from pullback_api.numpy._core import (
@@ -107,9 +107,14 @@ def _shape_arg(shape: Any, name: str) -> tuple[int, ...]:
 
 @export
 def array(object: Any, dtype: Any = None, copy: bool = True, order: str | None = None,
-          ndmin: int = 0) -> Any:  # fmt: skip
-    """An array holding `object` (Python scalars are weakly typed, as in JAX)."""
-    del copy, order  # always a fresh immutable value
+          ndmin: int = 0, *, device: Any = None, out_sharding: Any = None) -> Any:  # fmt: skip
+    """An array holding `object` (Python scalars are weakly typed, as in JAX).
+
+    `device` is accepted as by the other creation functions; `out_sharding` may place the
+    result on one device.
+    """
+    del copy, order, device  # always a fresh immutable value
+    check_one_device(out_sharding, "array: out_sharding")
     if isinstance(object, (Tracer, Array)):
         out = object if dtype is None else to_dtype(object, dtype)
     elif isinstance(object, (list, tuple)) and any(isinstance(v, Tracer) for v in _flat(object)):
