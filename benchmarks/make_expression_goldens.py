@@ -1,6 +1,6 @@
 """Record what JAX gives for small expressions, for tests/test_jax_expressions.py.
 
-Run: `python -m hatch -e bench run python benchmarks/make_expression_goldens.py`.
+Run: `python -m hatch -e jax010 run python benchmarks/make_expression_goldens.py`.
 
 Each expression is evaluated with `jax`, `jnp`, `lax`, `np` and `x = jnp.arange(10)` in scope;
 the file maps it to its value, dtype and shape, or to the exception class it raised. The test

@@ -1,6 +1,6 @@
 """Record jax.random outputs for tests/test_random.py.
 
-Run: `python -m hatch -e bench run python benchmarks/make_random_goldens.py`.
+Run: `python -m hatch -e jax010 run python benchmarks/make_random_goldens.py`.
 
 The samples are JAX 0.10.2's: pullback's samplers follow its algorithms (JAX 0.12 changed
 normal's by default, `jax_accurate_erf_inv`). On jaxlib 0.12 the tests compare the float

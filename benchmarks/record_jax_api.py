@@ -1,8 +1,8 @@
 """Record JAX's public names (and their parameters) for the compatibility sweep test.
 
 Run, once per JAX release pullback follows:
-    python -m hatch -e bench run python benchmarks/record_jax_api.py                 # 0.10.2
-    python scripts/py312.py bench12:python benchmarks/record_jax_api.py \
+    python -m hatch -e jax010 run python benchmarks/record_jax_api.py                 # 0.10.2
+    python scripts/py312.py bench:python benchmarks/record_jax_api.py \
         tests/data/jax_api_names_0.12.json                                           # 0.12.1
 
 Writes (by default) tests/data/jax_api_names.json: for each module, each public name with the

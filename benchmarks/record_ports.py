@@ -1,6 +1,6 @@
 """Run the JAX programs of a test suite with JAX and record what they print.
 
-Run: `python -m hatch -e bench run python benchmarks/record_ports.py [NAME ...]` for the port
+Run: `python -m hatch -e jax010 run python benchmarks/record_ports.py [NAME ...]` for the port
 programs (tests/ports/programs -> tests/data/ports_jax.json), and
 `python -m hatch -e eco run python benchmarks/record_ports.py --ecosystem [NAME ...]` for the
 programs that use optax, chex, equinox and flax (tests/ecosystem/programs ->
