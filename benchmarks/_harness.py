@@ -144,5 +144,7 @@ def main(path: str, cases: Callable[[str], dict[str, Callable[[], object]]]) -> 
             jtxt, rtxt, rounds = "         n/a", "     n/a", ""
         print(f"{name:40s} {mine * 1e6:10.2f}us {jtxt} {rtxt}  {rounds}", flush=True)
     if not have_jax:
-        print("(jax is not installed: run through `python scripts/py312.py bench:...` or "
-              "`hatch run jax010:...` to compare)")
+        print(
+            "(jax is not installed: run through `python scripts/py312.py bench:...` or "
+            "`hatch run jax010:...` to compare)"
+        )
