@@ -108,16 +108,15 @@ def _set_value_option(name: str, value: Any) -> None:
         _VALUE_OPTIONS[name] = v
         return
     if name in ("jax_platform_name", "jax_platforms"):
-        from pullback_compile import default_backend
+        from pullback_compile import set_platforms
 
-        wanted = [p.strip() for p in str(value).split(",") if p.strip()] if value else []
-        # ("cpu" is always there: accepted without starting a backend, so that
-        # jax_num_cpu_devices may still follow)
-        if wanted and "cpu" not in wanted and (have := default_backend()) not in wanted:
-            raise ValueError(
-                f"config.update: {name}={value!r} asks for a backend this process does not "
-                f"have; pullback runs on {have!r} here"
-            )
+        # Before the first computation this chooses the backends and the default one (no
+        # backend starts here, so that jax_num_cpu_devices may still follow); afterwards a
+        # platform the process lacks is refused.
+        try:
+            set_platforms(str(value) if value else None)
+        except ValueError as e:
+            raise ValueError(f"config.update: {name}={value!r}: {e}") from None
         _VALUE_OPTIONS[name] = value
         return
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -9,6 +9,7 @@ from pullback_compile.devices import (
     local_device_count as local_device_count,
     local_devices as local_devices,
     set_cpu_device_count as set_cpu_device_count,
+    set_platforms as set_platforms,
     started_backends as started_backends,
 )
 from pullback_compile.eager import (
@@ -50,5 +51,6 @@ __all__ = [
     "pmap",
     "set_compilation_cache_dir",
     "set_cpu_device_count",
+    "set_platforms",
     "started_backends",
 ]

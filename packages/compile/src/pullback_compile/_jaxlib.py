@@ -293,13 +293,49 @@ def set_cpu_device_count(n: int) -> None:
     os.environ["PULLBACK_NUM_CPU_DEVICES"] = str(int(n))
 
 
+def _plugin_platform(folder: str) -> str:
+    # JAX's plugin packages are named xla_<platform><version> (xla_cuda13, xla_rocm7).
+    name = os.path.basename(folder.rstrip("/"))
+    return re.sub(r"\d+$", "", name.removeprefix("xla_")) or name
+
+
+def _namespace_plugins() -> dict[str, str]:
+    # The `jax_plugins` namespace package, where JAX's PJRT plugin wheels (jax-cuda13-pjrt,
+    # ...) put their library beside an `__init__` that registers it with jax. The folders are
+    # read, nothing is imported (those `__init__`s import jax).
+    found: dict[str, str] = {}
+    try:
+        spec = importlib.util.find_spec("jax_plugins")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return found
+    for loc in spec.submodule_search_locations:
+        try:
+            folders = sorted(os.scandir(loc), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in folders:
+            if not entry.is_dir() or entry.name.startswith(("_", ".")):
+                continue
+            libs = sorted(f.path for f in os.scandir(entry.path)
+                          if f.is_file() and f.name.endswith((".so", ".dylib"))
+                          and "plugin" in f.name)  # fmt: skip
+            if libs:
+                found.setdefault(_plugin_platform(entry.path), libs[0])
+    return found
+
+
 def _plugin_paths() -> dict[str, str]:
-    # PJRT plugins a user installed: PULLBACK_PJRT_PLUGINS="name:/path/lib.so,...", and the CUDA
-    # plugin wheels (found without importing them: their __init__ imports jax).
+    # PJRT plugins a user installed: PULLBACK_PJRT_PLUGINS="name:/path/lib.so,...", JAX's
+    # plugin wheels under the `jax_plugins` namespace, and the older CUDA plugin wheels (all
+    # found without importing them: their __init__ imports jax).
     found: dict[str, str] = {}
     for item in filter(None, os.environ.get("PULLBACK_PJRT_PLUGINS", "").split(",")):
         name, _, path = item.partition(":")
         found[name.strip()] = path.strip()
+    for name, path in _namespace_plugins().items():
+        found.setdefault(name, path)
     for pkg in ("jax_cuda13_plugin", "jax_cuda12_plugin"):
         try:
             spec = importlib.util.find_spec(pkg)
@@ -314,11 +350,49 @@ def _plugin_paths() -> dict[str, str]:
     return found
 
 
+_PLATFORMS: list[str] = []  # set by set_platforms before the clients start
+
+
+def set_platforms(names: str | None) -> None:
+    """Choose the backends, in order of preference (JAX's `jax_platforms`), before they start.
+
+    Once the backends have started the choice can no longer change the default backend (as in
+    JAX); it is then only checked.
+
+    Raises:
+        ValueError: once the backends have started, for a platform this process lacks.
+    """
+    wanted = [("cuda" if p.strip().lower() == "gpu" else p.strip().lower())
+              for p in (names or "").split(",") if p.strip()]  # fmt: skip
+    if clients.cache_info().currsize:
+        have = clients()
+        missing = [p for p in wanted if p not in have]
+        if missing:
+            raise ValueError(
+                f"platform {missing[0]!r} is not available in this process, whose backends "
+                f"started already: {', '.join(have)}"
+            )
+        return
+    _PLATFORMS[:] = wanted
+
+
+def wanted_platforms() -> list[str] | None:
+    """The platforms asked for, in order (set_platforms, else JAX_PLATFORMS), or None for all."""
+    if _PLATFORMS:
+        return list(_PLATFORMS)
+    env = os.environ.get("JAX_PLATFORMS", "") or os.environ.get("JAX_PLATFORM_NAME", "")
+    names = [p.strip().lower() for p in env.split(",") if p.strip()]
+    return [("cuda" if n == "gpu" else n) for n in names] or None
+
+
 @functools.cache
 def clients() -> dict[str, Any]:
     """Every usable PJRT client by platform name; "cpu" is always there."""
     out: dict[str, Any] = {}
+    wanted = wanted_platforms()
     for name, path in _plugin_paths().items():
+        if wanted is not None and name not in wanted:
+            continue
         try:
             if not xla_client.pjrt_plugin_loaded(name):
                 xla_client.load_pjrt_plugin_dynamically(name, path)
@@ -331,7 +405,16 @@ def clients() -> dict[str, Any]:
             warnings.warn(f"pullback: PJRT plugin {name!r} ({path}) unusable: {e}", stacklevel=2)
     out["cpu"] = cpu_client(_cpu_device_count())
     _CPU_COUNT[:] = [len(out["cpu"].devices())]
-    return out
+    if wanted is None:
+        return out
+    missing = [p for p in wanted if p not in out]
+    if missing:
+        raise RuntimeError(
+            f"Unable to initialize backend {missing[0]!r}: no usable PJRT plugin for it "
+            f"(platforms asked for: {','.join(wanted)}; available: {','.join(out)})"
+        )
+    # The first platform asked for is the default; the CPU stays reachable by name.
+    return {**{p: out[p] for p in wanted}, **out}
 
 
 def started_clients() -> dict[str, Any]:

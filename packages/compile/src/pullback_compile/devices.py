@@ -27,6 +27,7 @@ __all__ = [
     "local_devices",
     "resolve_device",
     "set_cpu_device_count",
+    "set_platforms",
     "single_device_of",
 ]
 
@@ -253,6 +254,18 @@ def started_backends() -> dict[str, Any]:
     Asking starts nothing, so a program can still choose the CPU device count after it.
     """
     return _jaxlib.started_clients()
+
+
+def set_platforms(names: str | None) -> None:
+    """Choose the backends by platform, in order of preference ("cuda,cpu").
+
+    As JAX's `jax_platforms`: before the first computation it decides which PJRT plugins start
+    and which backend is the default; afterwards it is only checked.
+
+    Raises:
+        ValueError: after the backends started, for a platform this process lacks.
+    """
+    _jaxlib.set_platforms(names)
 
 
 def set_cpu_device_count(n: int) -> None:
