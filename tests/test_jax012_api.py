@@ -387,3 +387,20 @@ def test_config_options_jax_0_12_added_are_kept_and_checked():
         pb.config.update("jax_legacy_random_uniform", False)
     with pytest.raises(TypeError, match="jax_use_rgv3 takes a bool"):
         pb.config.update("jax_use_rgv3", "yes")
+
+
+def test_var_family_takes_a_precomputed_mean_where_and_correction():
+    x = np.float32([[1, 2, np.nan], [4, 5, 6]])
+    w = np.array([[True, False, True], [True, True, True]])
+    np.testing.assert_allclose(np.asarray(jnp.nanvar(x, 1)), np.nanvar(x, 1), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(jnp.nanstd(x, 1, where=w)), np.nanstd(x, 1, where=w),
+                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(np.asarray(jnp.nanvar(x, 1, correction=1)),
+                               np.nanvar(x, 1, ddof=1), rtol=1e-6)  # fmt: skip
+    m = np.nanmean(x, 1, keepdims=True)
+    np.testing.assert_allclose(np.asarray(jnp.nanvar(x, 1, mean=m)), np.nanvar(x, 1), rtol=1e-6)
+    y = x[1]
+    assert float(jnp.var(y, mean=np.float32(5.0))) == pytest.approx(np.var(y))
+    # A mean without the reduced axes is accepted too; a wrong mean gives the spread around it.
+    np.testing.assert_allclose(np.asarray(jnp.std(x[:, :2], 0, mean=np.float32([0, 0]))),
+                               np.sqrt((x[:, :2] ** 2).mean(0)), rtol=1e-6)  # fmt: skip

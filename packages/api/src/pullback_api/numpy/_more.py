@@ -938,18 +938,28 @@ nanargmin = _nan_arg("nanargmin", np.inf, _argmin)
 
 @export
 def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0,
-           keepdims: bool = False) -> Any:  # fmt: skip
-    """The variance over `axis`, ignoring NaNs."""
+           keepdims: bool = False, where: Any = None, mean: Any = None, *,
+           correction: Any = None) -> Any:  # fmt: skip
+    """The variance over `axis`, ignoring NaNs (and the elements `where` is False).
+
+    `mean` is the precomputed NaN-ignoring mean, as for `var`; `correction` is `ddof`'s
+    array-API name.
+    """
     a = jnp.asarray(a)
-    where = ~jnp.isnan(a) if dtypes.is_inexact(_dtype(a)) else None
-    return jnp.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    if dtypes.is_inexact(_dtype(a)):
+        keep = ~jnp.isnan(a)
+        where = keep if where is None else jnp.logical_and(keep, where)
+    return jnp.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where,
+                   mean=mean, correction=correction)  # fmt: skip
 
 
 @export
 def nanstd(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0,
-           keepdims: bool = False) -> Any:  # fmt: skip
-    """The standard deviation over `axis`, ignoring NaNs."""
-    return jnp.sqrt(nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims))
+           keepdims: bool = False, where: Any = None, mean: Any = None, *,
+           correction: Any = None) -> Any:  # fmt: skip
+    """The standard deviation over `axis`, ignoring NaNs (see `nanvar`)."""
+    return jnp.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where, mean,
+                           correction=correction))  # fmt: skip
 
 
 @export

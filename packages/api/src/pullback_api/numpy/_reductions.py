@@ -300,10 +300,18 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims
     return _keep(lax.div(total, n), axes, keepdims)
 
 
+_mean = mean  # (var's `mean` parameter shadows the function)
+
+
 @export
 def var(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0,
-        keepdims: bool = False, *, where: Any = None, correction: Any = None) -> Any:  # fmt: skip
-    """The variance over `axis` (`ddof` or `correction` subtracts from the count)."""
+        keepdims: bool = False, *, where: Any = None, mean: Any = None,
+        correction: Any = None) -> Any:  # fmt: skip
+    """The variance over `axis` (`ddof` or `correction` subtracts from the count).
+
+    `mean`, if given, is the precomputed mean over `axis`, with the reduced axes kept (size
+    1) or dropped; it is used instead of computing it again.
+    """
     if correction is not None:
         ddof = correction
     check_arraylike("var", a)
@@ -313,7 +321,13 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int
         dtype = dt if dtypes.is_inexact(dt) else dtypes.default_float_dtype()
     a = to_dtype(a, dtype)
     axes = axes_of(axis, len(aval_of(a).shape), "var")
-    mu = mean(a, axes, keepdims=True, where=where)
+    if mean is None:
+        mu = _mean(a, axes, keepdims=True, where=where)
+    else:
+        mu = to_dtype(asarray_arg(mean, "var"), dtype)
+        kept = tuple(1 if i in axes else d for i, d in enumerate(aval_of(a).shape))
+        if aval_of(mu).shape != kept:
+            mu = lax.reshape(mu, kept)  # (given without the reduced axes)
     d = lax.sub(a, _broadcast_like(mu, a))
     complex_ = dtypes.is_complex(aval_of(d).dtype)
     sq = lax.real(lax.mul(d, lax.conj(d))) if complex_ else lax.mul(d, d)
@@ -335,9 +349,11 @@ def _broadcast_like(x: Any, like: Any) -> Any:
 
 @export
 def std(a: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0,
-        keepdims: bool = False, *, where: Any = None, correction: Any = None) -> Any:  # fmt: skip
-    """The standard deviation over `axis`."""
-    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
+        keepdims: bool = False, *, where: Any = None, mean: Any = None,
+        correction: Any = None) -> Any:  # fmt: skip
+    """The standard deviation over `axis` (`mean`: the precomputed mean, as for `var`)."""
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                        correction=correction))  # fmt: skip
 
 
 @export
