@@ -167,12 +167,16 @@ def check_jax012_option(what: str, value: Any, default: Any) -> None:
     """
     if value is default or (default is not None and value == default):
         return
-    if what.endswith("in_nzs") and value is not None and all(tree_flatten(value)[0]):
-        return  # all True: every input has a (possibly) nonzero tangent, the default meaning
     raise NotImplementedError(
         f"{what}={value!r} is not supported by pullback (JAX 0.12's option is accepted only at "
         f"its default, {default!r})"
     )
+
+
+def _check_in_nzs(what: str, in_nzs: Any) -> None:
+    # All True means what None means: every input may have a nonzero tangent.
+    all_true = in_nzs is not None and all(tree_flatten(in_nzs)[0])
+    check_jax012_option(what, None if all_true else in_nzs, None)
 
 
 def linearize(
@@ -188,7 +192,7 @@ def linearize(
     Returns:
         `(primals_out, f_jvp)` (and `aux` last if `has_aux`).
     """
-    check_jax012_option("linearize: in_nzs", in_nzs, None)
+    _check_in_nzs("linearize: in_nzs", in_nzs)
     p_flat, in_tree = tree_flatten(primals)
     p_avals = leaf_avals(p_flat, "linearize primals")
     flat, store, aux = _flatten_fun(fun, in_tree, has_aux)
@@ -282,7 +286,7 @@ def vjp(
         NotImplementedError: for other values of `saveable_args` or `in_nzs`.
     """
     check_jax012_option("vjp: saveable_args", saveable_args, True)
-    check_jax012_option("vjp: in_nzs", in_nzs, None)
+    _check_in_nzs("vjp: in_nzs", in_nzs)
     p_flat, in_tree = tree_flatten(primals)
     p_avals = leaf_avals(p_flat, "vjp primals")
     flat, store, aux = _flatten_fun(fun, in_tree, has_aux)

@@ -353,6 +353,12 @@ def _plugin_paths() -> dict[str, str]:
 _PLATFORMS: list[str] = []  # set by set_platforms before the clients start
 
 
+def _platform_names(text: str | None) -> list[str]:
+    # "cuda,cpu" -> ["cuda", "cpu"]; JAX's "gpu" names the CUDA plugin's platform.
+    names = [p.strip().lower() for p in (text or "").split(",") if p.strip()]
+    return ["cuda" if n == "gpu" else n for n in names]
+
+
 def set_platforms(names: str | None) -> None:
     """Choose the backends, in order of preference (JAX's `jax_platforms`), before they start.
 
@@ -362,8 +368,7 @@ def set_platforms(names: str | None) -> None:
     Raises:
         ValueError: once the backends have started, for a platform this process lacks.
     """
-    wanted = [("cuda" if p.strip().lower() == "gpu" else p.strip().lower())
-              for p in (names or "").split(",") if p.strip()]  # fmt: skip
+    wanted = _platform_names(names)
     if clients.cache_info().currsize:
         have = clients()
         missing = [p for p in wanted if p not in have]
@@ -381,8 +386,7 @@ def wanted_platforms() -> list[str] | None:
     if _PLATFORMS:
         return list(_PLATFORMS)
     env = os.environ.get("JAX_PLATFORMS", "") or os.environ.get("JAX_PLATFORM_NAME", "")
-    names = [p.strip().lower() for p in env.split(",") if p.strip()]
-    return [("cuda" if n == "gpu" else n) for n in names] or None
+    return _platform_names(env) or None
 
 
 @functools.cache

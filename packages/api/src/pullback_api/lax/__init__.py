@@ -92,6 +92,7 @@ from pullback_api.lax._composite import (  # noqa: E402  (JAX 0.12's additions)
     log2p1 as log2p1,
     one_minus_square as one_minus_square,
     polynomial as polynomial,
+    refuse_accuracy as _refuse_accuracy,
     sinpi as sinpi,
     tanpi as tanpi,
 )
@@ -144,11 +145,7 @@ def erfc(x: Any, *, accuracy: Any = None) -> Any:
         >>> np.asarray(lax.erfc(np.float32(0.0))).tolist()
         1.0
     """
-    if accuracy is not None:
-        raise NotImplementedError(
-            f"lax.erfc: accuracy={accuracy!r} is not supported: pullback lowers to XLA's "
-            "default implementation (pass accuracy=None)"
-        )
+    _refuse_accuracy("erfc", accuracy)
     return to_arrays(_ir_lax.erfc(x))
 
 

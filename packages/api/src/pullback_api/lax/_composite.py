@@ -41,7 +41,8 @@ def _operand(name: str, x: Any, *, complex_ok: bool = False) -> Any:
     return x
 
 
-def _no_accuracy(name: str, accuracy: Any) -> None:
+def refuse_accuracy(name: str, accuracy: Any) -> None:
+    """Raise NotImplementedError for JAX 0.12's `accuracy=` other than None."""
     if accuracy is not None:
         raise NotImplementedError(
             f"lax.{name}: accuracy={accuracy!r} is not supported: pullback lowers to XLA's "
@@ -76,7 +77,7 @@ def log2(x: Any, *, accuracy: Any = None) -> Any:
         >>> np.asarray(lax.log2(np.float32([1.0, 8.0, 0.5]))).tolist()
         [0.0, 3.0, -1.0]
     """
-    _no_accuracy("log2", accuracy)
+    refuse_accuracy("log2", accuracy)
     return to_arrays(_scale(_lax.log(_operand("log2", x, complex_ok=True)), _INV_LN2))
 
 

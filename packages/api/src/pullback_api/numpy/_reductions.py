@@ -141,13 +141,12 @@ def _reduce(name: str, prim: Any, op: str, np_fn: Any, a: Any, axis: Any, dtype:
             if aval_of(a).shape[ax] == 0:
                 raise ValueError(f"{name}: zero-size reduction without an identity")
     a = _masked(a, where, op)
+    combine = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}[op]
     if aval_of(a).dtype == np.bool_ and op in ("sum", "prod"):  # (not promoted: or / and)
-        prim = lax.reduce_or if op == "sum" else lax.reduce_and
+        prim, combine = ((lax.reduce_or, lax.bitwise_or) if op == "sum"
+                         else (lax.reduce_and, lax.bitwise_and))  # fmt: skip
     r = prim(a, axes)
     if initial is not None:
-        combine = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}[op]
-        if aval_of(r).dtype == np.bool_ and op in ("sum", "prod"):
-            combine = lax.bitwise_or if op == "sum" else lax.bitwise_and
         r = combine(r, np.asarray(initial, aval_of(r).dtype))
     return _keep(r, axes, keepdims)
 
