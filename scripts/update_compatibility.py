@@ -26,8 +26,8 @@ SHARDING = {
     "process_indices", "host_count", "host_id", "host_ids", "distributed",
     "remove_size_one_mesh_axis_from_type", "with_sharding_constraint", "auto_pcast", "pcast",
     "pbroadcast", "psend", "precv", "ragged_all_to_all", "copy_to_host_async", "live_arrays",
-    "typeof", "Device", "memory", "get_mesh", "get_abstract_mesh", "use_abstract_mesh",
-    "UnreducedKind", "is_single_device_sharding", "no_collectives", "psum_scatter_start",
+    "typeof", "Device", "memory", "UnreducedKind", "is_single_device_sharding",
+    "no_collectives", "psum_scatter_start",
 }  # fmt: skip
 SUBMODULES = {
     "ad", "api_util", "interpreters", "lib", "ops", "image", "dlpack", "export", "ffi",

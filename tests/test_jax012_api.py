@@ -404,3 +404,18 @@ def test_var_family_takes_a_precomputed_mean_where_and_correction():
     # A mean without the reduced axes is accepted too; a wrong mean gives the spread around it.
     np.testing.assert_allclose(np.asarray(jnp.std(x[:, :2], 0, mean=np.float32([0, 0]))),
                                np.sqrt((x[:, :2] ** 2).mean(0)), rtol=1e-6)  # fmt: skip
+
+
+def test_the_mesh_context_functions_are_at_the_top_level():
+    # JAX 0.12 moved them to `jax`; they are pullback.sharding's functions.
+    assert pb.get_mesh is pb.sharding.get_mesh
+    assert pb.get_abstract_mesh is pb.sharding.get_abstract_mesh
+    assert pb.use_abstract_mesh is pb.sharding.use_abstract_mesh
+    mesh = pb.make_mesh((len(pb.devices()),), ("i",))
+    assert pb.get_mesh() is None
+    with mesh:
+        assert pb.get_mesh() is mesh
+        assert pb.get_abstract_mesh().axis_names == ("i",)
+    with pb.use_abstract_mesh(mesh.abstract_mesh):
+        assert pb.get_abstract_mesh() == mesh.abstract_mesh
+    assert pb.get_mesh() is None

@@ -28,7 +28,12 @@ from pullback_compile import (
 )
 from pullback_compile.devices import DeviceType as Device
 from pullback_compile.jit import Inline as Inline
-from pullback_compile.sharding import make_mesh as make_mesh
+from pullback_compile.sharding import (
+    get_abstract_mesh as get_abstract_mesh,
+    get_mesh as get_mesh,
+    make_mesh as make_mesh,
+    use_abstract_mesh as use_abstract_mesh,
+)
 from pullback_ir import ShapeDtypeStruct as ShapeDtypeStruct, make_jaxpr as make_jaxpr
 from pullback_ir.errors import (
     ConcretizationTypeError as ConcretizationTypeError,
@@ -165,6 +170,8 @@ __all__ = [
     "experimental",
     "float0",
     "fwd_and_bwd",
+    "get_abstract_mesh",
+    "get_mesh",
     "grad",
     "hessian",
     "io_callback",
@@ -206,6 +213,7 @@ __all__ = [
     "tree_util",
     "typeof",
     "typing",
+    "use_abstract_mesh",
     "value_and_grad",
     "vjp",
     "vmap",
